@@ -1,0 +1,130 @@
+"""Request parameters as they arrive on the wire (strings) -> a command or signal value.
+
+The parameter table is the request class itself (:func:`~callstate.domain.wire_fields`).
+Fields are read in declaration order; the first problem is the answer:
+
+* a required parameter that is absent, empty or white space: ``Parameter.Blank``;
+* a boolean that is not ``true``/``false`` (any case: the SDK sends ``True``/``False``), an
+  integer that is not decimal digits, a list that is not a JSON array of strings:
+  ``Parameter.Format``;
+* an enumeration value that is not one of its values: ``Parameter.Enumeration``.
+
+Values that are already typed (``True``, ``5``, ``["a"]``) are accepted as well, for embedders.
+Parameters the request does not know are ignored, as CCC ignores them.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from ..domain import (
+    ACTIONS,
+    SIGNALS,
+    InvalidActionNotFound,
+    ParameterBlank,
+    ParameterEnumeration,
+    ParameterFormat,
+    Request,
+    WireField,
+    wire_fields,
+)
+
+__all__ = ["parse_action", "parse_request", "parse_signal"]
+
+R = TypeVar("R", bound=Request)
+
+
+def parse_action(action: str, params: Mapping[str, Any]) -> Request:
+    """The command for a CCC action name, or ``InvalidAction.NotFound``."""
+    cls = ACTIONS.get(action) if isinstance(action, str) else None
+    if cls is None:
+        raise InvalidActionNotFound()
+    return parse_request(cls, params)
+
+
+def parse_signal(name: str, params: Mapping[str, Any]) -> Request:
+    """The signal for a signal name (``FarEndAnswered``...), or ``InvalidAction.NotFound``."""
+    cls = SIGNALS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise InvalidActionNotFound()
+    return parse_request(cls, params)
+
+
+def parse_request(cls: type[R], params: Mapping[str, Any]) -> R:
+    """Build ``cls`` from wire parameters, checking them in field order."""
+    values: dict[str, Any] = {}
+    for field in wire_fields(cls):
+        raw = params.get(field.wire)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if field.required:
+                raise ParameterBlank(field.wire)
+            continue
+        values[field.name] = _convert(field, raw)
+    return cls(**values)
+
+
+def _convert(field: WireField, raw: Any) -> Any:
+    kind = _base_type(field.type)
+    if kind is str:
+        if not isinstance(raw, str):
+            raise ParameterFormat(field.wire, "It must be a string.")
+        return raw
+    if kind is bool:
+        return _boolean(field.wire, raw)
+    if kind is int:
+        return _integer(field.wire, raw)
+    if kind is tuple:
+        return _strings(field.wire, raw)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        try:
+            return kind(raw)
+        except ValueError:
+            allowed = ",".join(str(m.value) for m in kind)
+            raise ParameterEnumeration(field.wire, allowed) from None
+    raise TypeError(f"no conversion for parameter type {field.type!r}")  # a programming error
+
+
+def _base_type(annotation: Any) -> Any:
+    """``int | None`` -> ``int``; ``tuple[str, ...]`` -> ``tuple``; others unchanged."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        (inner,) = [a for a in get_args(annotation) if a is not type(None)]
+        return _base_type(inner)
+    return origin or annotation
+
+
+def _boolean(wire: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text not in ("true", "false"):
+        raise ParameterFormat(wire, "It must be true or false.")
+    return text == "true"
+
+
+def _integer(wire: str, raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = raw.strip() if isinstance(raw, str) else ""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 18):
+        raise ParameterFormat(wire, "It must be an integer.")
+    return int(text)
+
+
+def _strings(wire: str, raw: Any) -> tuple[str, ...]:
+    items = raw
+    if isinstance(raw, str):
+        try:
+            items = json.loads(raw)
+        except (ValueError, RecursionError):  # deep nesting overflows the decoder
+            items = None
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(i, str) and i.strip() for i in items
+    ):
+        raise ParameterFormat(wire, "It must be a JSON array of non-blank strings.")
+    return tuple(items)

@@ -1,0 +1,138 @@
+"""The documented response shape of every action: which keys, of which types, at every level.
+
+A shape maps each key to a type: one of the scalar names below, a nested shape (a struct), or a
+one-element list holding a shape (a list of structs). The field set of ``Data`` is the official
+SDK model's (``alibabacloud_ccc20200701`` 2.35.0, ``*ResponseBody``) for every action, and the
+seed's (``HoldCall.md``) for HoldCall, which adds ``AssociatedData`` to each channel (SPEC §5).
+``tests/test_contract_sdk.py`` checks these shapes against the SDK models key by key.
+
+Signals are not CCC actions; their replies use :data:`SIGNAL_SHAPE`, PollUserStatus's call and
+user contexts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+__all__ = [
+    "BOOL",
+    "ENVELOPE_KEYS",
+    "INT",
+    "MAP",
+    "SHAPES",
+    "SIGNAL_SHAPE",
+    "STR",
+    "STRS",
+    "Shape",
+    "envelope",
+]
+
+STR: Final = "str"
+INT: Final = "int"
+BOOL: Final = "bool"
+STRS: Final = "list[str]"
+MAP: Final = "map"
+
+Shape = dict[str, Any]
+
+_CHANNEL: Shape = {
+    "CallType": STR, "ChannelId": STR, "ChannelState": STR, "Destination": STR, "JobId": STR,
+    "Originator": STR, "ReleaseInitiator": STR, "ReleaseReason": STR, "Timestamp": INT,
+    "UserExtension": STR, "UserId": STR,
+}  # fmt: skip
+_CHANNEL_EXTRA: Shape = {
+    "AssociatedData": MAP, "ChannelFlags": STR, "ChannelVariables": STR, "Index": INT,
+    "MediaType": STR, "SkillGroupId": STR,
+}  # fmt: skip
+_USER: Shape = {
+    "BreakCode": STR, "DeviceId": STR, "Extension": STR, "InstanceId": STR, "JobId": STR,
+    "OutboundScenario": BOOL, "SignedSkillGroupIdList": STRS, "UserId": STR, "UserState": STR,
+    "WorkMode": STR,
+}  # fmt: skip
+_USER_EXTRA: Shape = {
+    "ChatDeviceId": STR, "Heartbeat": INT, "Mobile": STR, "Reserved": INT,
+    "ParallelJobList": [{"JobId": STR, "Status": STR, "Timestamp": INT}],
+}  # fmt: skip
+_CALL_EXTRA: Shape = {"CallType": STR, "CallVariables": STR}
+_CHAT: Shape = {
+    "CallVariables": STR, "ChatType": STR, "InstanceId": STR, "JobId": STR,
+    "Members": [{"Index": INT, "ReleaseInitiator": STR, "ReleaseReason": STR,
+                 "SkillGroupId": STR, "Status": STR, "UserId": STR, "UserType": STR}],
+}  # fmt: skip
+
+
+def _with(base: Shape, extras: Shape, names: tuple[str, ...]) -> Shape:
+    shape = {**base, **{n: extras[n] for n in names}}
+    return dict(sorted(shape.items()))
+
+
+def _user(*extra: str) -> Shape:
+    return _with(_USER, _USER_EXTRA, extra)
+
+
+def _call(call_extra: tuple[str, ...], channel_extra: tuple[str, ...]) -> Shape:
+    channel = _with(_CHANNEL, _CHANNEL_EXTRA, channel_extra)
+    return _with({"InstanceId": STR, "JobId": STR, "ChannelContexts": [channel]},
+                 _CALL_EXTRA, call_extra)  # fmt: skip
+
+
+_HMR = ("Heartbeat", "Mobile", "Reserved")
+_POLL_CALL = _call(("CallType", "CallVariables"),
+                   ("ChannelFlags", "ChannelVariables", "Index", "SkillGroupId"))  # fmt: skip
+
+#: ``Data`` of each action's success body.
+SHAPES: Final[dict[str, Shape]] = {
+    "SignInGroup": _user("ChatDeviceId"),
+    "SignOutGroup": _user(*_HMR),
+    "ReadyForService": _user(),
+    "TakeBreak": _user(*_HMR),
+    "ChangeWorkMode": _user(),
+    "ResetAgentState": _user(),
+    "PollUserStatus": {
+        "CallContext": _POLL_CALL,
+        "ChatContexts": [_CHAT],
+        "ContextId": INT,
+        "UserContext": _user(*_HMR, "ParallelJobList"),
+    },
+    "MakeCall": {
+        "CallContext": _call(("CallType", "CallVariables"), ("ChannelFlags", "MediaType")),
+        "ContextId": INT,
+        "UserContext": _user(),
+    },
+    "AnswerCall": {
+        "CallContext": _call(("CallType",), ("ChannelVariables", "Index", "SkillGroupId")),
+        "ContextId": INT,
+        "UserContext": _user(*_HMR),
+    },
+    "HoldCall": {
+        "CallContext": _call(("CallType",), ("AssociatedData", "SkillGroupId")),
+        "UserContext": _user(*_HMR),
+    },
+    "RetrieveCall": {
+        "CallContext": _call(("CallType",), ("SkillGroupId",)),
+        "UserContext": _user(*_HMR),
+    },
+    "ReleaseCall": {
+        "CallContext": _call((), ("ChannelVariables",)),
+        "ContextId": INT,
+        "UserContext": _user(),
+    },
+}
+
+#: ``Data`` of a signal's success body.
+SIGNAL_SHAPE: Final[Shape] = {
+    "CallContext": _POLL_CALL,
+    "ContextId": INT,
+    "UserContext": _user(*_HMR),
+}
+
+ENVELOPE_KEYS: Final = ("Code", "HttpStatusCode", "Message", "Params", "RequestId")
+
+
+def envelope(data: Shape | None) -> Shape:
+    """The whole body's shape: the envelope, with ``Data`` when the body has one."""
+    shape: Shape = {"Code": STR, "HttpStatusCode": INT, "Message": STR, "Params": STRS,
+                    "RequestId": STR}  # fmt: skip
+    if data is not None:
+        shape["Data"] = data
+    return dict(sorted(shape.items()))

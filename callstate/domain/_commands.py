@@ -1,0 +1,368 @@
+"""Commands (CCC actions, from an agent) and signals (from the network), as frozen values.
+
+A command class is named exactly as its CCC action, and its fields are the action's parameters:
+the wire name is the field name in CamelCase (``instance_id`` -> ``InstanceId``), a field with no
+default is required, and fields are checked in declaration order. So this module is also the
+parameter table the adapter reads (:func:`wire_fields`); nothing lists the parameters twice.
+
+Constructing a command checks that every required parameter is present and not blank, raising
+:class:`~callstate.domain.ParameterBlank` for the first one that is (SPEC §4 check 1).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, ClassVar
+
+import attrs
+
+from ._errors import ParameterBlank, ParameterMaximum, ParameterMinimum
+from ._world import WorkMode
+
+__all__ = [
+    "ACTIONS",
+    "SIGNALS",
+    "AnswerCall",
+    "CallOffered",
+    "CallReoffered",
+    "ChangeWorkMode",
+    "ChannelSignal",
+    "Command",
+    "FarEndAnswered",
+    "FarEndBusy",
+    "FarEndEarlyMedia",
+    "FarEndHungUp",
+    "FarEndNoAnswer",
+    "FarEndRejected",
+    "FarEndRinging",
+    "HoldCall",
+    "MakeCall",
+    "MediaType",
+    "PollUserStatus",
+    "ReadyForService",
+    "ReleaseCall",
+    "Request",
+    "ResetAgentState",
+    "RetrieveCall",
+    "RingTimeout",
+    "SignInGroup",
+    "SignOutGroup",
+    "Signal",
+    "TakeBreak",
+    "WireField",
+    "wire_fields",
+    "wire_name",
+]
+
+
+class MediaType(Enum):
+    """MakeCall's ``MediaType``."""
+
+    AUDIO = "AUDIO"
+    VIDEO = "VIDEO"
+
+
+def wire_name(field_name: str) -> str:
+    """The CCC parameter name of a field: ``work_mode`` -> ``WorkMode``."""
+    return "".join(part.capitalize() for part in field_name.split("_"))
+
+
+@attrs.frozen
+class WireField:
+    """One parameter of a request class, as the adapter needs it."""
+
+    name: str  # the attrs field name
+    wire: str  # the CCC parameter name
+    type: Any  # str, bool, int | None, tuple[str, ...] or an Enum class
+    required: bool
+    bounds: tuple[int, int] | None  # inclusive range of an integer parameter
+
+
+_WIRE_FIELDS: dict[type[Request], tuple[WireField, ...]] = {}
+
+
+def wire_fields(cls: type[Request]) -> tuple[WireField, ...]:
+    """The parameters of a command or signal class, in checking order."""
+    fields = _WIRE_FIELDS.get(cls)
+    if fields is None:
+        fields = _WIRE_FIELDS[cls] = _read_fields(attrs.resolve_types(cls))
+    return fields
+
+
+def _read_fields(cls: type[Request]) -> tuple[WireField, ...]:
+    return tuple(
+        WireField(
+            name=f.name,
+            wire=wire_name(f.name),
+            type=f.type,
+            required=f.default is attrs.NOTHING,
+            bounds=f.metadata.get("bounds"),
+        )
+        for f in attrs.fields(cls)
+    )
+
+
+def _bounded(low: int, high: int) -> Any:
+    return attrs.field(default=None, metadata={"bounds": (low, high)})
+
+
+@attrs.frozen
+class Request:
+    """Base of commands and signals: checks required parameters when constructed.
+
+    Every request names its contact-centre instance first.
+    """
+
+    kind: ClassVar[str] = "request"
+    instance_id: str
+
+    def __attrs_post_init__(self) -> None:
+        for f in wire_fields(type(self)):
+            value = getattr(self, f.name)
+            if f.required and (value == () or (isinstance(value, str) and not value.strip())):
+                raise ParameterBlank(f.wire)
+            if f.bounds is not None and value is not None:
+                low, high = f.bounds
+                if value < low:
+                    raise ParameterMinimum(f.wire, str(low))
+                if value > high:
+                    raise ParameterMaximum(f.wire, str(high))
+
+    @property
+    def action(self) -> str:
+        """The CCC action (or signal) name: the class name."""
+        return type(self).__name__
+
+
+@attrs.frozen
+class Command(Request):
+    """An agent's action. ``UserId`` is required everywhere (SPEC §10)."""
+
+    kind = "command"
+
+
+@attrs.frozen
+class Signal(Request):
+    """Something the network reports (SPEC §8), answered like a command."""
+
+    kind = "signal"
+
+
+# --- agent state -------------------------------------------------------------------------------
+@attrs.frozen
+class SignInGroup(Command):
+    """Go online into skill groups; DeviceId becomes the active device."""
+
+    signed_skill_group_id_list: tuple[str, ...]
+    device_id: str
+    user_id: str
+    additivity: bool = False
+    chat_device_id: str = ""
+
+
+@attrs.frozen
+class SignOutGroup(Command):
+    """Go offline."""
+
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class ReadyForService(Command):
+    """Become ready for calls (outbound calls only, with ``OutboundScenario``)."""
+
+    user_id: str
+    device_id: str = ""
+    outbound_scenario: bool = False
+
+
+@attrs.frozen
+class TakeBreak(Command):
+    """Go on break with a break code."""
+
+    code: str
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class ChangeWorkMode(Command):
+    """Change how the agent is reached (on site, off site on the mobile, office phone)."""
+
+    work_mode: WorkMode
+    user_id: str
+    mobile: str = ""
+    device_id: str = ""
+
+
+@attrs.frozen
+class ResetAgentState(Command):
+    """Force the agent offline, releasing the agent's live legs."""
+
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class PollUserStatus(Command):
+    """Read the agent's state and current call (updates only the heartbeat)."""
+
+    user_id: str
+    device_id: str = ""
+
+
+# --- call control ------------------------------------------------------------------------------
+@attrs.frozen
+class MakeCall(Command):
+    """Place an outbound call from ``Caller`` (an instance number) to ``Callee``."""
+
+    callee: str
+    user_id: str
+    caller: str = ""
+    device_id: str = ""
+    timeout_seconds: int | None = _bounded(30, 300)
+    media_type: MediaType = MediaType.AUDIO
+
+
+@attrs.frozen
+class AnswerCall(Command):
+    """Answer the call ringing at the agent."""
+
+    job_id: str
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class HoldCall(Command):
+    """Put a leg of the call on hold; the held party hears ``Music``."""
+
+    job_id: str
+    channel_id: str
+    device_id: str
+    user_id: str
+    music: str = ""
+
+
+@attrs.frozen
+class RetrieveCall(Command):
+    """Take a held leg off hold."""
+
+    job_id: str
+    channel_id: str
+    device_id: str
+    user_id: str
+
+
+@attrs.frozen
+class ReleaseCall(Command):
+    """Hang up (by default the agent's own leg); in a two-party call this ends the call."""
+
+    job_id: str
+    user_id: str
+    channel_id: str = ""
+    device_id: str = ""
+
+
+# --- signals -----------------------------------------------------------------------------------
+@attrs.frozen
+class CallOffered(Signal):
+    """An inbound call from ``Caller`` to the instance number ``Callee`` is offered to an agent."""
+
+    caller: str
+    callee: str
+    user_id: str
+    skill_group_id: str
+
+
+@attrs.frozen
+class CallReoffered(Signal):
+    """A queued call (its last offer was withdrawn) is offered to an agent."""
+
+    job_id: str
+    user_id: str
+    skill_group_id: str
+
+
+@attrs.frozen
+class ChannelSignal(Signal):
+    """A signal about one leg of one call."""
+
+    job_id: str
+    channel_id: str
+
+
+@attrs.frozen
+class FarEndEarlyMedia(ChannelSignal):
+    """The customer's leg has early media (provisional audio before answer)."""
+
+
+@attrs.frozen
+class FarEndRinging(ChannelSignal):
+    """The customer's phone is ringing."""
+
+
+@attrs.frozen
+class FarEndAnswered(ChannelSignal):
+    """The customer answered: the outbound call is established."""
+
+
+@attrs.frozen
+class FarEndBusy(ChannelSignal):
+    """The customer's line is busy (486)."""
+
+
+@attrs.frozen
+class FarEndNoAnswer(ChannelSignal):
+    """The customer did not answer in time (480)."""
+
+
+@attrs.frozen
+class FarEndRejected(ChannelSignal):
+    """The customer declined the call (603)."""
+
+
+@attrs.frozen
+class FarEndHungUp(ChannelSignal):
+    """A party hung up its leg (any live leg: the customer, or an agent's phone dropping)."""
+
+
+@attrs.frozen
+class RingTimeout(ChannelSignal):
+    """An agent did not answer an offered call in time: the offer is withdrawn."""
+
+
+ACTIONS: dict[str, type[Command]] = {
+    cls.__name__: cls
+    for cls in (
+        SignInGroup,
+        SignOutGroup,
+        ReadyForService,
+        TakeBreak,
+        ChangeWorkMode,
+        ResetAgentState,
+        PollUserStatus,
+        MakeCall,
+        AnswerCall,
+        HoldCall,
+        RetrieveCall,
+        ReleaseCall,
+    )
+}
+
+SIGNALS: dict[str, type[Signal]] = {
+    cls.__name__: cls
+    for cls in (
+        CallOffered,
+        CallReoffered,
+        FarEndEarlyMedia,
+        FarEndRinging,
+        FarEndAnswered,
+        FarEndBusy,
+        FarEndNoAnswer,
+        FarEndRejected,
+        FarEndHungUp,
+        RingTimeout,
+    )
+}

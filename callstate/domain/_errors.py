@@ -1,0 +1,386 @@
+"""The one exception tree of callstate, and the error catalogue it is.
+
+Every error callstate answers with is a class below. A class *is* its catalogue row: the CCC
+``Code``, the HTTP status and the message template live on the class and nowhere else, and
+``docs/errors.md`` is generated from :func:`catalogue`. A raised error carries the template's
+fill values as :attr:`CCCError.params`, which is exactly the response's ``Params`` list.
+
+::
+
+    CallstateError
+    ├── WorldError (also ValueError)      a world file that cannot be loaded
+    └── CCCError                          answered as a CCC error body
+        ├── ParameterError        400     Parameter.*
+        ├── NotFound              404     NotExists.*
+        ├── PermissionDenied      403     Permission.*
+        ├── InvalidOperation      400     InvalidOperation.*
+        ├── GatewayError          4xx     Alibaba's API gateway: action, version, signature
+        └── ServiceError          5xx     ServiceUnavailable, InternalService.Common
+
+Templates are CCC's verbatim (``reference/ccc-api.md`` §D), typos included ("Channel stats").
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "CCCError",
+    "CallstateError",
+    "GatewayError",
+    "IncompleteSignature",
+    "InternalServiceCommon",
+    "InvalidAccessKeyIdNotFound",
+    "InvalidActionNotFound",
+    "InvalidOperation",
+    "InvalidOperationCallState",
+    "InvalidOperationChannelState",
+    "InvalidOperationOutboundScenario",
+    "InvalidOperationSkillGroup",
+    "InvalidOperationUserState",
+    "InvalidTimeStampExpired",
+    "InvalidVersion",
+    "NotExistsChannelId",
+    "NotExistsInstanceId",
+    "NotExistsJobId",
+    "NotExistsNumber",
+    "NotExistsSkillGroupId",
+    "NotExistsUserId",
+    "NotFound",
+    "ParameterBlank",
+    "ParameterEnumeration",
+    "ParameterError",
+    "ParameterFormat",
+    "ParameterInvalid",
+    "ParameterMaximum",
+    "ParameterMinimum",
+    "PermissionDenied",
+    "PermissionDeviceId",
+    "PermissionJobId",
+    "PermissionSkillGroup",
+    "ServiceError",
+    "ServiceUnavailable",
+    "SignatureDoesNotMatch",
+    "SignatureNonceUsed",
+    "WorldError",
+    "catalogue",
+]
+
+
+class CallstateError(Exception):
+    """Base of every exception callstate raises on purpose."""
+
+
+class WorldError(CallstateError, ValueError):
+    """A world file (or dict) that does not describe a valid world; the message says where."""
+
+
+class CCCError(CallstateError):
+    """An error answered as a CCC error body: ``Code``, ``HttpStatusCode``, ``Message``, ``Params``.
+
+    Subclasses set :attr:`code` and :attr:`template` (and inherit :attr:`http_status` from their
+    category). Construct one with the template's fill values, in order::
+
+        raise NotExistsJobId("job-1")   # Message: "The call job-1 does not exist."
+    """
+
+    code: ClassVar[str] = ""
+    http_status: ClassVar[int] = 500
+    template: ClassVar[str] = ""
+    #: Where the code comes from: ``CCC`` (documented by CCC), ``gateway`` (Alibaba's API
+    #: gateway) or ``callstate`` (our own, where CCC documents none).
+    origin: ClassVar[str] = "CCC"
+
+    def __init__(self, *params: str) -> None:
+        super().__init__(*params)
+        self.params: tuple[str, ...] = tuple(str(p) for p in params)
+
+    @property
+    def message(self) -> str:
+        """The template with ``%s`` filled from :attr:`params`, in order."""
+        return self.template % self.params
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+# --- 400: parameters --------------------------------------------------------------------------
+class ParameterError(CCCError):
+    """A request parameter is missing or malformed (checked before anything is looked up)."""
+
+    http_status = 400
+
+
+class ParameterBlank(ParameterError):
+    """A required parameter is absent, empty or only white space. Params: [name]."""
+
+    code = "Parameter.Blank"
+    template = "The parameter %s may not be null or blank."
+
+
+class ParameterInvalid(ParameterError):
+    """A parameter is well-formed but not acceptable here. Params: [name, reason]."""
+
+    code = "Parameter.Invalid"
+    template = "The parameter %s is invalid. %s."
+
+
+class ParameterFormat(ParameterError):
+    """A parameter cannot be read as its type (bool, integer, list). Params: [name, reason]."""
+
+    code = "Parameter.Format"
+    template = "The format of parameter %s is invalid. %s"
+
+
+class ParameterEnumeration(ParameterError):
+    """A parameter is not one of its enumeration's values. Params: [name, allowed values]."""
+
+    code = "Parameter.Enumeration"
+    template = "The parameter %s must be one of the value of enumeration %s."
+
+
+class ParameterMinimum(ParameterError):
+    """A number below its minimum. Params: [name, minimum]."""
+
+    code = "Parameter.Minimum"
+    template = "The parameter %s must be greater than or equal to %s."
+
+
+class ParameterMaximum(ParameterError):
+    """A number above its maximum. Params: [name, maximum]."""
+
+    code = "Parameter.Maximum"
+    template = "The parameter %s must be less than or equal to %s."
+
+
+# --- 404: existence ---------------------------------------------------------------------------
+class NotFound(CCCError):
+    """Something the request names does not exist."""
+
+    http_status = 404
+
+
+class NotExistsInstanceId(NotFound):
+    """No contact-centre instance has this id. Params: [instance]."""
+
+    code = "NotExists.InstanceId"
+    template = "The specified instance %s does not exist."
+
+
+class NotExistsUserId(NotFound):
+    """The instance has no such user. Params: [user, instance]."""
+
+    code = "NotExists.UserId"
+    template = "The user %s does not exist in instance %s."
+
+
+class NotExistsJobId(NotFound):
+    """The instance has no such call (or it ended longer ago than the retention). Params: [job]."""
+
+    code = "NotExists.JobId"
+    template = "The call %s does not exist."
+
+
+class NotExistsChannelId(NotFound):
+    """The call has no such channel. Params: [channel, job]."""
+
+    code = "NotExists.ChannelId"
+    template = "The specified channel %s does not exist in call %s."
+
+
+class NotExistsSkillGroupId(NotFound):
+    """The instance has no such skill group. Params: [skill group, instance]."""
+
+    code = "NotExists.SkillGroupId"
+    template = "The skill group ID %s does not exist in instance %s."
+
+
+class NotExistsNumber(NotFound):
+    """The number is not one of the instance's numbers. Params: [number, instance]."""
+
+    code = "NotExists.Number"
+    template = "The specified number %s does not exist in instance %s."
+
+
+# --- 403: permission --------------------------------------------------------------------------
+class PermissionDenied(CCCError):
+    """The acting user may not do this to this object."""
+
+    http_status = 403
+
+
+class PermissionDeviceId(PermissionDenied):
+    """DeviceId is not the user's active device (set by SignInGroup). Params: [device, user]."""
+
+    code = "Permission.DeviceId"
+    template = "The device %s is not the active device of user %s."
+    origin = "callstate"
+
+
+class PermissionJobId(PermissionDenied):
+    """The user has no channel in the state the action needs in this call. Params: [user, job]."""
+
+    code = "Permission.JobId"
+    template = "The user %s is not a participant of call %s."
+    origin = "callstate"
+
+
+class PermissionSkillGroup(PermissionDenied):
+    """The user is not a member of the skill group(s) named. Params: [skill groups]."""
+
+    code = "Permission.SkillGroup"
+    template = "You have no permission to access skill group(s) %s."
+
+
+# --- 400: state -------------------------------------------------------------------------------
+class InvalidOperation(CCCError):
+    """The action is not allowed in the current state of the user or channel."""
+
+    http_status = 400
+
+
+class InvalidOperationUserState(InvalidOperation):
+    """The user's state does not allow the action. Params: [state, allowed states]."""
+
+    code = "InvalidOperation.UserState"
+    template = "The operation is not allowed. User state (%s) does not meet expectations (%s)."
+
+
+class InvalidOperationChannelState(InvalidOperation):
+    """The channel's state does not allow the action (a held channel is written ``HELD``).
+
+    Params: [state, allowed states].
+    """
+
+    code = "InvalidOperation.ChannelState"
+    template = "The operation is not allowed. Channel stats (%s) does not meet expectations (%s)."
+
+
+class InvalidOperationCallState(InvalidOperation):
+    """The call's state does not allow the signal (e.g. re-offering a call that is not queued).
+
+    Params: [state, allowed states].
+    """
+
+    code = "InvalidOperation.CallState"
+    template = "The operation is not allowed. Call state (%s) does not meet expectations (%s)."
+    origin = "callstate"
+
+
+class InvalidOperationOutboundScenario(InvalidOperation):
+    """An inbound call was offered to an agent who is ready for outbound calls only.
+
+    Params: [user].
+    """
+
+    code = "InvalidOperation.OutboundScenario"
+    template = "The user %s is ready for outbound calls only and cannot be offered a call."
+    origin = "callstate"
+
+
+class InvalidOperationSkillGroup(InvalidOperation):
+    """A call was offered through a skill group the agent is not signed in to.
+
+    Params: [user, skill group].
+    """
+
+    code = "InvalidOperation.SkillGroup"
+    template = "The user %s is not signed in to skill group %s."
+    origin = "callstate"
+
+
+# --- gateway ----------------------------------------------------------------------------------
+class GatewayError(CCCError):
+    """What Alibaba Cloud's API gateway answers before the request reaches CCC."""
+
+    http_status = 400
+    origin = "gateway"
+
+
+class InvalidActionNotFound(GatewayError):
+    """The action is not one callstate implements. Params: none."""
+
+    code = "InvalidAction.NotFound"
+    http_status = 404
+    template = "Specified api is not found, please check your url and method."
+
+
+class InvalidVersion(GatewayError):
+    """The API version is not ``2020-07-01``. Params: none."""
+
+    code = "InvalidVersion"
+    template = "Specified parameter Version is not valid."
+
+
+class InvalidAccessKeyIdNotFound(GatewayError):
+    """The request is signed with an access key the server does not know. Params: none."""
+
+    code = "InvalidAccessKeyId.NotFound"
+    http_status = 404
+    template = "Specified access key is not found."
+
+
+class SignatureDoesNotMatch(GatewayError):
+    """The signature is not the one the server computes for this request. Params: none."""
+
+    code = "SignatureDoesNotMatch"
+    template = "Specified signature is not matched with our calculation."
+
+
+class SignatureNonceUsed(GatewayError):
+    """The signature nonce was seen already (a replay). Params: none."""
+
+    code = "SignatureNonceUsed"
+    template = "Specified signature nonce was used already."
+
+
+class InvalidTimeStampExpired(GatewayError):
+    """The signed date is more than 15 minutes from the server's clock. Params: none."""
+
+    code = "InvalidTimeStamp.Expired"
+    template = "Specified time stamp or date value is expired."
+
+
+class IncompleteSignature(GatewayError):
+    """The signature material is missing or not of Alibaba Cloud's form. Params: none."""
+
+    code = "IncompleteSignature"
+    template = "The request signature does not conform to Alibaba Cloud standards."
+
+
+# --- 5xx --------------------------------------------------------------------------------------
+class ServiceError(CCCError):
+    """The service could not answer; the request changed nothing."""
+
+    http_status = 500
+    origin = "gateway"
+
+
+class ServiceUnavailable(ServiceError):
+    """The shared store is unreachable or stayed contended; retry later. Params: none."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+    template = "The request has failed due to a temporary failure of the server."
+
+
+class InternalServiceCommon(ServiceError):
+    """An unexpected fault (logged); the request changed nothing. Params: [detail]."""
+
+    code = "InternalService.Common"
+    origin = "CCC"
+    template = "An internal service error occurred. %s"
+
+
+def catalogue() -> list[type[CCCError]]:
+    """Every concrete error class, in declaration order: the catalogue ``docs/`` is made from."""
+    found: list[type[CCCError]] = []
+
+    def walk(cls: type[CCCError]) -> None:
+        for sub in cls.__subclasses__():
+            if sub.code:
+                found.append(sub)
+            walk(sub)
+
+    walk(CCCError)
+    return found

@@ -1,0 +1,217 @@
+"""Domain events, named as CCC's event catalogue (SPEC §9), and the call detail record.
+
+The decide step produces events with ``seq=0``; the engine stamps the per-instance sequence
+number when it commits them. :meth:`Event.to_dict` is the published form, with CCC's field
+names: ``eventType``, ``eventTime`` (ISO-8601 UTC), ``instanceId``, ``seq``, then ``agentId`` and
+``skillGroupIds`` for agent events, ``contactId`` (the JobId), ``channelId``, ``callType``,
+``caller`` and ``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` (and the
+acting ``agentId``) for Held / Retrieved, and the record for ``CDRReady``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import attrs
+
+from ._records import Channel, HoldInterval, Job
+
+__all__ = ["AGENT_EVENTS", "CallDetailRecord", "ChannelDetail", "Event", "EventType", "iso_time"]
+
+
+class EventType(Enum):
+    """Every event callstate publishes."""
+
+    AgentCheckIn = "AgentCheckIn"
+    AgentReady = "AgentReady"
+    AgentDialing = "AgentDialing"
+    AgentRinging = "AgentRinging"
+    AgentTalk = "AgentTalk"
+    AgentRelease = "AgentRelease"
+    AgentBreak = "AgentBreak"
+    AgentCheckOut = "AgentCheckOut"
+    Dialing = "Dialing"
+    Ringing = "Ringing"
+    Established = "Established"
+    Released = "Released"
+    Held = "Held"
+    Retrieved = "Retrieved"
+    CDRReady = "CDRReady"
+
+
+AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
+
+
+def iso_time(ms: int) -> str:
+    """Epoch milliseconds as ISO-8601 UTC with milliseconds: ``2020-12-29T15:28:35.825Z``."""
+    stamp = datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
+
+
+def _interval_dict(h: HoldInterval) -> dict[str, Any]:
+    return {"startTime": h.start_ms, "endTime": h.end_ms, "music": h.music, "heldBy": h.by_user}
+
+
+@attrs.frozen
+class ChannelDetail:
+    """One leg in a call detail record, with its hold accounting."""
+
+    channel_id: str
+    party: str
+    user_id: str
+    release_initiator: str
+    release_reason: str
+    holds: tuple[HoldInterval, ...]
+    hold_count: int
+    held_ms: int
+    longest_hold_ms: int
+
+    @classmethod
+    def of(cls, ch: Channel) -> ChannelDetail:
+        """The record of a released leg."""
+        return cls(
+            ch.channel_id,
+            ch.party.value,
+            ch.user_id,
+            ch.release_initiator,
+            ch.release_reason,
+            ch.holds,
+            ch.hold_count,
+            ch.held_ms,
+            ch.longest_hold_ms,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The published form."""
+        return {
+            "channelId": self.channel_id,
+            "party": self.party,
+            "userId": self.user_id,
+            "releaseInitiator": self.release_initiator,
+            "releaseReason": self.release_reason,
+            "holdCount": self.hold_count,
+            "heldMs": self.held_ms,
+            "longestHoldMs": self.longest_hold_ms,
+            "holds": [_interval_dict(h) for h in self.holds],
+        }
+
+
+@attrs.frozen
+class CallDetailRecord:
+    """What is known of an ended call: times, disposition, and per-leg and total hold accounting."""
+
+    contact_id: str
+    call_type: str
+    caller: str
+    callee: str
+    skill_group_id: str
+    start_ms: int
+    established_ms: int
+    end_ms: int
+    disposition: str
+    release_initiator: str
+    release_reason: str
+    channels: tuple[ChannelDetail, ...]
+
+    @classmethod
+    def of(cls, job: Job) -> CallDetailRecord:
+        """The record of an ended job."""
+        return cls(
+            job.job_id,
+            job.call_type.value,
+            job.caller,
+            job.callee,
+            job.skill_group_id,
+            job.created_ms,
+            job.established_ms,
+            job.ended_ms,
+            job.disposition,
+            job.release_initiator,
+            job.release_reason,
+            tuple(ChannelDetail.of(c) for c in job.channels),
+        )
+
+    @property
+    def hold_count(self) -> int:
+        """Holds over every leg."""
+        return sum(c.hold_count for c in self.channels)
+
+    @property
+    def held_ms(self) -> int:
+        """Held time over every leg."""
+        return sum(c.held_ms for c in self.channels)
+
+    @property
+    def longest_hold_ms(self) -> int:
+        """The longest single hold of any leg."""
+        return max((c.longest_hold_ms for c in self.channels), default=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The published form."""
+        return {
+            "contactId": self.contact_id,
+            "callType": self.call_type,
+            "caller": self.caller,
+            "callee": self.callee,
+            "skillGroupId": self.skill_group_id,
+            "startTime": self.start_ms,
+            "establishedTime": self.established_ms,
+            "releaseTime": self.end_ms,
+            "dispositionCode": self.disposition,
+            "releaseInitiator": self.release_initiator,
+            "releaseReason": self.release_reason,
+            "holdCount": self.hold_count,
+            "heldMs": self.held_ms,
+            "longestHoldMs": self.longest_hold_ms,
+            "channels": [c.to_dict() for c in self.channels],
+        }
+
+
+@attrs.frozen
+class Event:
+    """One published event. Which optional fields are meaningful depends on :attr:`event_type`."""
+
+    event_type: EventType
+    time_ms: int
+    instance_id: str
+    seq: int = 0
+    agent_id: str = ""
+    skill_group_ids: tuple[str, ...] = ()
+    contact_id: str = ""
+    channel_id: str = ""
+    call_type: str = ""
+    caller: str = ""
+    callee: str = ""
+    cdr: CallDetailRecord | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The published form, with CCC's field names."""
+        out: dict[str, Any] = {
+            "eventType": self.event_type.value,
+            "eventTime": iso_time(self.time_ms),
+            "instanceId": self.instance_id,
+            "seq": self.seq,
+        }
+        if self.event_type in AGENT_EVENTS:
+            out["agentId"] = self.agent_id
+            out["skillGroupIds"] = list(self.skill_group_ids)
+            if self.contact_id:
+                out["contactId"] = self.contact_id
+            return out
+        out["contactId"] = self.contact_id
+        if self.cdr is not None:
+            out.update(self.cdr.to_dict())
+            return out
+        out.update(
+            channelId=self.channel_id,
+            callType=self.call_type,
+            caller=self.caller,
+            callee=self.callee,
+        )
+        if self.event_type is EventType.Held:
+            out.update(heldChannelId=self.channel_id, agentId=self.agent_id)
+        elif self.event_type is EventType.Retrieved:
+            out.update(retrievedChannelId=self.channel_id, agentId=self.agent_id)
+        return out

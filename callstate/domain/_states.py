@@ -1,0 +1,198 @@
+"""The state machines of callstate: one table, and one transitions ``Machine``, per entity kind.
+
+Theory of operation (the rules of this file):
+
+1. Every change of a state attribute (``User.state``, ``Channel.state``, ``Channel.hold_state``,
+   ``Job.state``) happens by firing a trigger of the machine for that kind. Nothing else assigns
+   them, so these tables are the whole truth, and ``docs/state-machines.md`` is generated from
+   them.
+2. Each machine is built once, at import, with ``model=None``: records are plain attrs objects
+   and are never registered with a machine (no ``add_model``, no per-object bound methods).
+   Firing means ``machine.events[trigger].trigger(record)``.
+3. A row whose destination is ``None`` is a *guard-only* row: the action is allowed in that state
+   and changes no state (HoldCall needs a TALKING agent and leaves it TALKING). Guard-only rows
+   are checked, never fired.
+4. When a (state, trigger) pair is not in the table, the action is refused with an error whose
+   Params are the current state and the allowed ones, alphabetically; the allowed states are read
+   from the machine, never written twice.
+5. Hold is an orthogonal region of ``ANSWERED``: ``ChannelState`` stays ``ANSWERED`` while the
+   hold region is ``HELD``. In error messages a held channel's state is written ``HELD``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from transitions import Machine
+
+__all__ = [
+    "AGENT",
+    "CHANNEL",
+    "HOLD",
+    "JOB",
+    "ChannelState",
+    "HoldState",
+    "JobState",
+    "StateTable",
+    "UserState",
+]
+
+
+class UserState(Enum):
+    """An agent's state (``UserContext.UserState``), exactly CCC's values."""
+
+    OFFLINE = "OFFLINE"
+    READY = "READY"
+    BREAK = "BREAK"
+    DIALING = "DIALING"
+    RINGING = "RINGING"
+    TALKING = "TALKING"
+    WORKING = "WORKING"
+
+
+class ChannelState(Enum):
+    """A call leg's lifecycle (``ChannelContext.ChannelState``), exactly CCC's values."""
+
+    NONE = "NONE"
+    CREATED = "CREATED"
+    EARLY_MEDIA = "EARLY_MEDIA"
+    RINGING = "RINGING"
+    ANSWERED = "ANSWERED"
+    RELEASED = "RELEASED"
+    RETIRED = "RETIRED"
+
+
+class HoldState(Enum):
+    """The hold region inside ``ANSWERED``: the leg's media is flowing or suspended."""
+
+    ACTIVE = "ACTIVE"
+    HELD = "HELD"
+
+
+class JobState(Enum):
+    """A call (job) as a whole."""
+
+    ACTIVE = "ACTIVE"  # at least one agent leg is live, or an offer to an agent is ringing
+    QUEUED = "QUEUED"  # the customer waits for an agent: the offer to the last one was withdrawn
+    ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
+
+
+U, C, H, J = UserState, ChannelState, HoldState, JobState
+ANY = "*"
+
+# Agent (SPEC §3.1)   trigger             from                                  to
+AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
+    ("SignInGroup",       U.OFFLINE,                                U.READY),
+    ("SignInGroup",       [U.READY, U.BREAK, U.WORKING],            None),
+    ("ReadyForService",   [U.BREAK, U.READY, U.WORKING],            U.READY),
+    ("TakeBreak",         [U.READY, U.BREAK, U.WORKING],            U.BREAK),
+    ("MakeCall",          U.READY,                                  U.DIALING),
+    ("offered",           U.READY,                                  U.RINGING),
+    ("AnswerCall",        U.RINGING,                                U.TALKING),
+    ("ring_timeout",      U.RINGING,                                U.BREAK),
+    ("offer_rejected",    U.RINGING,                                U.BREAK),
+    ("abandoned",         U.RINGING,                                U.READY),
+    ("far_end_answered",  U.DIALING,                                U.TALKING),
+    ("dial_ended",        U.DIALING,                                U.WORKING),
+    ("own_leg_released",  U.TALKING,                                U.WORKING),
+    ("ChangeWorkMode",    [U.OFFLINE, U.READY, U.BREAK, U.WORKING], None),
+    ("SignOutGroup",      [U.READY, U.BREAK, U.WORKING],            U.OFFLINE),
+    ("ResetAgentState",   ANY,                                      U.OFFLINE),
+    ("PollUserStatus",    ANY,                                      None),
+    ("HoldCall",          U.TALKING,                                None),
+    ("RetrieveCall",      U.TALKING,                                None),
+    ("ReleaseCall",       [U.DIALING, U.TALKING],                   None),
+)  # fmt: skip
+
+# Channel lifecycle (SPEC §3.2)  trigger   from                                         to
+CHANNEL_ROWS: Sequence[tuple[str, Any, ChannelState | None]] = (
+    ("create",       C.NONE,                                         C.CREATED),
+    ("early_media",  C.CREATED,                                      C.EARLY_MEDIA),
+    ("ring",         [C.CREATED, C.EARLY_MEDIA],                     C.RINGING),
+    ("answer",       [C.CREATED, C.EARLY_MEDIA, C.RINGING],          C.ANSWERED),
+    ("refuse",       [C.CREATED, C.EARLY_MEDIA, C.RINGING],          C.RELEASED),
+    ("release",      [C.CREATED, C.EARLY_MEDIA, C.RINGING, C.ANSWERED], C.RELEASED),
+)  # fmt: skip
+
+# Hold region of ANSWERED (SPEC §3.2, §4)  trigger   from                to
+HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
+    ("hold",      H.ACTIVE,            H.HELD),
+    ("retrieve",  H.HELD,              H.ACTIVE),
+    ("leave",     [H.ACTIVE, H.HELD],  H.ACTIVE),  # the leg leaves ANSWERED: the region resets
+)  # fmt: skip
+
+# Job (SPEC §3.3)     trigger    from                      to
+JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
+    ("requeue",  J.ACTIVE,               J.QUEUED),
+    ("reoffer",  J.QUEUED,               J.ACTIVE),
+    ("end",      [J.ACTIVE, J.QUEUED],   J.ENDED),
+)  # fmt: skip
+
+
+S = TypeVar("S", bound=Enum)
+
+
+def _value(state: Enum) -> str:
+    return str(state.value)
+
+
+class StateTable(Generic[S]):
+    """One entity kind's table and the single transitions ``Machine`` built from it.
+
+    :meth:`allows` and :meth:`expected` answer from the machine's own transition lists;
+    :meth:`fire` lets transitions perform the change on the record's attribute.
+    """
+
+    def __init__(
+        self, kind: str, states: type[S], rows: Sequence[tuple[str, Any, S | None]], attribute: str
+    ) -> None:
+        self.kind = kind
+        self.states = states
+        self.attribute = attribute
+        self.rows = tuple(rows)
+        self.machine = Machine(
+            model=None,
+            states=list(states),
+            initial=None,
+            transitions=[{"trigger": t, "source": src, "dest": dest} for t, src, dest in self.rows],
+            auto_transitions=False,
+            model_attribute=attribute,
+            name=kind,
+        )
+        self._allowed: dict[str, frozenset[S]] = {
+            trigger: frozenset(states[name] for name in event.transitions)
+            for trigger, event in self.machine.events.items()
+        }
+        self._fires: dict[str, Any] = {
+            trigger: event.trigger for trigger, event in self.machine.events.items()
+        }
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Every trigger of this kind, in table order."""
+        return tuple(self._allowed)
+
+    def allows(self, record: object, trigger: str) -> bool:
+        """Whether the record's current state has a row for ``trigger``."""
+        state: S = getattr(record, self.attribute)
+        return state in self._allowed[trigger]
+
+    def expected(self, trigger: str, written: Callable[[S], str] = _value) -> str:
+        """The states that allow ``trigger``, comma-joined alphabetically (CCC's error Params).
+
+        ``written`` names a state as messages write it (the hold region writes ACTIVE as
+        ``ANSWERED``).
+        """
+        return ",".join(sorted(written(s) for s in self._allowed[trigger]))
+
+    def fire(self, record: object, trigger: str) -> None:
+        """Let the machine change the record's state; the caller has checked :meth:`allows`."""
+        self._fires[trigger](record)
+
+
+AGENT: StateTable[UserState] = StateTable("agent", UserState, AGENT_ROWS, "state")
+CHANNEL: StateTable[ChannelState] = StateTable("channel", ChannelState, CHANNEL_ROWS, "state")
+HOLD: StateTable[HoldState] = StateTable("hold", HoldState, HOLD_ROWS, "hold_state")
+JOB: StateTable[JobState] = StateTable("job", JobState, JOB_ROWS, "state")

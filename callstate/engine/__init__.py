@@ -1,0 +1,30 @@
+"""The imperative shell: applies requests atomically over a store, with injected clock and ids."""
+
+from ._clock import Clock, ManualClock, SystemClock
+from ._engine import DEFAULT_NETWORK, Engine
+from ._ids import EPOCH_MS, Ids, JobIdDraft
+from ._network import Scheduled, SimulatedNetwork
+from ._store import Committed, InstanceView, MemoryStore, Store, StoreConflict, Transaction
+from ._world import WorldSource, default_world, load_world
+
+__all__ = [
+    "DEFAULT_NETWORK",
+    "EPOCH_MS",
+    "Clock",
+    "Committed",
+    "Engine",
+    "Ids",
+    "InstanceView",
+    "JobIdDraft",
+    "ManualClock",
+    "MemoryStore",
+    "Scheduled",
+    "SimulatedNetwork",
+    "Store",
+    "StoreConflict",
+    "SystemClock",
+    "Transaction",
+    "WorldSource",
+    "default_world",
+    "load_world",
+]

@@ -1,0 +1,226 @@
+"""The engine: applies one request at a time, atomically: load -> decide -> commit -> publish.
+
+It owns what the pure domain must not touch: the clock, the id generator, the store, the lock,
+the simulated network and the subscribers. Each request is applied under the engine's lock:
+
+1. signals the simulated network has due are applied first, each at its own instant;
+2. ``now`` is read once from the clock and clamped to the instance's last ``now``, so that no
+   timestamp ever goes backwards;
+3. the domain decides on working copies; a refusal raises a catalogued error and nothing is
+   written (state, events and JobIds stay exactly as they were);
+4. the store commits the copies and stamps the events (a shared store may answer "conflict":
+   the request is re-read and re-decided, a bounded number of times);
+5. subscribers receive the events, in commit order; the network schedules its reaction.
+
+No exception escapes :meth:`Engine.handle`, :meth:`Engine.signal` or :meth:`Engine.execute`:
+a fault that is not a catalogued error is logged and answered ``InternalService.Common`` (500).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..api import Reply, error_reply, outcome_reply, parse_action, parse_signal
+from ..domain import (
+    CCCError,
+    Event,
+    InternalServiceCommon,
+    Outcome,
+    Request,
+    ServiceUnavailable,
+    World,
+    decide,
+)
+from ._clock import Clock, SystemClock
+from ._ids import Ids
+from ._network import SimulatedNetwork
+from ._store import InstanceView, MemoryStore, Store, StoreConflict
+from ._world import WorldSource, load_world
+
+__all__ = ["DEFAULT_NETWORK", "Engine"]
+
+log = logging.getLogger("callstate")
+
+Subscriber = Callable[[Event], None]
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT_NETWORK"
+
+
+#: ``Engine(network=DEFAULT_NETWORK)`` (the default) simulates the network; ``None`` turns it off.
+DEFAULT_NETWORK: Any = _Default()
+
+
+class Engine:
+    """A contact centre's call-control rules, applied to requests and network signals.
+
+    Args:
+        world: the provisioning: a :class:`~callstate.domain.World`, a dict, a path to a JSON
+            world file, or ``None`` for the bundled default (the seed's ``ccc-test``).
+        clock: answers ``now`` in epoch ms (default: the system clock).
+        ids: mints RequestIds and JobIds (default: random RequestIds, snowflake node 259).
+        store: where state lives (default: a new :class:`MemoryStore`).
+        network: the simulated network (default), or ``None`` when the embedder feeds real
+            signals through :meth:`signal`.
+        max_attempts: how often a request is re-decided after a shared store's conflict before
+            it is answered ``ServiceUnavailable``.
+
+    """
+
+    def __init__(
+        self,
+        world: WorldSource = None,
+        *,
+        clock: Clock | None = None,
+        ids: Ids | None = None,
+        store: Store | None = None,
+        network: SimulatedNetwork | None = DEFAULT_NETWORK,
+        max_attempts: int = 8,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.ids = ids or Ids()
+        self.network = SimulatedNetwork() if network is DEFAULT_NETWORK else network
+        self.max_attempts = max_attempts
+        self._store: Store = store or MemoryStore()
+        self._lock = threading.RLock()
+        self._subscribers: list[Subscriber] = []
+        self._store.reset(load_world(world))
+
+    # --- requests ----------------------------------------------------------------------------
+    def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
+        """Apply a CCC action given as its name and wire parameters (strings).
+
+        Always answers a :class:`Reply` with the documented body, success or error.
+        """
+        request_id = self.ids.request_id()
+        try:
+            request = parse_action(action, params)
+        except CCCError as err:
+            return error_reply(err, request_id, action if isinstance(action, str) else "")
+        return self._run(request, request_id)
+
+    def signal(self, name: str, params: Mapping[str, Any]) -> Reply:
+        """Apply a network signal given as its name (``FarEndAnswered``...) and parameters."""
+        request_id = self.ids.request_id()
+        try:
+            request = parse_signal(name, params)
+        except CCCError as err:
+            return error_reply(err, request_id, name if isinstance(name, str) else "")
+        return self._run(request, request_id)
+
+    def execute(self, request: Request) -> Reply:
+        """Apply a command or signal value (``callstate.HoldCall(...)``)."""
+        return self._run(request, self.ids.request_id())
+
+    def tick(self) -> None:
+        """Apply the simulated network's signals that are due by now."""
+        with self._lock:
+            self._apply_due(self.clock())
+
+    def _run(self, request: Request, request_id: str) -> Reply:
+        try:
+            with self._lock:
+                self._apply_due(self.clock())
+                outcome, seq, now = self._apply(request, None)
+                self._apply_due(max(now, self.clock()))
+            return outcome_reply(outcome, request_id, seq)
+        except CCCError as err:
+            return error_reply(err, request_id, request.action)
+        except Exception as exc:
+            log.exception("request %s (%s) failed", request_id, request.action)
+            return error_reply(
+                InternalServiceCommon(type(exc).__name__), request_id, request.action
+            )
+
+    def _apply(self, request: Request, at: int | None) -> tuple[Outcome, int, int]:
+        """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""
+        for _ in range(self.max_attempts):
+            draft = self.ids.draft()
+            tx = self._store.begin(draft)
+            now = max(self.clock() if at is None else at, tx.last_now(request.instance_id))
+            outcome = decide(tx, request, now)
+            try:
+                committed = tx.commit(request.instance_id, now, outcome.events)
+            except StoreConflict:
+                continue
+            draft.commit()
+            self._publish(committed.events)
+            if self.network is not None:
+                config = self._store.world().instances.get(request.instance_id)
+                if config is not None:
+                    self.network.react(outcome, config, now)
+            return outcome, committed.seq, now
+        raise ServiceUnavailable()
+
+    def _apply_due(self, now: int) -> None:
+        while self.network is not None and (due := self.network.pop_due(now)) is not None:
+            try:
+                self._apply(due.signal, due.due_ms)
+            except CCCError as err:  # the call moved on before the network reacted
+                log.debug("simulated %s dropped: %s", due.signal.action, err)
+
+    def _publish(self, events: tuple[Event, ...]) -> None:
+        for event in events:
+            for subscriber in list(self._subscribers):
+                try:
+                    subscriber(event)
+                except Exception:
+                    log.exception("event subscriber %r failed", subscriber)
+
+    # --- events and state ----------------------------------------------------------------------
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call ``subscriber(event)`` for every committed event, in commit order.
+
+        Subscribers run inside the engine's lock: keep them quick. Answers a function that
+        unsubscribes.
+        """
+        with self._lock:
+            self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if subscriber in self._subscribers:
+                    self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
+        """The instance's logged events with ``seq > after_seq``, oldest first."""
+        with self._lock:
+            return self._store.events(instance_id, after_seq)
+
+    def view(self, instance_id: str) -> InstanceView | None:
+        """A copy of one instance's live state (users and calls as records)."""
+        with self._lock:
+            return self._store.view(instance_id)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The full state as JSON-ready data: instances, JobId sequence, pending signals."""
+        with self._lock:
+            pending = [] if self.network is None else self.network.pending()
+            return {
+                "instances": self._store.snapshot(),
+                "jobIds": self.ids.state(),
+                "network": [p.to_dict() for p in pending],
+            }
+
+    @property
+    def world(self) -> World:
+        """The world the engine was last reset to."""
+        return self._store.world()
+
+    def reset(self, world: WorldSource | World = None) -> None:
+        """Start over from ``world`` (default: the current world) as provisioned."""
+        with self._lock:
+            self._store.reset(self.world if world is None else load_world(world))
+            if self.network is not None:
+                self.network.clear()
+
+    def close(self) -> None:
+        """Release the store's resources."""
+        self._store.close()

@@ -1,0 +1,104 @@
+"""The simulated network: what a switch would report, for the demo, the emulator and tests.
+
+It watches committed outcomes and schedules the signals a real network would send (SPEC §8):
+
+* after MakeCall, the dialled number behaves as the world's ``dialling`` says: it answers
+  (``afterMs`` after the call started ringing, or never if that is past the call's timeout, in
+  which case it does not answer), is busy, rejects, or does not answer (at the call's timeout);
+* after an inbound call is offered to an agent, the offer times out after the instance's
+  ``ringTimeoutMs`` (``null`` in the world: never).
+
+The engine applies due signals, at their due instants, before each request it handles and right
+after each commit; a signal the call no longer allows (the agent hung up first) is dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any
+
+import attrs
+
+from ..domain import (
+    CallOffered,
+    CallReoffered,
+    ChannelSignal,
+    DialOutcome,
+    FarEndAnswered,
+    FarEndBusy,
+    FarEndNoAnswer,
+    FarEndRejected,
+    InstanceConfig,
+    MakeCall,
+    Outcome,
+    Party,
+    RingTimeout,
+    wire_fields,
+)
+
+__all__ = ["Scheduled", "SimulatedNetwork"]
+
+_ON_DIAL: dict[DialOutcome, type[ChannelSignal]] = {
+    DialOutcome.ANSWER: FarEndAnswered,
+    DialOutcome.BUSY: FarEndBusy,
+    DialOutcome.REJECT: FarEndRejected,
+    DialOutcome.NO_ANSWER: FarEndNoAnswer,
+}
+
+
+@attrs.frozen(order=True)
+class Scheduled:
+    """A signal due at ``due_ms``; ``order`` keeps signals due at one instant in schedule order."""
+
+    due_ms: int
+    order: int
+    signal: ChannelSignal = attrs.field(order=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for snapshots."""
+        params = {f.wire: getattr(self.signal, f.name) for f in wire_fields(type(self.signal))}
+        return {"dueMs": self.due_ms, "signal": self.signal.action, "params": params}
+
+
+class SimulatedNetwork:
+    """Schedules the network's reactions; the engine applies them when due."""
+
+    def __init__(self) -> None:
+        self._pending: list[Scheduled] = []
+        self._order = itertools.count()
+
+    def react(self, outcome: Outcome, config: InstanceConfig, now: int) -> None:
+        """Schedule what the network does about a committed outcome."""
+        request, job = outcome.request, outcome.job
+        if job is None:
+            return
+        if isinstance(request, MakeCall):
+            (leg,) = [c for c in job.channels if c.party is Party.CUSTOMER]
+            dialling = config.dialling_for(job.callee)
+            kind = _ON_DIAL[dialling.outcome]
+            after = dialling.after_ms
+            if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
+                kind, after = FarEndNoAnswer, job.timeout_ms
+            self._at(now + after, kind(job.instance_id, job.job_id, leg.channel_id))
+        elif isinstance(request, CallOffered | CallReoffered) and config.ring_timeout_ms:
+            leg = job.channels[-1]
+            self._at(now + config.ring_timeout_ms,
+                     RingTimeout(job.instance_id, job.job_id, leg.channel_id))  # fmt: skip
+
+    def _at(self, due_ms: int, signal: ChannelSignal) -> None:
+        heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))
+
+    def pop_due(self, now: int) -> Scheduled | None:
+        """The earliest signal due at or before ``now``, removed from the schedule."""
+        if self._pending and self._pending[0].due_ms <= now:
+            return heapq.heappop(self._pending)
+        return None
+
+    def pending(self) -> list[Scheduled]:
+        """Everything scheduled, earliest first."""
+        return sorted(self._pending)
+
+    def clear(self) -> None:
+        """Forget everything scheduled (the world was reset)."""
+        self._pending.clear()

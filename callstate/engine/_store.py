@@ -1,0 +1,240 @@
+"""The store seam, and the in-memory store behind it.
+
+A :class:`Store` holds the world's provisioning and the live records, by instance. The engine
+applies a request in a :class:`Transaction`:
+
+1. ``begin`` opens one; the decide step reads *working copies* through it (it is the domain's
+   ``Workspace``) and mutates only those;
+2. ``commit`` writes every record the decision read or created, stamps the events with the
+   instance's next sequence numbers, appends them to the log, and moves the instance's clock;
+3. a decision that raised is simply dropped: nothing was written.
+
+A shared store (Redis, with compare-and-set on per-record versions) raises
+:class:`StoreConflict` from ``commit`` when another process changed a record this transaction
+read; the engine then re-reads and re-decides. The memory store serves one process, whose engine
+applies one request at a time, so it never conflicts.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from ..domain import Event, InstanceConfig, Job, JobState, User, World
+
+__all__ = ["Committed", "InstanceView", "MemoryStore", "Store", "StoreConflict", "Transaction"]
+
+
+class StoreConflict(Exception):
+    """A record read by the transaction was changed by someone else before it committed."""
+
+
+@attrs.frozen
+class Committed:
+    """What a commit published: the stamped events and the instance's sequence number after."""
+
+    events: tuple[Event, ...]
+    seq: int
+
+
+@attrs.frozen
+class InstanceView:
+    """A read-only copy of one instance's live state (for invariants, tests and tooling)."""
+
+    config: InstanceConfig
+    users: dict[str, User]
+    jobs: dict[str, Job]
+    seq: int
+    last_now: int
+
+
+class Transaction(Protocol):
+    """One request's access to the store; also the domain's ``Workspace``."""
+
+    def instance(self, instance_id: str) -> InstanceConfig | None:
+        """The instance's provisioning."""
+
+    def user(self, instance_id: str, user_id: str) -> User | None:
+        """A working copy of the user, the same object on every call."""
+
+    def job(self, instance_id: str, job_id: str) -> Job | None:
+        """A working copy of the call, the same object on every call."""
+
+    def add_job(self, job: Job) -> None:
+        """Record a new call."""
+
+    def new_job_id(self, now_ms: int) -> str:
+        """A fresh JobId (from the engine's draft)."""
+
+    def last_now(self, instance_id: str) -> int:
+        """The latest ``now`` committed in the instance (0 if none)."""
+
+    def commit(self, instance_id: str, now: int, events: Sequence[Event]) -> Committed:
+        """Write everything read or created, and publish ``events``; or raise StoreConflict."""
+
+
+class Store(Protocol):
+    """Where instances' provisioning and live records are kept."""
+
+    def reset(self, world: World) -> None:
+        """Replace everything with ``world`` as provisioned: every agent signed out, no calls."""
+
+    def world(self) -> World:
+        """The world the store was last reset to."""
+
+    def begin(self, new_job_id: Callable[[int], str]) -> Transaction:
+        """Open a transaction; ``new_job_id`` draws JobIds for it."""
+
+    def view(self, instance_id: str) -> InstanceView | None:
+        """A copy of one instance's live state."""
+
+    def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
+        """The instance's logged events with ``seq > after_seq``, oldest first."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every instance's live state as JSON-ready data."""
+
+    def close(self) -> None:
+        """Release connections (a no-op for the memory store)."""
+
+
+class _Instance:
+    """One instance's live state in memory."""
+
+    __slots__ = ("config", "events", "expiries", "jobs", "last_now", "seq", "users")
+
+    def __init__(self, config: InstanceConfig, log_size: int) -> None:
+        self.config = config
+        self.users = {
+            uid: User.from_profile(p, config.instance_id) for uid, p in config.users.items()
+        }
+        self.jobs: dict[str, Job] = {}
+        self.last_now = 0
+        self.seq = 0
+        self.events: deque[Event] = deque(maxlen=log_size)
+        self.expiries: deque[tuple[int, str]] = deque()  # (forget at, JobId), in ending order
+
+
+class MemoryStore:
+    """The default store: one process's state in dicts. Lookups are O(1) at any size.
+
+    Ended calls are forgotten ``retentionMs`` after they end, checked as commits pass that
+    instant. The event log keeps the last ``log_size`` events per instance.
+    """
+
+    def __init__(self, log_size: int = 10_000) -> None:
+        self._log_size = log_size
+        self._world = World()
+        self._instances: dict[str, _Instance] = {}
+
+    def reset(self, world: World) -> None:
+        """Replace everything with ``world`` as provisioned."""
+        self._world = world
+        self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
+
+    def world(self) -> World:
+        """The world the store was last reset to."""
+        return self._world
+
+    def begin(self, new_job_id: Callable[[int], str]) -> _MemoryTransaction:
+        """Open a transaction."""
+        return _MemoryTransaction(self._instances, new_job_id)
+
+    def view(self, instance_id: str) -> InstanceView | None:
+        """A copy of one instance's live state."""
+        inst = self._instances.get(instance_id)
+        if inst is None:
+            return None
+        return InstanceView(
+            inst.config,
+            {k: u.clone() for k, u in inst.users.items()},
+            {k: j.clone() for k, j in inst.jobs.items()},
+            inst.seq,
+            inst.last_now,
+        )
+
+    def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
+        """Logged events after ``after_seq``."""
+        inst = self._instances.get(instance_id)
+        return [] if inst is None else [e for e in inst.events if e.seq > after_seq]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every instance's live state as JSON-ready data."""
+        return {
+            iid: {
+                "lastNow": inst.last_now,
+                "seq": inst.seq,
+                "users": {k: u.to_dict() for k, u in inst.users.items()},
+                "jobs": {k: j.to_dict() for k, j in inst.jobs.items()},
+            }
+            for iid, inst in self._instances.items()
+        }
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _MemoryTransaction:
+    """Working copies over the memory store; commit writes them back."""
+
+    def __init__(self, instances: dict[str, _Instance], new_job_id: Callable[[int], str]) -> None:
+        self._instances = instances
+        self.new_job_id = new_job_id
+        self._users: dict[tuple[str, str], User] = {}
+        self._jobs: dict[tuple[str, str], Job] = {}
+        self._ended_before: set[tuple[str, str]] = set()
+
+    def instance(self, instance_id: str) -> InstanceConfig | None:
+        inst = self._instances.get(instance_id)
+        return None if inst is None else inst.config
+
+    def user(self, instance_id: str, user_id: str) -> User | None:
+        key = (instance_id, user_id)
+        copy = self._users.get(key)
+        if copy is None:
+            inst = self._instances.get(instance_id)
+            stored = None if inst is None else inst.users.get(user_id)
+            if stored is None:
+                return None
+            copy = self._users[key] = stored.clone()
+        return copy
+
+    def job(self, instance_id: str, job_id: str) -> Job | None:
+        key = (instance_id, job_id)
+        copy = self._jobs.get(key)
+        if copy is None:
+            inst = self._instances.get(instance_id)
+            stored = None if inst is None else inst.jobs.get(job_id)
+            if stored is None:
+                return None
+            if stored.state is JobState.ENDED:
+                self._ended_before.add(key)
+            copy = self._jobs[key] = stored.clone()
+        return copy
+
+    def add_job(self, job: Job) -> None:
+        self._jobs[(job.instance_id, job.job_id)] = job
+
+    def last_now(self, instance_id: str) -> int:
+        inst = self._instances.get(instance_id)
+        return 0 if inst is None else inst.last_now
+
+    def commit(self, instance_id: str, now: int, events: Sequence[Event]) -> Committed:
+        for (iid, uid), user in self._users.items():
+            self._instances[iid].users[uid] = user
+        for key, job in self._jobs.items():
+            inst = self._instances[key[0]]
+            inst.jobs[key[1]] = job
+            if job.state is JobState.ENDED and key not in self._ended_before:
+                inst.expiries.append((job.ended_ms + inst.config.retention_ms, job.job_id))
+        inst = self._instances[instance_id]
+        stamped = tuple(attrs.evolve(e, seq=inst.seq + i) for i, e in enumerate(events, 1))
+        inst.seq += len(stamped)
+        inst.events.extend(stamped)
+        inst.last_now = max(inst.last_now, now)
+        while inst.expiries and inst.expiries[0][0] <= now:
+            inst.jobs.pop(inst.expiries.popleft()[1], None)
+        return Committed(stamped, inst.seq)
