@@ -5,10 +5,11 @@ from ._engine import DEFAULT_NETWORK, Engine
 from ._ids import EPOCH_MS, Ids, JobIdDraft
 from ._network import Scheduled, SimulatedNetwork
 from ._store import Committed, InstanceView, MemoryStore, Store, StoreConflict, Transaction
-from ._world import WorldSource, default_world, load_world
+from ._world import DEFAULT_WORLD_FILE, WorldSource, default_world, load_world
 
 __all__ = [
     "DEFAULT_NETWORK",
+    "DEFAULT_WORLD_FILE",
     "EPOCH_MS",
     "Clock",
     "Committed",
