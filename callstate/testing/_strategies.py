@@ -12,11 +12,11 @@ from ..domain import ACTIONS, SIGNALS, Request, wire_fields
 
 __all__ = ["ids", "request_values", "wire_params"]
 
-#: Ids that look like CCC's, plus odd ones (white space, unicode, separators).
+#: Non-blank ids that look like CCC's, plus odd ones (inner white space, unicode, separators).
 ids: st.SearchStrategy[str] = st.one_of(
     st.sampled_from(["ccc-test", "user-test@ccc-test", "job-65825892782321664", "x"]),
     st.from_regex(r"[a-z]{1,6}(@[a-z-]{1,8})?", fullmatch=True),
-    st.text(min_size=1, max_size=20),
+    st.text(min_size=1, max_size=20).filter(str.strip),
 )
 
 
