@@ -222,7 +222,7 @@ def test_inbound_call_answered_held_and_hung_up_by_the_customer_while_held() -> 
     assert hung_up.ok
     job = c.job(call.job)
     customer = job.channel(call.customer_leg)
-    assert not customer.held and customer.holds[-1].end_ms == c.clock()
+    assert not customer.held and customer.holds.newest.end_ms == c.clock()
     assert {ch.release_initiator for ch in job.channels} == {"13812345678"}
     assert c.state() == "WORKING"
     cdr = c.cdr(call.job)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
+from functools import partial
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 from ..domain import (
@@ -29,7 +30,6 @@ from ..domain import (
     ParameterEnumeration,
     ParameterFormat,
     Request,
-    WireField,
     wire_fields,
 )
 
@@ -57,35 +57,43 @@ def parse_signal(name: str, params: Mapping[str, Any]) -> Request:
 def parse_request(cls: type[R], params: Mapping[str, Any]) -> R:
     """Build ``cls`` from wire parameters, checking them in field order."""
     values: dict[str, Any] = {}
-    for field in wire_fields(cls):
-        raw = params.get(field.wire)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            if field.required:
-                raise ParameterBlank(field.wire)
+    for name, wire, required, convert in _readers(cls):
+        raw = params.get(wire)
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            if required:
+                raise ParameterBlank(wire)
             continue
-        values[field.name] = _convert(field, raw)
+        values[name] = convert(wire, raw)
     return cls(**values)
 
 
-def _convert(field: WireField, raw: Any) -> Any:
-    kind = _base_type(field.type)
+Reader = tuple[str, str, bool, Callable[[str, Any], Any]]
+_READERS: dict[type[Request], tuple[Reader, ...]] = {}
+
+
+def _readers(cls: type[Request]) -> tuple[Reader, ...]:
+    """(field name, wire name, required, converter) per field, compiled once per class."""
+    readers = _READERS.get(cls)
+    if readers is None:
+        readers = _READERS[cls] = tuple(
+            (f.name, f.wire, f.required, _converter(f.type)) for f in wire_fields(cls)
+        )
+    return readers
+
+
+def _converter(annotation: Any) -> Callable[[str, Any], Any]:
+    kind = _base_type(annotation)
     if kind is str:
-        if not isinstance(raw, str):
-            raise ParameterFormat(field.wire, "It must be a string.")
-        return raw
+        return _string
     if kind is bool:
-        return _boolean(field.wire, raw)
+        return _boolean
     if kind is int:
-        return _integer(field.wire, raw)
+        return _integer
     if kind is tuple:
-        return _strings(field.wire, raw)
+        return _strings
     if isinstance(kind, type) and issubclass(kind, Enum):
-        try:
-            return kind(raw)
-        except ValueError:
-            allowed = ",".join(str(m.value) for m in kind)
-            raise ParameterEnumeration(field.wire, allowed) from None
-    raise TypeError(f"no conversion for parameter type {field.type!r}")  # a programming error
+        return partial(_enumeration, kind)
+    raise TypeError(f"no conversion for parameter type {annotation!r}")  # a programming error
 
 
 def _base_type(annotation: Any) -> Any:
@@ -95,6 +103,20 @@ def _base_type(annotation: Any) -> Any:
         (inner,) = [a for a in get_args(annotation) if a is not type(None)]
         return _base_type(inner)
     return origin or annotation
+
+
+def _string(wire: str, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ParameterFormat(wire, "It must be a string.")
+    return raw
+
+
+def _enumeration(enum: type[Enum], wire: str, raw: Any) -> Enum:
+    try:
+        return enum(raw)
+    except ValueError:
+        allowed = ",".join(str(m.value) for m in enum)
+        raise ParameterEnumeration(wire, allowed) from None
 
 
 def _boolean(wire: str, raw: Any) -> bool:

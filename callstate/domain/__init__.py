@@ -82,7 +82,7 @@ from ._errors import (
     catalogue,
 )
 from ._events import AGENT_EVENTS, CallDetailRecord, ChannelDetail, Event, EventType, iso_time
-from ._records import CallType, Channel, HoldInterval, Job, Party, User
+from ._records import CallType, Channel, HoldInterval, Holds, Job, Party, User
 from ._states import (
     AGENT,
     CHANNEL,
@@ -133,6 +133,7 @@ __all__ = [
     "HoldCall",
     "HoldInterval",
     "HoldState",
+    "Holds",
     "IncompleteSignature",
     "InstanceConfig",
     "InternalServiceCommon",

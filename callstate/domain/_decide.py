@@ -361,8 +361,9 @@ def _disposition(job: Job, cause: Cause, queued: bool) -> str:
 
 
 def _close_hold(leg: Channel, now: int) -> None:
-    last = leg.holds[-1]
-    leg.holds = (*leg.holds[:-1], attrs.evolve(last, end_ms=now))
+    last = leg.holds.newest
+    assert last is not None and last.end_ms is None, "a held leg has an open interval"
+    leg.holds = leg.holds.replace_newest(HoldInterval(last.start_ms, now, last.music, last.by_user))
 
 
 # --- agent state -----------------------------------------------------------------------------
@@ -551,7 +552,7 @@ def _hold_call(step: _Step, c: cmd.HoldCall) -> Outcome:
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
     HOLD.fire(leg, "hold")
-    leg.holds = (*leg.holds, HoldInterval(step.now, None, c.music, user.user_id))
+    leg.holds = leg.holds.add(HoldInterval(step.now, None, c.music, user.user_id))
     leg.timestamp = step.now
     step.call_event(EventType.Held, job, leg, user.user_id)
     return step.outcome(c, user, job)

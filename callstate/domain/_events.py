@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from ._copy import copier
 from ._records import Channel, HoldInterval, Job
 
 __all__ = ["AGENT_EVENTS", "CallDetailRecord", "ChannelDetail", "Event", "EventType", "iso_time"]
@@ -77,7 +78,7 @@ class ChannelDetail:
             ch.user_id,
             ch.release_initiator,
             ch.release_reason,
-            ch.holds,
+            tuple(ch.holds),
             ch.hold_count,
             ch.held_ms,
             ch.longest_hold_ms,
@@ -186,6 +187,12 @@ class Event:
     callee: str = ""
     cdr: CallDetailRecord | None = None
 
+    def stamped(self, seq: int) -> Event:
+        """A copy with its sequence number (the store stamps events as it commits them)."""
+        event = _copy_event(self)
+        object.__setattr__(event, "seq", seq)
+        return event
+
     def to_dict(self) -> dict[str, Any]:
         """The published form, with CCC's field names."""
         out: dict[str, Any] = {
@@ -215,3 +222,6 @@ class Event:
         elif self.event_type is EventType.Retrieved:
             out.update(retrievedChannelId=self.channel_id, agentId=self.agent_id)
         return out
+
+
+_copy_event = copier(Event, frozen=True)

@@ -6,20 +6,23 @@ Records are small slotted attrs classes that carry the state attributes the mach
 rejected command never touches stored state.
 
 Hold accounting is derived from each leg's hold intervals (count, total, longest); nothing is
-counted twice because nothing is counted at all.
+counted twice because nothing is counted at all. The intervals are an immutable linked list
+(:class:`Holds`), so holding and retrieving cost the same however often a leg was held before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
 
 import attrs
 
+from ._copy import copier
 from ._states import ChannelState, HoldState, JobState, UserState
 from ._world import UserProfile, WorkMode
 
-__all__ = ["CallType", "Channel", "HoldInterval", "Job", "Party", "User"]
+__all__ = ["CallType", "Channel", "HoldInterval", "Holds", "Job", "Party", "User"]
 
 
 class CallType(Enum):
@@ -59,6 +62,53 @@ class HoldInterval:
         return cls(**data)
 
 
+class Holds:
+    """A leg's hold intervals: an immutable linked list, newest first, iterated oldest first.
+
+    Adding an interval or closing the newest one is O(1) and copies nothing, so every working
+    copy of a leg shares its history; walking it (for the call detail record) is O(n) once.
+    """
+
+    __slots__ = ("_older", "newest", "size")
+
+    def __init__(self, newest: HoldInterval | None = None, older: Holds | None = None) -> None:
+        self.newest = newest
+        self._older = older
+        self.size: int = 0 if newest is None else 1 + (older.size if older else 0)
+
+    def add(self, interval: HoldInterval) -> Holds:
+        """These intervals and a newer one."""
+        return Holds(interval, self if self.size else None)
+
+    def replace_newest(self, interval: HoldInterval) -> Holds:
+        """These intervals with the newest one replaced (closed)."""
+        return Holds(interval, self._older)
+
+    def __iter__(self) -> Iterator[HoldInterval]:
+        newest_first: list[HoldInterval] = []
+        node: Holds | None = self
+        while node is not None and node.newest is not None:
+            newest_first.append(node.newest)
+            node = node._older
+        return reversed(newest_first)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Holds):
+            return NotImplemented
+        return self.size == other.size and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Holds({list(self)!r})"
+
+
+NO_HOLDS = Holds()
+
+
 @attrs.define(slots=True)
 class User:
     """An agent: the provisioned profile plus the live ``UserContext``."""
@@ -93,7 +143,7 @@ class User:
 
     def clone(self) -> User:
         """A working copy (every field is immutable, so a shallow copy is a full one)."""
-        return attrs.evolve(self)
+        return _copy_user(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy: enums as their values, tuples as lists."""
@@ -129,7 +179,7 @@ class Channel:
     hold_state: HoldState = HoldState.ACTIVE
     release_initiator: str = ""
     release_reason: str = ""
-    holds: tuple[HoldInterval, ...] = ()
+    holds: Holds = NO_HOLDS
 
     @property
     def held(self) -> bool:
@@ -163,7 +213,7 @@ class Channel:
 
     def clone(self) -> Channel:
         """A working copy (the interval tuple is immutable and shared)."""
-        return attrs.evolve(self)
+        return _copy_channel(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -177,7 +227,7 @@ class Channel:
             "party": Party(data["party"]),
             "state": ChannelState(data["state"]),
             "hold_state": HoldState(data["hold_state"]),
-            "holds": tuple(HoldInterval.from_dict(h) for h in data["holds"]),
+            "holds": _holds(HoldInterval.from_dict(h) for h in data["holds"]),
         })  # fmt: skip
 
 
@@ -222,7 +272,9 @@ class Job:
 
     def clone(self) -> Job:
         """A working copy with copies of its legs."""
-        return attrs.evolve(self, channels=[c.clone() for c in self.channels])
+        job = _copy_job(self)
+        job.channels = [_copy_channel(c) for c in self.channels]
+        return job
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, legs included."""
@@ -239,10 +291,24 @@ class Job:
         })  # fmt: skip
 
 
+_copy_user = copier(User)
+_copy_channel = copier(Channel)
+_copy_job = copier(Job)
+
+
+def _holds(intervals: Iterable[HoldInterval]) -> Holds:
+    holds = NO_HOLDS
+    for interval in intervals:
+        holds = holds.add(interval)
+    return holds
+
+
 def _plain(record: Any) -> dict[str, Any]:
     def value(_: Any, __: Any, v: Any) -> Any:
         if isinstance(v, Enum):
             return v.value
+        if isinstance(v, Holds):
+            return [h.to_dict() for h in v]
         return list(v) if isinstance(v, tuple) else v
 
     return attrs.asdict(record, value_serializer=value)

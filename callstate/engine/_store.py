@@ -231,7 +231,7 @@ class _MemoryTransaction:
             if job.state is JobState.ENDED and key not in self._ended_before:
                 inst.expiries.append((job.ended_ms + inst.config.retention_ms, job.job_id))
         inst = self._instances[instance_id]
-        stamped = tuple(attrs.evolve(e, seq=inst.seq + i) for i, e in enumerate(events, 1))
+        stamped = tuple(e.stamped(inst.seq + i) for i, e in enumerate(events, 1))
         inst.seq += len(stamped)
         inst.events.extend(stamped)
         inst.last_now = max(inst.last_now, now)

@@ -393,7 +393,9 @@ class CallCentreMachine(RuleBasedStateMachine):
                 open_holds = [h for h in leg.holds if h.end_ms is None]
                 assert len(open_holds) == (1 if leg.held else 0), leg
                 if leg.held:
-                    assert leg.state is ChannelState.ANSWERED and leg.holds[-1].end_ms is None
+                    newest = leg.holds.newest
+                    assert leg.state is ChannelState.ANSWERED
+                    assert newest is not None and newest.end_ms is None
                 if leg.state is ChannelState.RELEASED:
                     assert not leg.held
                 assert leg.hold_count == self.held_ok[leg.channel_id], leg
