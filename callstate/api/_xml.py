@@ -6,8 +6,9 @@ likewise a list of structs); a struct nests; a map holds one element per entry; 
 ``true``/``false``. XML carries no types and cannot tell an empty list from an absent one, so
 :func:`read_xml` needs the shape, which it finds from the root element's name.
 
-Characters XML 1.0 cannot carry (control characters other than tab, newline and return) are
-written as U+FFFD; only a body holding them does not read back unchanged.
+Characters XML 1.0 cannot carry (control characters other than tab, newline and return, and
+lone surrogates) are written as U+FFFD; only a body holding them does not read back unchanged. A
+carriage return is written as ``&#13;``, since a parser turns a raw one into a newline.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ._shapes import BOOL, INT, MAP, SHAPES, SIGNAL_SHAPE, STRS, Shape, envelope
 
 __all__ = ["read_xml", "write_xml"]
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
@@ -28,7 +29,8 @@ def write_xml(root: str, shape: Shape, body: dict[str, Any]) -> str:
     """``body`` as an XML document rooted at ``root``."""
     element = ET.Element(root)
     _write(element, shape, body)
-    return _DECLARATION + ET.tostring(element, encoding="unicode")
+    # ElementTree emits only the text's own carriage returns raw; keep them through parsing.
+    return _DECLARATION + ET.tostring(element, encoding="unicode").replace("\r", "&#13;")
 
 
 def _text(value: Any) -> str:

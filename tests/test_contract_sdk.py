@@ -1,0 +1,478 @@
+"""SDK contract: every action's success body is what ``alibabacloud_ccc20200701`` 2.35.0 reads.
+
+For each of the twelve actions a real engine is driven through a scenario in which the action
+succeeds with a meaningful state (a call with a held leg, an inbound offer answered, ...). Then:
+
+(a) the SDK's ``<Action>ResponseBody`` model reads the body and writes it back unchanged,
+    except HoldCall's ``ChannelContexts[].AssociatedData``, which the seed documents and the SDK
+    model lacks (SPEC §5);
+(b) the body's keys are the SDK model's keys at every level, list items included, and every
+    value has the type the SDK model annotates;
+(c) our declared shapes (``callstate.api.SHAPES``) are the SDK's key tree, with the same types,
+    HoldCall's ``AssociatedData`` again excepted.
+
+The SDK's key tree is derived by introspection of the generated model classes: each ``__init__``
+parameter's annotation gives its type (nested models are followed), and the wire key of each
+attribute is found by setting only that attribute and reading which key ``to_map`` writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import alibabacloud_ccc20200701.models as sdk_models
+import pytest
+from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Agent, Call
+from darabonba.model import DaraModel
+
+from callstate import ACTIONS, Engine, Ids, ManualClock, Reply
+from callstate.api import SHAPES, envelope
+from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
+
+ACTION_NAMES = (
+    "SignInGroup",
+    "SignOutGroup",
+    "ReadyForService",
+    "TakeBreak",
+    "ChangeWorkMode",
+    "ResetAgentState",
+    "PollUserStatus",
+    "MakeCall",
+    "AnswerCall",
+    "HoldCall",
+    "RetrieveCall",
+    "ReleaseCall",
+)
+INBOUND_CALLER = "13100000000"
+
+# --- the SDK's key tree, by introspection ---------------------------------------------------
+
+_SCALARS = {"str": STR, "int": INT, "bool": BOOL, "List[str]": STRS, "Dict[str,Any]": MAP}
+_MODEL = re.compile(r"main_models\.(\w+)")
+_LIST_OF_MODEL = re.compile(r"List\[main_models\.(\w+)\]")
+_SAMPLES: dict[str, Any] = {STR: "x", INT: 7, BOOL: True, STRS: ["x"], MAP: {"k": "v"}}
+
+
+def sdk_class(name: str) -> type[Any]:
+    cls = getattr(sdk_models, name)
+    assert inspect.isclass(cls), name
+    return cls  # type: ignore[no-any-return]
+
+
+def _kind(annotation: Any) -> tuple[Any, type[Any] | None, bool]:
+    """(kind in the vocabulary of ``callstate.api._shapes``, nested model class, is a list)."""
+    assert isinstance(annotation, str), f"unexpected annotation object {annotation!r}"
+    text = annotation.replace(" ", "")
+    if text in _SCALARS:
+        return _SCALARS[text], None, False
+    if m := _LIST_OF_MODEL.fullmatch(text):
+        nested = sdk_class(m.group(1))
+        return [sdk_tree(nested)], nested, True
+    if m := _MODEL.fullmatch(text):
+        nested = sdk_class(m.group(1))
+        return sdk_tree(nested), nested, False
+    raise AssertionError(f"annotation the contract test does not know: {annotation!r}")
+
+
+def _wire_key(cls: type[Any], attribute: str, sample: Any) -> str:
+    """The key ``to_map`` writes for ``attribute``: the one that changes when only it is set."""
+    baseline = cls().to_map()
+    written = cls(**{attribute: sample}).to_map()
+    changed = [k for k in written if k not in baseline or baseline[k] != written[k]]
+    assert len(changed) == 1, (cls.__name__, attribute, changed)
+    return changed[0]
+
+
+_TREES: dict[type[Any], dict[str, Any]] = {}
+
+
+def sdk_tree(cls: type[Any]) -> dict[str, Any]:
+    """The model's keys and their kinds, nested models followed (lists as one-element lists)."""
+    if cls in _TREES:
+        return _TREES[cls]
+    tree: dict[str, Any] = {}
+    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    assert parameters, f"{cls.__name__} declares no fields"
+    for p in parameters:
+        kind, nested, is_list = _kind(p.annotation)
+        if nested is None:
+            sample = copy.deepcopy(_SAMPLES[kind])
+        else:
+            sample = [nested()] if is_list else nested()
+        key = _wire_key(cls, p.name, sample)
+        assert key not in tree, (cls.__name__, key)
+        tree[key] = kind
+    _TREES[cls] = dict(sorted(tree.items()))
+    return _TREES[cls]
+
+
+def sdk_body_model(action: str) -> type[Any]:
+    return sdk_class(f"{action}ResponseBody")
+
+
+def sdk_body_tree(action: str) -> dict[str, Any]:
+    return sdk_tree(sdk_body_model(action))
+
+
+# --- comparing a body with a key tree --------------------------------------------------------
+
+
+def assert_matches(tree: dict[str, Any], value: dict[str, Any], path: str) -> None:
+    """``value`` has exactly ``tree``'s keys at every level, each value of the tree's type."""
+    assert isinstance(value, dict), f"{path}: expected an object, got {value!r}"
+    assert set(value) == set(tree), (
+        f"{path}: missing {sorted(set(tree) - set(value))}, extra {sorted(set(value) - set(tree))}"
+    )
+    for key, kind in tree.items():
+        item, where = value[key], f"{path}.{key}"
+        if isinstance(kind, dict):
+            assert_matches(kind, item, where)
+        elif isinstance(kind, list):
+            assert isinstance(item, list), f"{where}: expected a list, got {item!r}"
+            for i, element in enumerate(item):
+                assert_matches(kind[0], element, f"{where}[{i}]")
+        elif kind == INT:
+            assert isinstance(item, int) and not isinstance(item, bool), f"{where}: {item!r}"
+        elif kind == BOOL:
+            assert isinstance(item, bool), f"{where}: {item!r}"
+        elif kind == STR:
+            assert isinstance(item, str), f"{where}: {item!r}"
+        elif kind == STRS:
+            assert isinstance(item, list), f"{where}: {item!r}"
+            assert all(isinstance(s, str) for s in item), f"{where}: {item!r}"
+        elif kind == MAP:
+            assert isinstance(item, dict), f"{where}: {item!r}"
+        else:  # pragma: no cover - a kind this test does not know
+            raise AssertionError(f"{where}: unknown kind {kind!r}")
+
+
+def without_associated_data(body: dict[str, Any]) -> dict[str, Any]:
+    """HoldCall's body minus ``AssociatedData`` of every channel (asserting each had one)."""
+    stripped = copy.deepcopy(body)
+    channels = stripped["Data"]["CallContext"]["ChannelContexts"]
+    assert channels, "the HoldCall scenario must list at least one channel"
+    for channel in channels:
+        assert "AssociatedData" in channel, channel
+        assert channel.pop("AssociatedData") == {}
+    return stripped
+
+
+def shape_without_associated_data(shape: dict[str, Any]) -> dict[str, Any]:
+    stripped = copy.deepcopy(shape)
+    channel = stripped["Data"]["CallContext"]["ChannelContexts"][0]
+    assert channel.pop("AssociatedData") == MAP
+    return stripped
+
+
+# --- scenarios: each ends with the action under test succeeding ------------------------------
+
+
+class Desk:
+    """An engine without a simulated network, one agent, and the calls it is on."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock(START)
+        self.engine = Engine(clock=self.clock, ids=Ids(seed=20200701), network=None)
+        self.agent = Agent(self.engine, self.clock)
+
+    def step(self) -> None:
+        self.clock.advance(1_000)
+
+    def sign_in(self) -> None:
+        self.agent.ok(
+            "SignInGroup", SignedSkillGroupIdList=json.dumps([GROUP]), ChatDeviceId="chat-1"
+        )
+        self.step()
+
+    def talking(self) -> Call:
+        """Signed in, dialled CUSTOMER, the customer answered: a two-party call."""
+        self.sign_in()
+        call = self.agent.dial(CUSTOMER)
+        self.step()
+        reply = self.engine.signal(
+            "FarEndAnswered",
+            {"InstanceId": INSTANCE, "JobId": call.job, "ChannelId": call.customer_leg},
+        )
+        assert reply.ok, reply.body
+        assert reply.body["Data"]["UserContext"]["UserState"] == "TALKING"
+        self.step()
+        return call
+
+    def held(self) -> Call:
+        call = self.talking()
+        self.agent.ok("HoldCall", JobId=call.job, ChannelId=call.customer_leg)
+        self.step()
+        return call
+
+    def do(self, action: str, **params: Any) -> Reply:
+        reply = self.agent.do(action, **params)
+        assert reply.status == 200, reply.body
+        return reply
+
+
+def _sign_in(d: Desk) -> Reply:
+    return d.do("SignInGroup", SignedSkillGroupIdList=json.dumps([GROUP]), ChatDeviceId="chat-1")
+
+
+def _sign_out(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("SignOutGroup")
+
+
+def _ready(d: Desk) -> Reply:
+    d.sign_in()
+    d.agent.ok("TakeBreak", Code="Lunch")
+    d.step()
+    return d.do("ReadyForService", OutboundScenario="true")
+
+
+def _take_break(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("TakeBreak", Code="Lunch")
+
+
+def _change_work_mode(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("ChangeWorkMode", WorkMode="OFF_SITE", Mobile="13900000009")
+
+
+def _reset(d: Desk) -> Reply:
+    d.held()
+    return d.do("ResetAgentState")
+
+
+def _poll_on_call(d: Desk) -> Reply:
+    d.held()
+    return d.do("PollUserStatus")
+
+
+def _poll_idle(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("PollUserStatus")
+
+
+def _make_call(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("MakeCall", Caller=NUMBER, Callee=CUSTOMER, MediaType="AUDIO")
+
+
+def _answer_call(d: Desk) -> Reply:
+    d.sign_in()
+    offered = d.engine.signal(
+        "CallOffered",
+        {
+            "InstanceId": INSTANCE,
+            "Caller": INBOUND_CALLER,
+            "Callee": NUMBER,
+            "UserId": AGENT,
+            "SkillGroupId": GROUP,
+        },
+    )
+    assert offered.ok, offered.body
+    d.step()
+    return d.do("AnswerCall", JobId=offered.body["Data"]["CallContext"]["JobId"])
+
+
+def _hold_call(d: Desk) -> Reply:
+    call = d.talking()
+    return d.do("HoldCall", JobId=call.job, ChannelId=call.customer_leg)
+
+
+def _retrieve_call(d: Desk) -> Reply:
+    call = d.held()
+    return d.do("RetrieveCall", JobId=call.job, ChannelId=call.customer_leg)
+
+
+def _release_call(d: Desk) -> Reply:
+    call = d.talking()
+    return d.do("ReleaseCall", JobId=call.job)
+
+
+SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
+    "SignInGroup": ("SignInGroup", _sign_in),
+    "SignOutGroup": ("SignOutGroup", _sign_out),
+    "ReadyForService": ("ReadyForService", _ready),
+    "TakeBreak": ("TakeBreak", _take_break),
+    "ChangeWorkMode": ("ChangeWorkMode", _change_work_mode),
+    "ResetAgentState": ("ResetAgentState", _reset),
+    "PollUserStatus-on-call-with-held-leg": ("PollUserStatus", _poll_on_call),
+    "PollUserStatus-no-call": ("PollUserStatus", _poll_idle),
+    "MakeCall": ("MakeCall", _make_call),
+    "AnswerCall": ("AnswerCall", _answer_call),
+    "HoldCall": ("HoldCall", _hold_call),
+    "RetrieveCall": ("RetrieveCall", _retrieve_call),
+    "ReleaseCall": ("ReleaseCall", _release_call),
+}
+
+
+def play(scenario: str) -> tuple[str, Reply]:
+    action, run = SCENARIOS[scenario]
+    reply = run(Desk())
+    assert reply.action == action
+    assert reply.status == 200 and reply.body["Code"] == "OK", reply.body
+    assert reply.body["HttpStatusCode"] == 200
+    assert reply.body["Message"] == "" and reply.body["Params"] == []
+    return action, reply
+
+
+# --- meta-tests: the introspection and the comparison can see what they claim ----------------
+
+
+def test_every_action_has_a_scenario_and_an_sdk_model() -> None:
+    assert set(ACTION_NAMES) == set(ACTIONS)
+    assert {action for action, _ in SCENARIOS.values()} == set(ACTION_NAMES)
+    for action in ACTION_NAMES:
+        assert issubclass(sdk_body_model(action), DaraModel)
+
+
+def test_introspection_reads_the_hold_call_model_as_generated() -> None:
+    tree = sdk_body_tree("HoldCall")
+    assert tree["HttpStatusCode"] == INT
+    assert tree["Params"] == STRS
+    channel = tree["Data"]["CallContext"]["ChannelContexts"][0]
+    assert channel["Timestamp"] == INT
+    assert channel["SkillGroupId"] == STR
+    assert "AssociatedData" not in channel
+    assert tree["Data"]["UserContext"]["OutboundScenario"] == BOOL
+    assert tree["Data"]["UserContext"]["SignedSkillGroupIdList"] == STRS
+
+
+def test_the_comparison_detects_missing_extra_and_mistyped_keys() -> None:
+    _, reply = play("HoldCall")
+    tree = sdk_body_tree("HoldCall")
+    good = without_associated_data(reply.body)
+    assert_matches(tree, good, "$")
+    for mutate in (
+        lambda b: b["Data"]["UserContext"].pop("Heartbeat"),
+        lambda b: b["Data"]["CallContext"]["ChannelContexts"][0].update(Extra="x"),
+        lambda b: b["Data"]["UserContext"].update(OutboundScenario="false"),
+        lambda b: b["Data"]["CallContext"]["ChannelContexts"][0].update(Timestamp=True),
+        lambda b: b["Data"]["UserContext"].update(SignedSkillGroupIdList='["g"]'),
+    ):
+        bad = copy.deepcopy(good)
+        mutate(bad)
+        with pytest.raises(AssertionError):
+            assert_matches(tree, bad, "$")
+
+
+# --- the contract ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_sdk_model_round_trips_the_body(scenario: str) -> None:
+    """(a) ``Model().from_map(body).to_map() == body`` (HoldCall: less AssociatedData)."""
+    action, reply = play(scenario)
+    body = reply.body
+    expected = without_associated_data(body) if action == "HoldCall" else body
+    model = sdk_body_model(action)().from_map(copy.deepcopy(body))
+    model.validate()
+    assert model.to_map() == expected
+    if action == "HoldCall":  # the SDK drops what it does not know: the comparison sees extras
+        assert model.to_map() != body
+    # the round trip is through the SDK's attributes, not a stored copy of the map
+    assert model.request_id == body["RequestId"]
+    assert model.http_status_code == 200
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
+    """(b) the body's key tree is the SDK model's, at every level and in every list item."""
+    action, reply = play(scenario)
+    body = without_associated_data(reply.body) if action == "HoldCall" else reply.body
+    tree = sdk_body_tree(action)
+    assert_matches(tree, body, action)
+    # lists of structs: the call's legs are listed (the scenarios are on a call); every other
+    # list has nothing to hold in callstate (chats, parallel jobs) and must be []
+    lists = dict(struct_lists(tree, body, action))
+    for path, items in lists.items():
+        if path.endswith(".ChannelContexts") and scenario != "PollUserStatus-no-call":
+            assert items, f"{path}: the scenario should list the call's legs"
+        elif not path.endswith(".ChannelContexts"):
+            assert items == [], path
+    expected_lists = {
+        "PollUserStatus": {"CallContext.ChannelContexts", "ChatContexts",
+                           "UserContext.ParallelJobList"},
+        "MakeCall": {"CallContext.ChannelContexts"},
+        "AnswerCall": {"CallContext.ChannelContexts"},
+        "HoldCall": {"CallContext.ChannelContexts"},
+        "RetrieveCall": {"CallContext.ChannelContexts"},
+        "ReleaseCall": {"CallContext.ChannelContexts"},
+    }.get(action, set())  # fmt: skip
+    assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
+
+
+def struct_lists(tree: dict[str, Any], value: dict[str, Any], path: str) -> list[tuple[str, Any]]:
+    """Every list of structs in the body (by path), as the tree declares them."""
+    found: list[tuple[str, Any]] = []
+    for key, kind in tree.items():
+        where = f"{path}.{key}"
+        if isinstance(kind, dict):
+            found += struct_lists(kind, value[key], where)
+        elif isinstance(kind, list):
+            found.append((where, value[key]))
+            for item in value[key]:
+                found += struct_lists(kind[0], item, where)
+    return found
+
+
+@pytest.mark.parametrize("action", ACTION_NAMES)
+def test_declared_shape_is_the_sdk_key_tree(action: str) -> None:
+    """(c) ``SHAPES[action]`` in its envelope is the SDK's tree (HoldCall: plus AssociatedData)."""
+    ours = envelope(SHAPES[action])
+    if action == "HoldCall":
+        ours = shape_without_associated_data(ours)
+    assert ours == sdk_body_tree(action)
+
+
+# --- what the scenarios show: the state is meaningful, not a body of empty values -------------
+
+
+def test_poll_on_a_call_with_a_held_leg_lists_both_legs_and_flags_the_held_one() -> None:
+    _, reply = play("PollUserStatus-on-call-with-held-leg")
+    data = reply.body["Data"]
+    channels = data["CallContext"]["ChannelContexts"]
+    assert len(channels) == 2
+    flags = {c["ChannelId"].split(":")[1]: c["ChannelFlags"] for c in channels}
+    assert flags == {"user": "", "customer": "HOLD"}
+    assert [c["Index"] for c in channels] == [0, 1]
+    assert data["ChatContexts"] == []
+    assert data["UserContext"]["ParallelJobList"] == []
+    assert data["UserContext"]["UserState"] == "TALKING"
+    assert data["CallContext"]["InstanceId"] == INSTANCE
+
+
+def test_poll_with_no_call_answers_an_empty_call_context_and_empty_lists() -> None:
+    _, reply = play("PollUserStatus-no-call")
+    data = reply.body["Data"]
+    assert data["ChatContexts"] == []
+    assert data["CallContext"]["ChannelContexts"] == []
+    assert data["CallContext"]["JobId"] == ""
+    assert data["UserContext"]["UserState"] == "READY"
+    assert data["UserContext"]["JobId"] == ""
+    assert_matches(sdk_body_tree("PollUserStatus"), reply.body, "PollUserStatus")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "states"),
+    [
+        ("MakeCall", ["ANSWERED", "RINGING"]),
+        ("AnswerCall", ["ANSWERED", "ANSWERED"]),
+        ("HoldCall", ["ANSWERED"]),
+        ("RetrieveCall", ["ANSWERED", "ANSWERED"]),
+        ("ReleaseCall", ["RELEASED", "RELEASED"]),
+    ],
+)
+def test_call_scenarios_answer_with_their_legs(scenario: str, states: list[str]) -> None:
+    _, reply = play(scenario)
+    channels = reply.body["Data"]["CallContext"]["ChannelContexts"]
+    assert [c["ChannelState"] for c in channels] == states
+    user = reply.body["Data"]["UserContext"]
+    assert user["DeviceId"] == DEVICE
+    assert user["SignedSkillGroupIdList"] == [GROUP]
+    if scenario == "ReleaseCall":
+        assert all(c["ReleaseReason"] == "200 - Okay" for c in channels)
