@@ -1,4 +1,4 @@
-"""The ``callstate`` command line: ``callstate demo`` plays the seed's call."""
+"""The ``callstate`` command line: ``demo`` plays the seed's call, ``serve`` is the emulator."""
 
 from __future__ import annotations
 
@@ -59,6 +59,56 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        from . import server  # noqa: PLC0415 (the server extra is optional)
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] not in ("starlette", "uvicorn"):
+            raise
+        print(f"callstate serve needs {err.name}: pip install 'callstate[server]'", file=sys.stderr)
+        return 2
+    try:
+        store = server.open_store(args.store)
+    except server.StoreSpecError as err:
+        print(f"callstate: {err}", file=sys.stderr)
+        return 2
+    engine = Engine(args.world, store=store)
+    credentials = dict(args.credentials or ())
+
+    def ready(url: str) -> None:
+        checked = (
+            f"signatures checked for {len(credentials)} access key(s)"
+            if credentials
+            else "no --credentials: any signature accepted"
+        )
+        out.write(f"callstate: serving CCC 2020-07-01 at {url} ({checked})\n")
+        out.write(f"callstate: control plane at {url}/_callstate/ ; Ctrl-C to stop\n")
+        out.flush()
+
+    stopped_by = server.serve(
+        engine,
+        host=args.host,
+        port=args.port,
+        credentials=credentials,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        on_ready=ready,
+    )
+    engine.close()
+    reason = f" ({stopped_by.name})" if stopped_by is not None else ""
+    out.write(f"callstate: stopped{reason}\n")
+    out.flush()
+    return 0
+
+
+def _credential(text: str) -> tuple[str, str]:
+    """``AK:SECRET`` -> ``(AK, SECRET)``; the secret may contain colons."""
+    key, sep, secret = text.partition(":")
+    if not sep or not key or not secret:
+        raise argparse.ArgumentTypeError(f"expected AK:SECRET, got {text!r}")
+    return key, secret
+
+
 def _print_event(event: Event, out: TextIO) -> None:
     out.write(f"    event {json.dumps(event.to_dict(), ensure_ascii=False)}\n")
 
@@ -78,6 +128,42 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--format", choices=("json", "xml"), default="json", help="response format")
     demo.add_argument("--world", metavar="FILE", help="a world JSON file (default: bundled)")
     demo.set_defaults(run=_demo)
+    serve = commands.add_parser(
+        "serve",
+        help="a local CCC endpoint the official SDK (and curl) talk to unchanged",
+        description="Serve CCC 2020-07-01's RPC protocol over the engine on HTTP, with a control "
+        "plane under /_callstate/ (docs/emulator.md). Needs the server extra: "
+        "pip install 'callstate[server]'.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
+    )
+    serve.add_argument("--world", metavar="FILE", help="a world JSON file (default: bundled)")
+    serve.add_argument(
+        "--credentials",
+        metavar="AK:SECRET",
+        type=_credential,
+        action="append",
+        help="an access key whose signatures are accepted (repeatable); "
+        "without any, every request is accepted whatever its signature",
+    )
+    serve.add_argument(
+        "--store", default="memory", help="where state lives: memory (the only store for now)"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level (default info)",
+    )
+    serve.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="do not log every request",
+    )
+    serve.set_defaults(run=_serve)
     return parser
 
 

@@ -434,3 +434,27 @@ def test_poll_without_a_call_has_an_empty_call_context() -> None:
         "JobId": "",
     }
     assert polled["ChatContexts"] == [] and polled["UserContext"]["ParallelJobList"] == []
+
+
+def test_subscribing_after_a_seq_replays_the_log_then_goes_live_without_gaps() -> None:
+    c = Centre()
+    c.a.ok("TakeBreak", Code="lunch")
+    c.a.ok("ReadyForService")
+    first_seq = c.events[0].seq
+    seen: list[int] = []
+    resets: list[bool] = []
+    c.engine.subscribe(
+        lambda e: seen.append(e.seq),
+        instance_id=INSTANCE,
+        after_seq=first_seq,
+        on_reset=lambda: resets.append(True),
+    )
+    assert seen == [first_seq + 1]  # the backlog: ReadyForService's AgentReady
+    c.b.ok("TakeBreak", Code="lunch")
+    assert seen == [first_seq + 1, first_seq + 2]
+    other: list[Event] = []
+    c.engine.subscribe(other.append, instance_id="elsewhere")
+    c.a.ok("TakeBreak", Code="x")
+    assert other == []
+    c.engine.reset()
+    assert resets == [True]

@@ -89,6 +89,7 @@ class Engine:
         self._store: Store = store or MemoryStore()
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
+        self._reset_listeners: list[Callable[[], None]] = []
         self._store.reset(load_world(world))
 
     # --- requests ----------------------------------------------------------------------------
@@ -118,9 +119,12 @@ class Engine:
         return self._run(request, self.ids.request_id())
 
     def tick(self) -> None:
-        """Apply the simulated network's signals that are due by now."""
-        with self._lock:
-            self._apply_due(self.clock())
+        """Apply the simulated network's signals that are due by now (never raises)."""
+        try:
+            with self._lock:
+                self._apply_due(self.clock())
+        except Exception:
+            log.exception("applying the simulated network's signals failed")
 
     def _run(self, request: Request, request_id: str) -> Reply:
         try:
@@ -173,19 +177,43 @@ class Engine:
                     log.exception("event subscriber %r failed", subscriber)
 
     # --- events and state ----------------------------------------------------------------------
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+    def subscribe(
+        self,
+        subscriber: Subscriber,
+        *,
+        instance_id: str | None = None,
+        after_seq: int | None = None,
+        on_reset: Callable[[], None] | None = None,
+    ) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every committed event, in commit order.
 
-        Subscribers run inside the engine's lock: keep them quick. Answers a function that
-        unsubscribes.
+        With ``instance_id``, only that instance's events. With ``after_seq`` too, the logged
+        events after it are delivered first, in the same step as the subscription, so that no
+        event is missed or delivered twice. ``on_reset`` is called when the engine is reset
+        (sequence numbers start over). Subscribers run inside the engine's lock: keep them
+        quick. Answers a function that unsubscribes.
         """
+        if instance_id is not None:
+            everything = subscriber
+
+            def subscriber(event: Event) -> None:
+                if event.instance_id == instance_id:
+                    everything(event)
+
         with self._lock:
+            if instance_id is not None and after_seq is not None:
+                for event in self._store.events(instance_id, after_seq):
+                    subscriber(event)
             self._subscribers.append(subscriber)
+            if on_reset is not None:
+                self._reset_listeners.append(on_reset)
 
         def unsubscribe() -> None:
             with self._lock:
                 if subscriber in self._subscribers:
                     self._subscribers.remove(subscriber)
+                if on_reset in self._reset_listeners:
+                    self._reset_listeners.remove(on_reset)
 
         return unsubscribe
 
@@ -220,6 +248,11 @@ class Engine:
             self._store.reset(self.world if world is None else load_world(world))
             if self.network is not None:
                 self.network.clear()
+            for listener in list(self._reset_listeners):
+                try:
+                    listener()
+                except Exception:
+                    log.exception("reset listener %r failed", listener)
 
     def close(self) -> None:
         """Release the store's resources."""

@@ -1,0 +1,34 @@
+"""The HTTP emulator: CCC's RPC protocol over an engine, for the official SDK and curl.
+
+Needs the ``server`` extra (``pip install callstate[server]``: Starlette and uvicorn)::
+
+    from callstate.server import ThreadedServer
+    with ThreadedServer() as server:            # the bundled world, on a free loopback port
+        ...                                     # Config(endpoint=server.endpoint, protocol="http")
+
+* :func:`create_app` makes the ASGI app (RPC endpoint and ``/_callstate/`` control plane);
+* :func:`serve` runs it in the foreground (``callstate serve``);
+* :class:`ThreadedServer` runs it on a background thread;
+* :class:`Verifier` and the functions of the signature module check V3 and V2 signatures.
+"""
+
+from ._app import API_VERSION, Emulator, create_app
+from ._serve import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, ThreadedServer, serve
+from ._signature import NonceCache, Verifier, WireRequest
+from ._stores import StoreSpecError, open_store
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "Emulator",
+    "EmulatorServer",
+    "NonceCache",
+    "StoreSpecError",
+    "ThreadedServer",
+    "Verifier",
+    "WireRequest",
+    "create_app",
+    "open_store",
+    "serve",
+]

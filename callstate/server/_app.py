@@ -1,0 +1,199 @@
+"""The ASGI app: CCC's RPC endpoint over an engine, plus the control plane under ``/_callstate/``.
+
+The RPC endpoint (``GET /`` and ``POST /``) reads a request as the official SDK sends it
+(``shared/reference/wire-protocol.md``) and answers in this order, the first failure being the
+answer:
+
+1. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
+   ``InvalidVersion`` (400);
+2. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
+   ``InvalidAction.NotFound`` (404);
+3. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
+   error; with none configured any signature (or none) is accepted;
+4. the engine applies the action to the decoded query plus form-body parameters.
+
+The engine is synchronous and serializes requests under its lock; the app calls it on worker
+threads, so the event loop never blocks, and runs ``engine.tick()`` every ``tick_interval``
+seconds so that the simulated network's timed signals happen in real time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..api import Reply, error_reply
+from ..domain import (
+    ACTIONS,
+    CCCError,
+    InvalidActionNotFound,
+    InvalidVersion,
+)
+from ..engine import Engine, SystemClock
+from ._control import ControlPlane, StreamRegistry
+from ._http import Endpoint, error_response, guarded, reply_response
+from ._signature import Verifier, WireRequest, parse_form, parse_query
+
+__all__ = ["API_VERSION", "Emulator", "create_app"]
+
+log = logging.getLogger("callstate.server")
+
+#: The only API version served.
+API_VERSION = "2020-07-01"
+
+_FORM_TYPE = "application/x-www-form-urlencoded"
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class Emulator:
+    """What one app serves: the engine, the signature check and the open event streams.
+
+    Reachable as ``app.state.emulator`` of an app made by :func:`create_app`.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        verifier: Verifier | None,
+        *,
+        tick_interval: float = 0.05,
+        heartbeat: float = 15.0,
+    ) -> None:
+        self.engine = engine
+        self.verifier = verifier
+        self.tick_interval = tick_interval
+        self.streams = StreamRegistry()
+        self.control = ControlPlane(engine, self.streams, heartbeat=heartbeat)
+
+    def close_streams(self) -> None:
+        """End every open event stream (the server is shutting down). Call on the event loop."""
+        self.streams.close_all()
+
+    # --- RPC ---------------------------------------------------------------------------------
+    async def rpc(self, request: Request) -> Response:
+        """``GET /`` and ``POST /``: one CCC action, signed as the SDK signs it."""
+        body = await request.body()
+        wire = wire_request(request, body)
+        xml = wire.query.get("Format", "").upper() == "XML"
+        return reply_response(await self.answer(wire), xml=xml)
+
+    async def answer(self, wire: WireRequest) -> Reply:
+        """The reply to one RPC request (gateway checks, then the engine on a worker thread)."""
+        v3 = wire.header("authorization") is not None
+        action = _pick(wire.header("x-acs-action"), wire.query.get("Action"), header_first=v3)
+        version = _pick(wire.header("x-acs-version"), wire.query.get("Version"), header_first=v3)
+        try:
+            if version != API_VERSION:
+                raise InvalidVersion()
+            if action not in ACTIONS:
+                raise InvalidActionNotFound()
+            if self.verifier is not None:
+                self.verifier.verify(wire)
+        except CCCError as err:
+            return error_reply(err, self.engine.ids.request_id(), action)
+        params = {**wire.query, **wire.form}
+        return await run_in_threadpool(self.engine.handle, action, params)
+
+    async def not_found(self, request: Request) -> Response:
+        """Any other path or method: ``InvalidAction.NotFound`` (404), never a redirect."""
+        return error_response(InvalidActionNotFound(), self.engine.ids)
+
+    # --- the simulated network's clock -------------------------------------------------------
+    async def tick_forever(self) -> None:
+        """Apply the simulated network's due signals every ``tick_interval`` s, until cancelled."""
+        while True:
+            try:
+                await run_in_threadpool(self.engine.tick)
+            except Exception:
+                log.exception("engine tick failed")
+            await asyncio.sleep(self.tick_interval)
+
+    def routes(self) -> list[Route]:
+        """The app's routes, every endpoint guarded against unexpected faults."""
+        ids = self.engine.ids
+
+        def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
+            return Route(path, guarded(endpoint, ids), methods=methods)
+
+        control = self.control
+        return [
+            route("/", self.rpc, ["GET", "POST"]),
+            route("/_callstate/reset", control.reset, ["POST"]),
+            route("/_callstate/world", control.get_world, ["GET"]),
+            route("/_callstate/world", control.put_world, ["PUT"]),
+            route("/_callstate/signals/{name}", control.signal, ["POST"]),
+            route("/_callstate/state", control.state, ["GET"]),
+            route("/_callstate/events", control.events, ["GET"]),
+            route("/{path:path}", self.not_found, _ALL_METHODS),
+        ]
+
+
+def _pick(header: str | None, query: str | None, *, header_first: bool) -> str:
+    first, second = (header, query) if header_first else (query, header)
+    return first or second or ""
+
+
+def wire_request(request: Request, body: bytes) -> WireRequest:
+    """The parts of a Starlette request that signatures and parameters are read from."""
+    headers: dict[str, tuple[str, ...]] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        headers[name] = (*headers.get(name, ()), raw_value.decode("latin-1"))
+    content_type = ",".join(headers.get("content-type", ())).lower()
+    form = parse_form(body) if content_type.startswith(_FORM_TYPE) else {}
+    return WireRequest(
+        method=request.method,
+        path=request.scope["path"],
+        query=parse_query(request.scope["query_string"]),
+        headers=headers,
+        body=body,
+        form=form,
+    )
+
+
+def create_app(
+    engine: Engine | None = None,
+    *,
+    credentials: Mapping[str, str] | None = None,
+    clock: Callable[[], int] | None = None,
+    tick_interval: float = 0.05,
+    heartbeat: float = 15.0,
+) -> Starlette:
+    """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
+
+    Args:
+        engine: the engine to serve; the app never replaces it (resets go through it).
+        credentials: AccessKeyId -> AccessKeySecret. When given (and not empty), every RPC
+            request must be signed with one of them; when not, any signature is accepted.
+        clock: the server's clock for the signatures' 15-minute window, epoch ms (default: the
+            system clock; deliberately not the engine's, which tests often fix).
+        tick_interval: seconds between the simulated network's ticks.
+        heartbeat: seconds between keep-alive comments on idle event streams.
+
+    """
+    engine = engine if engine is not None else Engine()
+    verifier = Verifier(credentials, clock or SystemClock()) if credentials else None
+    emulator = Emulator(engine, verifier, tick_interval=tick_interval, heartbeat=heartbeat)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(emulator.tick_forever(), name="callstate-tick")
+        try:
+            yield
+        finally:
+            emulator.close_streams()
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+    app = Starlette(routes=emulator.routes(), lifespan=lifespan)
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,322 @@
+"""Request signatures, as Alibaba Cloud's SDK makes them: pure functions and a verifier.
+
+Two schemes (``shared/reference/wire-protocol.md`` §3 and §4):
+
+* **V3**, ``ACS3-HMAC-SHA256`` (the SDK's default): an ``Authorization`` header over a canonical
+  request built from the method, the path, the *decoded and re-encoded* query, the headers the
+  request lists in ``SignedHeaders`` and the body's SHA-256 (``x-acs-content-sha256``).
+* **V2**, ``HMAC-SHA1`` (``Config(signature_algorithm='v2')``): a ``Signature`` query parameter
+  over every other query parameter plus the form-body parameters.
+
+Nothing here does I/O or reads the time: a :class:`WireRequest` is the request as received,
+the :class:`Verifier` is given a clock (epoch ms), and the :class:`NonceCache` is told ``now``.
+A failed check raises the catalogue's gateway errors (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import heapq
+import hmac
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, quote_plus
+
+import attrs
+
+from ..domain import (
+    IncompleteSignature,
+    InvalidAccessKeyIdNotFound,
+    InvalidTimeStampExpired,
+    SignatureDoesNotMatch,
+    SignatureNonceUsed,
+)
+
+__all__ = [
+    "EMPTY_SHA256",
+    "REQUIRED_SIGNED_HEADERS",
+    "SKEW_MS",
+    "V3_ALGORITHM",
+    "NonceCache",
+    "Verifier",
+    "WireRequest",
+    "canonical_query",
+    "canonical_request",
+    "parse_authorization",
+    "parse_form",
+    "parse_query",
+    "parse_time",
+    "rpc_string_to_sign",
+    "sign_v2",
+    "sign_v3",
+    "v3_string_to_sign",
+]
+
+V3_ALGORITHM = "ACS3-HMAC-SHA256"
+#: How far a signed date may be from the server's clock, either way: 15 minutes.
+SKEW_MS = 15 * 60 * 1000
+#: The hex SHA-256 of an empty body.
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+#: Headers a V3 request must sign: without them a request could be replayed or retargeted.
+REQUIRED_SIGNED_HEADERS = (
+    "host",
+    "x-acs-action",
+    "x-acs-content-sha256",
+    "x-acs-date",
+    "x-acs-signature-nonce",
+    "x-acs-version",
+)
+
+_AUTHORIZATION = re.compile(
+    r"^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([^,\s]*),Signature=([0-9a-fA-F]+)$"
+)
+_TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
+_V2_REQUIRED = ("AccessKeyId", "Signature", "SignatureNonce", "Timestamp")
+
+
+@attrs.frozen
+class WireRequest:
+    """A request as received: what both signature schemes read.
+
+    ``query`` and ``form`` are decoded (``+`` is a space), one value per name (the last one);
+    ``headers`` maps lower-case names to every value received for them.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, tuple[str, ...]]
+    body: bytes = b""
+    form: Mapping[str, str] = attrs.field(factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """A header's canonical value: its values stripped, sorted and comma-joined."""
+        values = self.headers.get(name.lower())
+        if values is None:
+            return None
+        return ",".join(sorted(v.strip() for v in values))
+
+
+# --- decoding ----------------------------------------------------------------------------------
+def parse_query(raw: bytes | str) -> dict[str, str]:
+    """A query string, percent-decoded as UTF-8 (``+`` is a space); the last value of a name wins.
+
+    Never sign the raw query: sync and async SDK clients encode the same values differently.
+    """
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return dict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"))
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body, decoded like :func:`parse_query`."""
+    return parse_query(body)
+
+
+def parse_time(text: str) -> int:
+    """An ISO-8601 UTC time as the SDK writes it (``2026-11-24T00:10:54Z``), in epoch ms.
+
+    Raises :class:`IncompleteSignature` for anything else.
+    """
+    for fmt in _TIME_FORMATS:
+        try:
+            stamp = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        return int(stamp.timestamp() * 1000)
+    raise IncompleteSignature()
+
+
+# --- V3 ----------------------------------------------------------------------------------------
+def canonical_query(query: Mapping[str, str]) -> str:
+    """The V3 canonical query: names sorted, values RFC 3986-encoded (names as they are)."""
+    return "&".join(f"{k}={quote(query[k], safe='~')}" for k in sorted(query))
+
+
+def canonical_request(
+    request: WireRequest, signed_headers: Sequence[str], payload_hash: str
+) -> str:
+    """The V3 canonical request, rebuilt from the received request and its ``SignedHeaders``."""
+    headers = "".join(f"{n.lower()}:{request.header(n) or ''}\n" for n in signed_headers)
+    return "\n".join(
+        [
+            request.method.upper(),
+            request.path or "/",
+            canonical_query(request.query),
+            headers,
+            ";".join(signed_headers),
+            payload_hash,
+        ]
+    )
+
+
+def v3_string_to_sign(canonical: str) -> str:
+    """The V3 string to sign: the algorithm, a newline, the canonical request's hex SHA-256."""
+    return f"{V3_ALGORITHM}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+
+
+def sign_v3(secret: str, string_to_sign: str) -> str:
+    """The V3 signature: hex HMAC-SHA256 keyed with the secret itself (no key derivation)."""
+    key = secret.encode("utf-8")
+    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def parse_authorization(value: str) -> tuple[str, tuple[str, ...], str]:
+    """``(AccessKeyId, SignedHeaders, Signature)`` of a V3 ``Authorization`` header.
+
+    Raises :class:`IncompleteSignature` for another form (other algorithms included).
+    """
+    match = _AUTHORIZATION.match(value.strip())
+    if match is None:
+        raise IncompleteSignature()
+    access_key_id, headers, signature = match.groups()
+    names = tuple(h for h in headers.split(";") if h)
+    if not names:
+        raise IncompleteSignature()
+    return access_key_id, names, signature.lower()
+
+
+# --- V2 ----------------------------------------------------------------------------------------
+def rpc_string_to_sign(method: str, params: Mapping[str, str]) -> str:
+    """The V2 string to sign: ``METHOD&%2F&`` + the encoded canonical parameter string."""
+    canon = "&".join(f"{quote(k, safe='~')}={quote(params[k], safe='~')}" for k in sorted(params))
+    return f"{method.upper()}&%2F&{quote_plus(canon, safe='~')}"
+
+
+def sign_v2(secret: str, string_to_sign: str) -> str:
+    """The V2 signature: base64 HMAC-SHA1 keyed with ``secret + "&"``."""
+    key = (secret + "&").encode("utf-8")
+    digest = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+# --- replay protection -------------------------------------------------------------------------
+class NonceCache:
+    """Nonces seen recently, each kept until its request could no longer pass the time check.
+
+    Bounded: past ``max_entries`` live nonces the one that expires first is forgotten (a replay
+    of it would then pass; at the SDK's rates this needs ``max_entries`` requests in the skew
+    window). Thread-safe.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be positive")
+        self.max_entries = max_entries
+        self._expiry: dict[str, int] = {}
+        self._heap: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def use(self, nonce: str, expires_ms: int, now_ms: int) -> bool:
+        """Record ``nonce`` until ``expires_ms``; ``False`` if it is already recorded (a replay)."""
+        with self._lock:
+            self._purge(now_ms)
+            if nonce in self._expiry:
+                return False
+            while len(self._expiry) >= self.max_entries:
+                _, oldest = heapq.heappop(self._heap)
+                del self._expiry[oldest]
+            self._expiry[nonce] = expires_ms
+            heapq.heappush(self._heap, (expires_ms, nonce))
+            return True
+
+    def _purge(self, now_ms: int) -> None:
+        while self._heap and self._heap[0][0] <= now_ms:
+            _, nonce = heapq.heappop(self._heap)
+            del self._expiry[nonce]
+
+
+# --- the verifier ------------------------------------------------------------------------------
+class Verifier:
+    """Checks requests' signatures against known access keys.
+
+    Args:
+        credentials: AccessKeyId -> AccessKeySecret.
+        clock: the server's clock, epoch ms (the signed date must be within ``skew_ms`` of it).
+        nonces: where used nonces are remembered (default: a new :class:`NonceCache`).
+        skew_ms: the allowed distance between the signed date and the clock, either way.
+
+    """
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        clock: Callable[[], int],
+        *,
+        nonces: NonceCache | None = None,
+        skew_ms: int = SKEW_MS,
+    ) -> None:
+        self.credentials = dict(credentials)
+        self.clock = clock
+        self.nonces = nonces if nonces is not None else NonceCache()
+        self.skew_ms = skew_ms
+
+    def verify(self, request: WireRequest) -> str:
+        """Answer the request's AccessKeyId, or raise the gateway error it deserves.
+
+        V3 when an ``Authorization`` header is present, V2 when a ``Signature`` query parameter
+        is; neither is ``IncompleteSignature``. Checks, in order: the signature material is
+        complete (``IncompleteSignature``), the key is known (``InvalidAccessKeyId.NotFound``),
+        the body matches its hash and the signature matches (``SignatureDoesNotMatch``), the
+        date is within the skew (``InvalidTimeStamp.Expired``), the nonce is new
+        (``SignatureNonceUsed``). The nonce is recorded only when every other check passed.
+        """
+        authorization = request.header("authorization")
+        if authorization is not None:
+            access_key_id, date, nonce = self._verify_v3(request, authorization)
+        elif "Signature" in request.query:
+            access_key_id, date, nonce = self._verify_v2(request)
+        else:
+            raise IncompleteSignature()
+        signed_at = parse_time(date)
+        now = self.clock()
+        if abs(now - signed_at) > self.skew_ms:
+            raise InvalidTimeStampExpired()
+        if not self.nonces.use(nonce, signed_at + self.skew_ms, now):
+            raise SignatureNonceUsed()
+        return access_key_id
+
+    def _secret(self, access_key_id: str) -> str:
+        secret = self.credentials.get(access_key_id)
+        if secret is None:
+            raise InvalidAccessKeyIdNotFound()
+        return secret
+
+    def _verify_v3(self, request: WireRequest, authorization: str) -> tuple[str, str, str]:
+        access_key_id, signed_headers, signature = parse_authorization(authorization)
+        lowered = {h.lower() for h in signed_headers}
+        for name in REQUIRED_SIGNED_HEADERS:
+            if name not in lowered or not request.header(name):
+                raise IncompleteSignature()
+        secret = self._secret(access_key_id)
+        payload_hash = request.header("x-acs-content-sha256") or ""
+        if not hmac.compare_digest(hashlib.sha256(request.body).hexdigest(), payload_hash.lower()):
+            raise SignatureDoesNotMatch()
+        canonical = canonical_request(request, signed_headers, payload_hash)
+        expected = sign_v3(secret, v3_string_to_sign(canonical))
+        if not hmac.compare_digest(expected, signature):
+            raise SignatureDoesNotMatch()
+        return (
+            access_key_id,
+            request.header("x-acs-date") or "",
+            request.header("x-acs-signature-nonce") or "",
+        )
+
+    def _verify_v2(self, request: WireRequest) -> tuple[str, str, str]:
+        query = request.query
+        if any(not query.get(name) for name in _V2_REQUIRED):
+            raise IncompleteSignature()
+        if query.get("SignatureMethod", "HMAC-SHA1") != "HMAC-SHA1":
+            raise IncompleteSignature()
+        secret = self._secret(query["AccessKeyId"])
+        params = {k: v for k, v in query.items() if k != "Signature"}
+        params.update(request.form)
+        expected = sign_v2(secret, rpc_string_to_sign(request.method, params))
+        if not hmac.compare_digest(expected.encode(), query["Signature"].encode()):
+            raise SignatureDoesNotMatch()
+        return query["AccessKeyId"], query["Timestamp"], query["SignatureNonce"]
