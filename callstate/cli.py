@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .domain import Event, WorldError, iso_time
-from .engine import Engine, Ids, ManualClock
+from .engine import Engine, Ids, ManualClock, StoreSpecError
 
 __all__ = ["main"]
 
@@ -68,11 +68,10 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         print(f"callstate serve needs {err.name}: pip install 'callstate[server]'", file=sys.stderr)
         return 2
     try:
-        store = server.open_store(args.store)
-    except server.StoreSpecError as err:
+        engine = Engine(args.world, store=args.store)
+    except StoreSpecError as err:
         print(f"callstate: {err}", file=sys.stderr)
         return 2
-    engine = Engine(args.world, store=store)
     credentials = dict(args.credentials or ())
 
     def ready(url: str) -> None:

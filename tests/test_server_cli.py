@@ -112,7 +112,7 @@ def test_without_the_server_extra_callstate_imports_and_serve_says_what_to_insta
 
 def test_store_specs() -> None:
     from callstate import MemoryStore
-    from callstate.server import StoreSpecError, open_store
+    from callstate.engine import StoreSpecError, open_store
 
     assert isinstance(open_store("memory"), MemoryStore)
     assert isinstance(open_store("memory://"), MemoryStore)

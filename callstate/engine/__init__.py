@@ -4,6 +4,7 @@ from ._clock import Clock, ManualClock, SystemClock
 from ._engine import DEFAULT_NETWORK, Engine
 from ._ids import EPOCH_MS, Ids, JobIdDraft
 from ._network import Scheduled, SimulatedNetwork
+from ._open import STORE_FACTORIES, StoreSpecError, open_store
 from ._store import Committed, InstanceView, MemoryStore, Store, StoreConflict, Transaction
 from ._world import DEFAULT_WORLD_FILE, WorldSource, default_world, load_world
 
@@ -11,6 +12,7 @@ __all__ = [
     "DEFAULT_NETWORK",
     "DEFAULT_WORLD_FILE",
     "EPOCH_MS",
+    "STORE_FACTORIES",
     "Clock",
     "Committed",
     "Engine",
@@ -23,9 +25,11 @@ __all__ = [
     "SimulatedNetwork",
     "Store",
     "StoreConflict",
+    "StoreSpecError",
     "SystemClock",
     "Transaction",
     "WorldSource",
     "default_world",
     "load_world",
+    "open_store",
 ]

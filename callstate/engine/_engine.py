@@ -37,6 +37,7 @@ from ..domain import (
 from ._clock import Clock, SystemClock
 from ._ids import Ids
 from ._network import SimulatedNetwork
+from ._open import open_store
 from ._store import InstanceView, MemoryStore, Store, StoreConflict
 from ._world import WorldSource, load_world
 
@@ -63,8 +64,11 @@ class Engine:
         world: the provisioning: a :class:`~callstate.domain.World`, a dict, a path to a JSON
             world file, or ``None`` for the bundled default (the seed's ``ccc-test``).
         clock: answers ``now`` in epoch ms (default: the system clock).
-        ids: mints RequestIds and JobIds (default: random RequestIds, snowflake node 259).
-        store: where state lives (default: a new :class:`MemoryStore`).
+        ids: mints RequestIds and JobIds (default: random RequestIds, snowflake node 259, or
+            the node a shared store allots this process).
+        store: where state lives: a :class:`Store`, or a spec such as ``"memory"`` (default: a
+            new :class:`MemoryStore`). A store that holds a world already keeps it; ``world``
+            provisions a new one.
         network: the simulated network (default), or ``None`` when the embedder feeds real
             signals through :meth:`signal`.
         max_attempts: how often a request is re-decided after a shared store's conflict before
@@ -78,19 +82,20 @@ class Engine:
         *,
         clock: Clock | None = None,
         ids: Ids | None = None,
-        store: Store | None = None,
+        store: Store | str | None = None,
         network: SimulatedNetwork | None = DEFAULT_NETWORK,
         max_attempts: int = 8,
     ) -> None:
+        self._store: Store = open_store(store) if isinstance(store, str) else store or MemoryStore()
+        self._store.attach(load_world(world))
+        node = self._store.node_id()
         self.clock: Clock = clock or SystemClock()
-        self.ids = ids or Ids()
+        self.ids = ids or (Ids() if node is None else Ids(node=node))
         self.network = SimulatedNetwork() if network is DEFAULT_NETWORK else network
         self.max_attempts = max_attempts
-        self._store: Store = store or MemoryStore()
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self._reset_listeners: list[Callable[[], None]] = []
-        self._store.reset(load_world(world))
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:

@@ -79,8 +79,22 @@ class Transaction(Protocol):
 class Store(Protocol):
     """Where instances' provisioning and live records are kept."""
 
+    def attach(self, world: World) -> None:
+        """Provision ``world`` if the store holds none yet; a store that has one keeps it.
+
+        An engine attaches when it starts: a shared store outlives the processes using it, and
+        a new process must not wipe the calls of the others.
+        """
+
     def reset(self, world: World) -> None:
         """Replace everything with ``world`` as provisioned: every agent signed out, no calls."""
+
+    def node_id(self) -> int | None:
+        """A snowflake node (0-1023) for this process's JobIds.
+
+        Unique among the processes sharing the store; ``None`` when the store serves one
+        process.
+        """
 
     def world(self) -> World:
         """The world the store was last reset to."""
@@ -127,13 +141,24 @@ class MemoryStore:
 
     def __init__(self, log_size: int = 10_000) -> None:
         self._log_size = log_size
+        self._attached = False
         self._world = World()
         self._instances: dict[str, _Instance] = {}
 
+    def attach(self, world: World) -> None:
+        """Provision ``world`` unless the store was provisioned before."""
+        if not self._attached:
+            self.reset(world)
+
     def reset(self, world: World) -> None:
         """Replace everything with ``world`` as provisioned."""
+        self._attached = True
         self._world = world
         self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
+
+    def node_id(self) -> None:
+        """One process: the engine's default node will do."""
+        return None
 
     def world(self) -> World:
         """The world the store was last reset to."""

@@ -15,7 +15,6 @@ Needs the ``server`` extra (``pip install callstate[server]``: Starlette and uvi
 from ._app import API_VERSION, Emulator, create_app
 from ._serve import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, ThreadedServer, serve
 from ._signature import NonceCache, Verifier, WireRequest
-from ._stores import StoreSpecError, open_store
 
 __all__ = [
     "API_VERSION",
@@ -24,11 +23,9 @@ __all__ = [
     "Emulator",
     "EmulatorServer",
     "NonceCache",
-    "StoreSpecError",
     "ThreadedServer",
     "Verifier",
     "WireRequest",
     "create_app",
-    "open_store",
     "serve",
 ]

@@ -1,8 +1,7 @@
-"""Where the served engine keeps its state, chosen by a ``--store`` spec.
+"""Opening a store by its spec: ``Engine(store="memory")``, ``callstate serve --store ...``.
 
-Only the in-memory store exists today: ``memory`` (or ``memory://``). A URL scheme maps to a
-factory in :data:`STORE_FACTORIES`, so a shared store (``redis://host:6379/0``) slots in by
-adding its scheme.
+A URL scheme maps to a factory in :data:`STORE_FACTORIES`: ``memory`` (or ``memory://``, the
+default) is the in-memory store.
 """
 
 from __future__ import annotations
@@ -10,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ..engine import MemoryStore, Store
+from ._store import MemoryStore, Store
 
 __all__ = ["STORE_FACTORIES", "StoreSpecError", "open_store"]
 
 
 class StoreSpecError(ValueError):
-    """A ``--store`` spec that names no available store; the message says what is available."""
+    """A store spec that names no available store; the message says what is available."""
 
 
 def _memory(spec: str) -> Store:
@@ -34,8 +33,5 @@ def open_store(spec: str = "memory") -> Store:
     factory = STORE_FACTORIES.get(scheme.lower())
     if factory is None:
         available = ", ".join(sorted(STORE_FACTORIES))
-        raise StoreSpecError(
-            f"unsupported store {spec!r}: available: {available} "
-            "(a Redis store is planned but not part of this version)"
-        )
+        raise StoreSpecError(f"unsupported store {spec!r}: available: {available}")
     return factory(text)
