@@ -19,6 +19,7 @@ a fault that is not a catalogued error is logged and answered ``InternalService.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -66,8 +67,9 @@ class Engine:
         clock: answers ``now`` in epoch ms (default: the system clock).
         ids: mints RequestIds and JobIds (default: random RequestIds, snowflake node 259, or
             the node a shared store allots this process).
-        store: where state lives: a :class:`Store`, or a spec such as ``"memory"`` (default: a
-            new :class:`MemoryStore`). A store that holds a world already keeps it; ``world``
+        store: where state lives: a :class:`Store`, or a spec such as ``"memory"``. Default:
+            the spec in the environment variable ``CALLSTATE_STORE``, else a new
+            :class:`MemoryStore`. A store that holds a world already keeps it; ``world``
             provisions a new one.
         network: the simulated network (default), or ``None`` when the embedder feeds real
             signals through :meth:`signal`.
@@ -86,7 +88,9 @@ class Engine:
         network: SimulatedNetwork | None = DEFAULT_NETWORK,
         max_attempts: int = 8,
     ) -> None:
-        self._store: Store = open_store(store) if isinstance(store, str) else store or MemoryStore()
+        if store is None:
+            store = os.environ.get("CALLSTATE_STORE") or MemoryStore()
+        self._store: Store = open_store(store) if isinstance(store, str) else store
         self._store.attach(load_world(world))
         node = self._store.node_id()
         self.clock: Clock = clock or SystemClock()
