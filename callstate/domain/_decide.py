@@ -483,7 +483,7 @@ def _make_call(step: _Step, c: cmd.MakeCall) -> Outcome:
         raise NotExistsNumber(caller, inst.instance_id)
     _device(user, c.device_id)
     _require_user(user, "MakeCall")
-    if any(u.extension == c.callee for u in inst.users.values()):
+    if c.callee in inst.extensions:
         raise ParameterInvalid("Callee", "Internal calls to an extension are not supported")
     now = step.now
     job = Job(
