@@ -28,10 +28,7 @@ from .domain import (
     JOB,
     SIGNALS,
     CCCError,
-    ChannelState,
-    JobState,
     StateTable,
-    UserState,
     catalogue,
     wire_fields,
 )
@@ -73,7 +70,7 @@ def _mermaid(table: StateTable[Any], initial: Enum, nested: str = "") -> str:
 
 
 def _hold_region() -> str:
-    lines = ["    state ANSWERED {", "        [*] --> ACTIVE"]
+    lines = ["    state ANSWERED {", f"        [*] --> {HOLD.initial.value}"]
     for trigger, source, dest in _edges(HOLD):
         if dest is not None and source != dest:
             lines.append(f"        {source} --> {dest}: {trigger}")
@@ -94,7 +91,7 @@ def state_machines() -> str:
         "## Agent (`UserState`)\n",
         _table(AGENT),
         "",
-        _mermaid(AGENT, UserState.OFFLINE),
+        _mermaid(AGENT, AGENT.initial),
         "\n## Channel (`ChannelState`) with the hold region inside `ANSWERED`\n",
         "Hold is not a `ChannelState`: a held leg stays `ANSWERED` and its hold region is "
         "`HELD` (`ChannelFlags` `HOLD`). Error messages write a held leg's state `HELD`.\n",
@@ -103,11 +100,11 @@ def state_machines() -> str:
         "Hold region:\n",
         _table(HOLD),
         "",
-        _mermaid(CHANNEL, ChannelState.NONE, _hold_region()),
+        _mermaid(CHANNEL, CHANNEL.initial, _hold_region()),
         "\n## Job (the call)\n",
         _table(JOB),
         "",
-        _mermaid(JOB, JobState.ACTIVE),
+        _mermaid(JOB, JOB.initial),
         "",
     ]
     return "\n".join(parts)

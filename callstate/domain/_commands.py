@@ -102,6 +102,21 @@ def _read_fields(cls: type[Request]) -> tuple[WireField, ...]:
     )
 
 
+_Checks = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, int, int], ...]]
+_CHECKS: dict[type[Request], _Checks] = {}
+
+
+def _checks(cls: type[Request]) -> _Checks:
+    """(required fields to check for blanks, bounded fields) of a request class, found once."""
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        fields = wire_fields(cls)
+        blank = tuple((f.name, f.wire) for f in fields if f.required)
+        bounded = tuple((f.name, f.wire, *f.bounds) for f in fields if f.bounds is not None)
+        checks = _CHECKS[cls] = (blank, bounded)
+    return checks
+
+
 def _bounded(low: int, high: int) -> Any:
     return attrs.field(default=None, metadata={"bounds": (low, high)})
 
@@ -117,16 +132,18 @@ class Request:
     instance_id: str
 
     def __attrs_post_init__(self) -> None:
-        for f in wire_fields(type(self)):
-            value = getattr(self, f.name)
-            if f.required and (value == () or (isinstance(value, str) and not value.strip())):
-                raise ParameterBlank(f.wire)
-            if f.bounds is not None and value is not None:
-                low, high = f.bounds
+        blank, bounded = _checks(type(self))
+        for name, wire in blank:
+            value = getattr(self, name)
+            if not value or (value.__class__ is str and value.isspace()):
+                raise ParameterBlank(wire)
+        for name, wire, low, high in bounded:
+            value = getattr(self, name)
+            if value is not None:
                 if value < low:
-                    raise ParameterMinimum(f.wire, str(low))
+                    raise ParameterMinimum(wire, str(low))
                 if value > high:
-                    raise ParameterMaximum(f.wire, str(high))
+                    raise ParameterMaximum(wire, str(high))
 
     @property
     def action(self) -> str:

@@ -244,7 +244,7 @@ def _customer_number(job: Job) -> str:
 
 def _new_leg(job: Job, party: Party, originator: str, destination: str, user: User | None,
              skill_group_id: str, now: int, media_type: str = "AUDIO") -> Channel:  # fmt: skip
-    """A new leg of ``job``, created (NONE -> CREATED) and appended in creation order.
+    """A new leg of ``job``, in CREATED, appended in creation order.
 
     Its id is ``ch:{customer|user}:{Originator}->{Destination}:{createdMs}:{JobId}`` (SPEC §6).
     ``createdMs`` is the leg's creation instant: the job's for the legs created with the call,
@@ -267,7 +267,6 @@ def _new_leg(job: Job, party: Party, originator: str, destination: str, user: Us
         timestamp=now,
         media_type=media_type,
     )
-    CHANNEL.fire(leg, "create")
     job.channels.append(leg)
     return leg
 

@@ -175,7 +175,7 @@ class Channel:
     user_extension: str
     timestamp: int
     media_type: str = "AUDIO"
-    state: ChannelState = ChannelState.NONE
+    state: ChannelState = ChannelState.CREATED
     hold_state: HoldState = HoldState.ACTIVE
     release_initiator: str = ""
     release_reason: str = ""
