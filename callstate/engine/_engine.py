@@ -247,6 +247,15 @@ class Engine:
             }
 
     @property
+    def blocking_io(self) -> bool:
+        """Whether requests wait on I/O (a networked store).
+
+        Callers on an event loop should then run them on a worker thread. False for the memory
+        store, whose requests are pure CPU. A store that does not say is taken to block.
+        """
+        return bool(getattr(self._store, "blocking_io", True))
+
+    @property
     def world(self) -> World:
         """The world the engine was last reset to."""
         return self._store.world()

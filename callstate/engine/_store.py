@@ -139,6 +139,9 @@ class MemoryStore:
     instant. The event log keeps the last ``log_size`` events per instance.
     """
 
+    #: Requests on this store are pure CPU: an event loop may run them itself.
+    blocking_io = False
+
     def __init__(self, log_size: int = 10_000) -> None:
         self._log_size = log_size
         self._attached = False

@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import attrs
 
@@ -104,10 +104,17 @@ class WireRequest:
 def parse_query(raw: bytes | str) -> dict[str, str]:
     """A query string, percent-decoded as UTF-8 (``+`` is a space); the last value of a name wins.
 
-    Never sign the raw query: sync and async SDK clients encode the same values differently.
+    What ``parse_qsl(..., keep_blank_values=True)`` answers for ``&``-separated pairs, without
+    its generic argument handling (a sixth of a request's cost). Never sign the raw query: sync
+    and async SDK clients encode the same values differently.
     """
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return dict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"))
+    params: dict[str, str] = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            params[unquote_plus(name, errors="replace")] = unquote_plus(value, errors="replace")
+    return params
 
 
 def parse_form(body: bytes) -> dict[str, str]:
