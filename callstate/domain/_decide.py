@@ -334,6 +334,13 @@ def _leave_call(user: User, trigger: str) -> None:
     user.job_id = ""
 
 
+def _go_offline(user: User, trigger: str) -> None:
+    """The agent goes OFFLINE: signed in to no group, with no active device."""
+    _leave_call(user, trigger)
+    user.signed_skill_group_ids = ()
+    user.device_id = user.chat_device_id = ""
+
+
 def _end(step: _Step, job: Job, cause: Cause, initiator: str) -> None:
     queued = job.state is JobState.QUEUED
     JOB.fire(job, "end")
@@ -413,9 +420,7 @@ def _agent(step: _Step, c: _ByUser) -> User:
 def _sign_out(step: _Step, c: cmd.SignOutGroup) -> Outcome:
     user = _agent(step, c)
     step.agent_event(EventType.AgentCheckOut, user)
-    _leave_call(user, "SignOutGroup")
-    user.signed_skill_group_ids = ()
-    user.device_id = user.chat_device_id = ""
+    _go_offline(user, "SignOutGroup")
     return step.outcome(c, user, None)
 
 
@@ -457,9 +462,7 @@ def _reset(step: _Step, c: cmd.ResetAgentState) -> Outcome:
         _release(step, job, leg, Cause.HANG_UP, user.extension, spare=user)
     if user.state is not UserState.OFFLINE:
         step.agent_event(EventType.AgentCheckOut, user)
-    _leave_call(user, "ResetAgentState")
-    user.signed_skill_group_ids = ()
-    user.device_id = user.chat_device_id = ""
+    _go_offline(user, "ResetAgentState")
     return step.outcome(c, user, job)
 
 
