@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint docs clean redis-server
+.PHONY: demo test lint docs bench clean redis-server
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check callstate tests
 	$(BIN)/ruff format --check callstate tests
 	$(BIN)/mypy --strict callstate
+
+# Benchmarks (docs/performance.md): the bench extra, and wrk for W5 when Debian has it.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,server,bench]'
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true; }
+	$(BIN)/python -m benchmarks
 
 docs: $(STAMP)
 	$(BIN)/python -m callstate._docgen --write docs
