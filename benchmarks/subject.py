@@ -16,6 +16,7 @@ from typing import Any
 from callstate import Engine, Ids, ManualClock, MemoryStore
 from callstate.domain import (
     CCCError,
+    Event,
     FarEndAnswered,
     HoldCall,
     InstanceConfig,
@@ -33,7 +34,7 @@ from callstate.domain import (
     decide,
 )
 
-from .peers import Call, Refused
+from .peers import Call, Refused, device_of
 
 __all__ = [
     "CALLEE",
@@ -61,11 +62,6 @@ START = 1_700_000_000_000
 def agent_ids(n: int, first: int = 0) -> list[str]:
     """``n`` agent ids, numbered from ``first``."""
     return [f"agent-{i:06d}@{INSTANCE}" for i in range(first, first + n)]
-
-
-def device_of(user_id: str) -> str:
-    """The device an agent signs in with."""
-    return "dev-" + user_id.partition("@")[0]
 
 
 def world_dict(agents: Sequence[str]) -> dict[str, Any]:
@@ -144,18 +140,26 @@ class CallstateDomain:
     def __init__(self, agents: Sequence[str]) -> None:
         self.ws = MemoryWorkspace(World.from_dict(world_dict(agents)).instances[INSTANCE])
         self.devices = {uid: device_of(uid) for uid in agents}
+        self.events: list[Event] = []
         for uid in agents:
             self._decide(
                 SignInGroup(instance_id=INSTANCE, user_id=uid, device_id=self.devices[uid],
                             signed_skill_group_id_list=(GROUP,)),
                 START,
             )  # fmt: skip
+        self.events.clear()  # the peers' agents start signed in: compare from here
 
     def _decide(self, request: Request, now: int) -> Outcome:
         try:
-            return decide(self.ws, request, now)
+            outcome = decide(self.ws, request, now)
         except CCCError as err:
             raise Refused(err.code) from None
+        self.events.extend(outcome.events)
+        return outcome
+
+    def published(self) -> list[str]:
+        """The types of the events decided so far, in order."""
+        return [e.event_type.value for e in self.events]
 
     def make_call(self, user_id: str, callee: str, now: int) -> Call:
         outcome = self._decide(
@@ -268,6 +272,12 @@ class CallstateEngine:
         )
         for uid in agents:
             sign_in(self.engine, uid)
+        self.events: list[Event] = []
+        self.engine.subscribe(self.events.append)
+
+    def published(self) -> list[str]:
+        """The types of the events committed since the agents signed in, in order."""
+        return [e.event_type.value for e in self.events]
 
     def _do(self, action: str, params: dict[str, str], now: int, *, signal: bool = False) -> Any:
         self.clock.set(now)

@@ -97,10 +97,11 @@ def apply(contender: Contender, jobs: Jobs, op: Op, now: int) -> str:
 
 
 def observe(contender: Contender, jobs: Jobs) -> dict[str, Any]:
-    """Every agent's state, and every leg's state and hold intervals."""
+    """Every agent's state, every leg's state and hold intervals, and the events so far."""
     seen: dict[str, Any] = {
         f"agent {i}": contender.agent_state(uid) for i, uid in enumerate(AGENTS)
     }
+    seen["events"] = contender.published()
     for i, (_, call) in enumerate(jobs):
         for leg in ("agent", "customer"):
             channel = call.agent_leg if leg == "agent" else call.customer_leg

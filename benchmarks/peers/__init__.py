@@ -14,6 +14,9 @@ callstate's domain (no parameter parsing, no rendering):
   is closed), the agent ``WORKING``, the job ``ENDED``;
 * ``ready``: ``READY``/``WORKING`` -> ``READY``.
 
+Besides the state changes, every contender checks the acting agent's device, moves its
+heartbeat and publishes callstate's events (``peers/_base.py`` writes these rules once).
+
 A refusal raises :class:`Refused` with callstate's error code, and the checks run in
 callstate's order (existence, participation, user state, channel state), so the equivalence
 test (``tests/test_bench_peers.py``) can compare every step.
@@ -31,6 +34,7 @@ from typing import NamedTuple, Protocol
 __all__ = [
     "CHANNEL_STATE",
     "CONTENDERS",
+    "DEVICE",
     "JOB_ID",
     "NOT_CHANNEL",
     "NOT_JOB",
@@ -40,6 +44,7 @@ __all__ = [
     "Call",
     "Contender",
     "Refused",
+    "device_of",
     "load",
     "loadable",
 ]
@@ -50,6 +55,12 @@ JOB_ID = "Permission.JobId"
 NOT_JOB = "NotExists.JobId"
 NOT_CHANNEL = "NotExists.ChannelId"
 PARAMETER_INVALID = "Parameter.Invalid"
+DEVICE = "Permission.DeviceId"
+
+
+def device_of(user_id: str) -> str:
+    """The device an agent signs in with (every contender's agents use it)."""
+    return "dev-" + user_id.partition("@")[0]
 
 
 class Refused(Exception):
@@ -116,6 +127,10 @@ class Contender(Protocol):
 
     def holds(self, job_id: str, channel_id: str) -> list[tuple[int, int | None]]:
         """A leg's hold intervals, ``(start, end)``; ``end`` is ``None`` while held."""
+        ...
+
+    def published(self) -> list[str]:
+        """The types of the events published so far, in order (callstate's names)."""
         ...
 
 

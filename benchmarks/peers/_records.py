@@ -18,8 +18,10 @@ ANSWERABLE = ("CREATED", "RINGING")  # what the far end's answer needs
 class Agent:
     """A signed-in agent (the machine sets ``state``)."""
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, device_id: str) -> None:
         self.user_id = user_id
+        self.device_id = device_id
+        self.heartbeat = 0
         self.job_id = ""
         self.state: Any = None
         self.machine: Any = None

@@ -1,39 +1,25 @@
 """Peer (d): a hand-written ``dict[(state, event)] -> state`` machine on slotted records.
 
 No library: every transition is one dict lookup and one attribute store. This is the practical
-limit of a Python state machine that still reads its rules from a table (guard-only rows
-included, as in callstate's tables).
+limit of a Python state machine that still reads its rules from a table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from . import (
-    CHANNEL_STATE,
-    JOB_ID,
-    NOT_CHANNEL,
-    NOT_JOB,
-    PARAMETER_INVALID,
-    USER_STATE,
-    Call,
-    Refused,
-)
+from ._base import RulesPeer
 
 __all__ = ["DictFSM"]
 
-# Agent: (state, event) -> state. Rows whose destination is the source are guard-only.
+# Agent: (state, event) -> state.
 AGENT: dict[tuple[str, str], str] = {
     ("READY", "make_call"): "DIALING",
     ("DIALING", "far_end_answered"): "TALKING",
     ("DIALING", "dial_ended"): "WORKING",
     ("TALKING", "own_leg_released"): "WORKING",
-    ("READY", "ready"): "READY",
-    ("WORKING", "ready"): "READY",
-    ("TALKING", "hold"): "TALKING",
-    ("TALKING", "retrieve"): "TALKING",
-    ("DIALING", "release"): "DIALING",
-    ("TALKING", "release"): "TALKING",
+    ("READY", "ready_for_service"): "READY",
+    ("WORKING", "ready_for_service"): "READY",
 }
 # Channel, with the hold region flattened into HELD.
 CHANNEL: dict[tuple[str, str], str] = {
@@ -49,16 +35,16 @@ CHANNEL: dict[tuple[str, str], str] = {
 }
 JOB: dict[tuple[str, str], str] = {("ACTIVE", "end"): "ENDED"}
 
-_ANSWERED = ("ANSWERED", "HELD")  # a held leg is still answered
-
 
 class Agent:
     """A signed-in agent."""
 
-    __slots__ = ("job_id", "state", "user_id")
+    __slots__ = ("device_id", "heartbeat", "job_id", "state", "user_id")
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, device_id: str) -> None:
         self.user_id = user_id
+        self.device_id = device_id
+        self.heartbeat = 0
         self.state = "READY"
         self.job_id = ""
 
@@ -90,137 +76,22 @@ class Job:
         self.legs = {agent_leg.channel_id: agent_leg, customer_leg.channel_id: customer_leg}
 
 
-class DictFSM:
-    """The rules of W1/W3 as dict lookups."""
+#: Each record class's table.
+_TABLES: dict[type, dict[tuple[str, str], str]] = {Agent: AGENT, Leg: CHANNEL, Job: JOB}
+
+
+class DictFSM(RulesPeer):
+    """The rules as dict lookups on slotted records."""
 
     name = "dict FSM (limit)"
     family = "hand-written"
+    agent_cls = Agent
+    leg_cls = Leg
+    job_cls = Job
 
-    def __init__(self, agents: Sequence[str]) -> None:
-        self.agents = {uid: Agent(uid) for uid in agents}
-        self.jobs: dict[str, Job] = {}
-        self._seq = 0
-
-    def make_call(self, user_id: str, callee: str, now: int) -> Call:
-        agent = self.agents[user_id]
-        state = AGENT.get((agent.state, "make_call"))
+    def _fire(self, record: Any, trigger: str) -> bool:
+        state = _TABLES[type(record)].get((record.state, trigger))
         if state is None:
-            raise Refused(USER_STATE)
-        self._seq += 1
-        job_id = f"job-{self._seq}"
-        mine = Leg(f"{job_id}:agent", user_id, False, now)
-        mine.state = CHANNEL["CREATED", "answer"]
-        theirs = Leg(f"{job_id}:customer:{callee}", "", True, now)
-        theirs.state = CHANNEL["CREATED", "ring"]
-        self.jobs[job_id] = Job(job_id, mine, theirs)
-        agent.state = state
-        agent.job_id = job_id
-        return Call(job_id, mine.channel_id, theirs.channel_id)
-
-    def _job_leg(self, job_id: str, channel_id: str) -> tuple[Job, Leg]:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise Refused(NOT_JOB)
-        leg = job.legs.get(channel_id)
-        if leg is None:
-            raise Refused(NOT_CHANNEL)
-        return job, leg
-
-    def far_end_answered(self, job_id: str, channel_id: str, now: int) -> None:
-        job, leg = self._job_leg(job_id, channel_id)
-        if not leg.customer:
-            raise Refused(PARAMETER_INVALID)
-        leg_state = CHANNEL.get((leg.state, "answer"))
-        if leg_state is None:
-            raise Refused(CHANNEL_STATE)
-        agent = self.agents[job.agent_leg.user_id]
-        agent_state = AGENT.get((agent.state, "far_end_answered"))
-        if agent_state is None:
-            raise Refused(USER_STATE)
-        leg.state = leg_state
-        agent.state = agent_state
-        for each in job.legs.values():
-            if each.state == "ANSWERED":
-                each.timestamp = now
-
-    def _participant(self, user_id: str, job: Job, event: str) -> Agent:
-        own = job.agent_leg
-        if own.user_id != user_id or own.state not in _ANSWERED:
-            raise Refused(JOB_ID)
-        agent = self.agents[user_id]
-        if (agent.state, event) not in AGENT:
-            raise Refused(USER_STATE)
-        return agent
-
-    def hold(self, user_id: str, job_id: str, channel_id: str, now: int) -> None:
-        job, leg = self._job_leg(job_id, channel_id)
-        self._participant(user_id, job, "hold")
-        state = CHANNEL.get((leg.state, "hold"))
-        if state is None:
-            raise Refused(CHANNEL_STATE)
-        leg.state = state
-        leg.holds.append([now, None, user_id])
-        leg.timestamp = now
-
-    def retrieve(self, user_id: str, job_id: str, channel_id: str, now: int) -> None:
-        job, leg = self._job_leg(job_id, channel_id)
-        self._participant(user_id, job, "retrieve")
-        state = CHANNEL.get((leg.state, "retrieve"))
-        if state is None:
-            raise Refused(CHANNEL_STATE)
-        leg.state = state
-        leg.holds[-1][1] = now
-        leg.timestamp = now
-
-    def release(self, user_id: str, job_id: str, channel_id: str, now: int) -> None:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise Refused(NOT_JOB)
-        target = None
-        if channel_id:
-            target = job.legs.get(channel_id)
-            if target is None:
-                raise Refused(NOT_CHANNEL)
-        own = job.agent_leg
-        if own.user_id != user_id or own.state == "RELEASED":
-            raise Refused(JOB_ID)
-        if (self.agents[user_id].state, "release") not in AGENT:
-            raise Refused(USER_STATE)
-        target = target or own
-        if (target.state, "release") not in CHANNEL:
-            raise Refused(CHANNEL_STATE)
-        self._release_leg(target, now)
-        for leg in job.legs.values():  # a two-party call ends with either leg
-            if leg.state != "RELEASED":
-                self._release_leg(leg, now)
-        job.state = JOB[job.state, "end"]
-
-    def _release_leg(self, leg: Leg, now: int) -> None:
-        if leg.state == "HELD":
-            leg.holds[-1][1] = now
-        leg.state = CHANNEL[leg.state, "release"]
-        leg.timestamp = now
-        if not leg.customer:
-            agent = self.agents[leg.user_id]
-            event = "own_leg_released" if agent.state == "TALKING" else "dial_ended"
-            agent.state = AGENT[agent.state, event]
-
-    def ready(self, user_id: str, now: int) -> None:
-        agent = self.agents[user_id]
-        state = AGENT.get((agent.state, "ready"))
-        if state is None:
-            raise Refused(USER_STATE)
-        agent.state = state
-        agent.job_id = ""
-
-    def forget(self, job_id: str) -> None:
-        del self.jobs[job_id]
-
-    def agent_state(self, user_id: str) -> str:
-        return self.agents[user_id].state
-
-    def leg_state(self, job_id: str, channel_id: str) -> str:
-        return self.jobs[job_id].legs[channel_id].state
-
-    def holds(self, job_id: str, channel_id: str) -> list[tuple[int, int | None]]:
-        return [(h[0], h[1]) for h in self.jobs[job_id].legs[channel_id].holds]  # type: ignore[misc]
+            return False
+        record.state = state
+        return True

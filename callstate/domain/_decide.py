@@ -131,6 +131,8 @@ def decide(ws: Workspace, request: cmd.Request, now: int) -> Outcome:
 class _Step:
     """The state of one decision: the workspace, the instant, and the events so far."""
 
+    __slots__ = ("events", "now", "ws")
+
     def __init__(self, ws: Workspace, now: int) -> None:
         self.ws = ws
         self.now = now
@@ -204,13 +206,14 @@ def _device(user: User, device_id: str) -> None:
 def _own_leg(user: User, job: Job, *, answered: bool) -> Channel:
     """SPEC §4 #7: the user's leg in this call, live (or ANSWERED when ``answered``)."""
     leg = job.leg_of(user.user_id)
-    wanted = (ChannelState.ANSWERED,) if answered else _LIVE
+    wanted = _ANSWERED if answered else _LIVE
     if leg is None or leg.state not in wanted:
         raise PermissionJobId(user.user_id, job.job_id)
     return leg
 
 
 _LIVE = tuple(s for s in ChannelState if s not in (ChannelState.RELEASED, ChannelState.RETIRED))
+_ANSWERED = (ChannelState.ANSWERED,)
 
 
 def _require_user(user: User, trigger: str) -> None:
@@ -534,7 +537,7 @@ def _answer_call(step: _Step, c: cmd.AnswerCall) -> Outcome:
 
 
 def _hold_checks(
-    step: _Step, c: cmd.HoldCall | cmd.RetrieveCall
+    step: _Step, c: cmd.HoldCall | cmd.RetrieveCall, trigger: str
 ) -> tuple[InstanceConfig, User, Job, Channel]:
     """SPEC §4 checks 2-9, shared by HoldCall and RetrieveCall."""
     inst = step.instance(c.instance_id)
@@ -544,13 +547,13 @@ def _hold_checks(
     _device(user, c.device_id)
     _own_leg(user, job, answered=True)
     _require_user(user, c.action)
-    _require_hold(leg, "hold" if isinstance(c, cmd.HoldCall) else "retrieve")
+    _require_hold(leg, trigger)
     return inst, user, job, leg
 
 
 @_decides(cmd.HoldCall)
 def _hold_call(step: _Step, c: cmd.HoldCall) -> Outcome:
-    inst, user, job, leg = _hold_checks(step, c)
+    inst, user, job, leg = _hold_checks(step, c, "hold")
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
     HOLD.fire(leg, "hold")
@@ -562,7 +565,7 @@ def _hold_call(step: _Step, c: cmd.HoldCall) -> Outcome:
 
 @_decides(cmd.RetrieveCall)
 def _retrieve_call(step: _Step, c: cmd.RetrieveCall) -> Outcome:
-    _, user, job, leg = _hold_checks(step, c)
+    _, user, job, leg = _hold_checks(step, c, "retrieve")
     HOLD.fire(leg, "retrieve")
     _close_hold(leg, step.now)
     leg.timestamp = step.now

@@ -236,14 +236,16 @@ class StateTable(Generic[S]):
             model_attribute=attribute,
             name=kind,
         )
-        self._allowed: dict[str, frozenset[S]] = {
-            trigger: frozenset(states[name] for name in event.transitions)
+        # Tuples, not sets: a few Enum members compare by identity, while a set would call
+        # Enum's __hash__, which is Python code in 3.11.
+        self._allowed: dict[str, tuple[S, ...]] = {
+            trigger: tuple(states[name] for name in event.transitions)
             for trigger, event in self.machine.events.items()
         }
-        # (trigger, state) -> what Event.trigger would find: the event, the source State
+        # (trigger, state name) -> what Event.trigger would find: the event, the source State
         # object and the first transition (a table has one transition per pair).
-        self._steps: dict[tuple[str, S], tuple[Event, State, Transition]] = {
-            (trigger, states[source]): (event, self.machine.get_state(source), found[0])
+        self._steps: dict[tuple[str, str], tuple[Event, State, Transition]] = {
+            (trigger, source): (event, self.machine.get_state(source), found[0])
             for trigger, event in self.machine.events.items()
             for source, found in event.transitions.items()
         }
@@ -268,7 +270,7 @@ class StateTable(Generic[S]):
 
     def fire(self, record: object, trigger: str) -> None:
         """Let the machine change the record's state; the caller has checked :meth:`allows`."""
-        event, source, transition = self._steps[trigger, getattr(record, self.attribute)]
+        event, source, transition = self._steps[trigger, getattr(record, self.attribute)._name_]
         transition.execute(EventData(source, event, self.machine, record, (), {}))
 
 
