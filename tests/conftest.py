@@ -1,9 +1,21 @@
-"""Shared fixtures: a deterministic engine on the bundled world, and a scripted agent."""
+"""Shared fixtures: a deterministic engine on the bundled world, and a scripted agent.
+
+Every test runs twice, once per store: ``[memory]``, and ``[redis]`` with ``CALLSTATE_STORE``
+naming a fresh namespace of a private ``redis-server`` (started once, on a free loopback port),
+so every ``Engine(...)`` built without a store runs on Redis. Tests of the Redis store itself are
+marked ``redis_store`` and run once.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,3 +109,148 @@ def events(engine: Engine) -> list[Event]:
     seen: list[Event] = []
     engine.subscribe(seen.append)
     return seen
+
+
+# --- the stores ------------------------------------------------------------------------------
+
+STORES = ("memory", "redis")
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free loopback port, with its files in ``directory``.
+
+    ``options`` are more of redis-server's command line (``--cluster-enabled yes``...).
+    """
+
+    def __init__(self, directory: Path, *options: str, appendonly: bool = False) -> None:
+        self.port = free_port()
+        self.directory = directory
+        self.options = options
+        self.appendonly = appendonly
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def url(self, namespace: str = "*", **options: Any) -> str:
+        query = "".join(f"&{k}={v}" for k, v in options.items())
+        return f"redis://127.0.0.1:{self.port}/0?namespace={namespace}{query}"
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.directory)]
+        args += self.options
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with redis.Redis(port=self.port, socket_timeout=1) as client:
+                    client.ping()
+                    return
+            except redis.ConnectionError:
+                assert self.process is not None and self.process.poll() is None, "died"
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+def redis_server_or_skip() -> None:
+    """Skip a test that needs redis-server when it is missing, except on CI (skips nothing)."""
+    if REDIS_SERVER is None:
+        message = "redis-server is not installed (`make test` installs Debian's package)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must skip nothing")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """The tests' redis-server, started once and stopped at the end of the session."""
+    redis_server_or_skip()
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "redis_store: a test of the Redis store itself, not run over both stores"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("redis_store") is None:
+        metafunc.parametrize("store_kind", STORES, indirect=True, ids=STORES, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_kind(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The default store (``CALLSTATE_STORE``) of the tests: memory, or a Redis namespace each.
+
+    ``namespace=*``: every engine gets a fresh namespace, independent as a memory store is.
+    Session-scoped, so that module-scoped servers are built on the same store as their tests.
+    """
+    kind: str | None = getattr(request, "param", None)
+    with pytest.MonkeyPatch.context() as patch:
+        if kind == "redis":
+            server: RedisServer = request.getfixturevalue("redis_server")
+            patch.setenv("CALLSTATE_STORE", server.url())
+        else:
+            patch.delenv("CALLSTATE_STORE", raising=False)
+        yield kind
+
+
+@pytest.fixture
+def on_redis(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CALLSTATE_STORE`` on a fresh Redis namespace, for one test (the state machines')."""
+    monkeypatch.setenv("CALLSTATE_STORE", redis_server.url())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> Any:
+    """A Hypothesis state machine's ``TestCase`` runs over both stores too, as two twins.
+
+    unittest classes cannot be parametrised: ``TestX[memory]`` and ``TestX[redis]`` are
+    subclasses, the Redis one with ``CALLSTATE_STORE`` on Redis.
+    """
+    run = getattr(obj, "runTest", None)
+    if not isinstance(obj, type) or not hasattr(run, "_hypothesis_state_machine_class"):
+        return None
+    if getattr(obj, "store_twin", False):
+        return None  # a twin: collected by unittest's own hook
+    module = collector.obj
+    twins = [
+        type(f"{name}[memory]", (obj,), {"store_twin": True}),
+        pytest.mark.usefixtures("on_redis")(type(f"{name}[redis]", (obj,), {"store_twin": True})),
+    ]
+    items = []
+    for twin in twins:
+        setattr(module, twin.__name__, twin)
+        items.append(
+            collector.ihook.pytest_pycollect_makeitem(
+                collector=collector, name=twin.__name__, obj=twin
+            )
+        )
+    return items

@@ -1,7 +1,8 @@
 """Opening a store by its spec: ``Engine(store="memory")``, ``callstate serve --store ...``.
 
 A URL scheme maps to a factory in :data:`STORE_FACTORIES`: ``memory`` (or ``memory://``, the
-default) is the in-memory store.
+default) is the in-memory store; ``redis://`` and ``rediss://`` (TLS) the Redis store
+(``callstate[redis]``), imported only when asked for, so callstate runs without redis-py.
 """
 
 from __future__ import annotations
@@ -22,8 +23,24 @@ def _memory(spec: str) -> Store:
     return MemoryStore()
 
 
+def _redis(spec: str) -> Store:
+    try:
+        from ._redis import RedisStore  # noqa: PLC0415 (the redis extra is optional)
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] != "redis":
+            raise
+        raise StoreSpecError(
+            f"store {spec!r} needs redis-py: pip install 'callstate[redis]'"
+        ) from None
+    return RedisStore.from_url(spec)
+
+
 #: URL scheme -> a factory taking the whole spec.
-STORE_FACTORIES: dict[str, Callable[[str], Store]] = {"memory": _memory}
+STORE_FACTORIES: dict[str, Callable[[str], Store]] = {
+    "memory": _memory,
+    "redis": _redis,
+    "rediss": _redis,
+}
 
 
 def open_store(spec: str = "memory") -> Store:

@@ -18,14 +18,22 @@ applies one request at a time, so it never conflicts.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from ..domain import Event, InstanceConfig, Job, JobState, User, World
 
-__all__ = ["Committed", "InstanceView", "MemoryStore", "Store", "StoreConflict", "Transaction"]
+__all__ = [
+    "Committed",
+    "InstanceView",
+    "MemoryStore",
+    "Store",
+    "StoreConflict",
+    "Transaction",
+    "instance_snapshot",
+]
 
 
 class StoreConflict(Exception):
@@ -115,6 +123,18 @@ class Store(Protocol):
         """Release connections (a no-op for the memory store)."""
 
 
+def instance_snapshot(
+    last_now: int, seq: int, users: Mapping[str, User], jobs: Mapping[str, Job]
+) -> dict[str, Any]:
+    """One instance's live state as JSON-ready data: what every store's ``snapshot`` answers."""
+    return {
+        "lastNow": last_now,
+        "seq": seq,
+        "users": {k: u.to_dict() for k, u in users.items()},
+        "jobs": {k: j.to_dict() for k, j in jobs.items()},
+    }
+
+
 class _Instance:
     """One instance's live state in memory."""
 
@@ -192,12 +212,7 @@ class MemoryStore:
     def snapshot(self) -> dict[str, Any]:
         """Every instance's live state as JSON-ready data."""
         return {
-            iid: {
-                "lastNow": inst.last_now,
-                "seq": inst.seq,
-                "users": {k: u.to_dict() for k, u in inst.users.items()},
-                "jobs": {k: j.to_dict() for k, j in inst.jobs.items()},
-            }
+            iid: instance_snapshot(inst.last_now, inst.seq, inst.users, inst.jobs)
             for iid, inst in self._instances.items()
         }
 

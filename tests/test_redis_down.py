@@ -1,0 +1,99 @@
+"""Redis down: commands answer ServiceUnavailable (503) within the socket timeout, not hang;
+when Redis is back they succeed again, and nothing was corrupted meanwhile."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import RedisServer, redis_server_or_skip
+from test_redis_concurrency import DEVICE, INSTANCE, check_records, replay, setup_calls
+
+from callstate import Engine
+
+pytestmark = pytest.mark.redis_store
+
+TIMEOUT = 0.5  # the URL's socket_timeout and socket_connect_timeout, seconds
+SLACK = 2.0  # a bound on hanging, not a speed claim
+USER = "agent-0@ccc-test"
+
+
+class Traffic(threading.Thread):
+    """Holds and retrieves one call as fast as answers come, timing every answer."""
+
+    def __init__(self, engine: Engine, job: str, leg: str) -> None:
+        super().__init__()
+        self.engine, self.job, self.leg = engine, job, leg
+        self.replies: list[tuple[float, str, str, float]] = []  # (at, action, code, seconds)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        action = "HoldCall"
+        params = {"InstanceId": INSTANCE, "UserId": USER, "DeviceId": DEVICE}
+        params.update(JobId=self.job, ChannelId=self.leg)
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            code = self.engine.handle(action, params).body["Code"]
+            self.replies.append((started, action, code, time.monotonic() - started))
+            if code != "ServiceUnavailable":  # an unknown outcome: the next answer will tell
+                action = "RetrieveCall" if action == "HoldCall" else "HoldCall"
+
+    def since(self, at: float) -> list[str]:
+        return [code for started, _, code, _ in self.replies if started >= at]
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(30)
+
+
+def test_redis_down_is_503_within_the_socket_timeout_and_nothing_is_corrupted(
+    tmp_path: Path,
+) -> None:
+    redis_server_or_skip()
+    server = RedisServer(tmp_path, appendonly=True)  # appendfsync: Redis's default (everysec)
+    try:
+        url = server.url("down", socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+        engine = setup_calls(url, [USER], 1)
+        call = engine.view(INSTANCE).jobs  # type: ignore[union-attr]
+        ((job, record),) = call.items()
+        traffic = Traffic(engine, job, record.channels[1].channel_id)
+        traffic.start()
+        time.sleep(0.3)
+
+        assert server.process is not None
+        hung_at = time.monotonic()
+        server.process.send_signal(signal.SIGSTOP)  # hangs: connections open, no answers
+        time.sleep(2.0)
+        server.process.send_signal(signal.SIGCONT)
+        back_at = time.monotonic()
+        time.sleep(0.5)
+        assert "ServiceUnavailable" in traffic.since(hung_at)
+        assert traffic.since(back_at + 0.2)[-3:] == ["OK"] * 3
+
+        gone_at = time.monotonic()
+        server.stop()  # gone: connections refused
+        time.sleep(1.0)
+        server.start()  # back, from its append-only file
+        back_at = time.monotonic()
+        time.sleep(0.5)
+        traffic.stop()
+        assert "ServiceUnavailable" in traffic.since(gone_at)
+        assert traffic.since(back_at + 0.2)[-3:] == ["OK"] * 3
+
+        for _, action, code, seconds in traffic.replies:
+            assert code in ("OK", "ServiceUnavailable", "InvalidOperation.ChannelState"), code
+            assert seconds < TIMEOUT + SLACK, (action, code, seconds)
+        events = engine.events(INSTANCE)
+        story = replay(events)
+        check_records(story, engine.view(INSTANCE), events)
+        holds = Counter(code for _, action, code, _ in traffic.replies if action == "HoldCall")
+        ok, unknown = holds["OK"], holds["ServiceUnavailable"]
+        held = story.legs[traffic.leg].holds
+        assert ok <= held <= ok + unknown  # a 503 may or may not have been applied, never twice
+        engine.close()
+    finally:
+        server.stop()
