@@ -9,7 +9,8 @@ the simulated network and the subscribers. Each request is applied under the eng
 3. the domain decides on working copies; a refusal raises a catalogued error and nothing is
    written (state, events and JobIds stay exactly as they were);
 4. the store commits the copies and stamps the events (a shared store may answer "conflict":
-   the request is re-read and re-decided, a bounded number of times);
+   the request is re-read and re-decided, a bounded number of times, at an instant no earlier
+   than any record it read, so no record's timestamps go backwards);
 5. subscribers receive the events, in commit order; the network schedules its reaction.
 
 No exception escapes :meth:`Engine.handle`, :meth:`Engine.signal` or :meth:`Engine.execute`:
@@ -152,14 +153,16 @@ class Engine:
 
     def _apply(self, request: Request, at: int | None) -> tuple[Outcome, int, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""
+        floor = 0
         for _ in range(self.max_attempts):
             draft = self.ids.draft()
             tx = self._store.begin(draft)
-            now = max(self.clock() if at is None else at, tx.last_now(request.instance_id))
-            outcome = decide(tx, request, now)
+            now = max(self.clock() if at is None else at, tx.last_now(request.instance_id), floor)
             try:
+                outcome = decide(tx, request, now)
                 committed = tx.commit(request.instance_id, now, outcome.events)
-            except StoreConflict:
+            except StoreConflict as conflict:
+                floor = max(floor, conflict.floor)
                 continue
             draft.commit()
             self._publish(committed.events)

@@ -115,13 +115,14 @@ return 1
 
 _READ = """
 -- KEYS: meta, a user's or a call's record. ARGV: prefix. Answers {the instance's gen, v, d,
--- JobId, the call's v, the call's d}: a user's current call rides along, as most requests about
--- a user are about that call.
-local r = redis.call('HMGET', KEYS[2], 'v', 'd', 'j')
-local out = {redis.call('HGET', KEYS[1], 'gen') or '', r[1] or '0', r[2] or '', r[3] or '', '0', ''}
+-- JobId, s, the call's v, d and s}: a user's current call rides along, as most requests about
+-- a user are about that call. s is the instant the record was last written at.
+local r = redis.call('HMGET', KEYS[2], 'v', 'd', 'j', 's')
+local out = {redis.call('HGET', KEYS[1], 'gen') or '', r[1] or '0', r[2] or '', r[3] or '',
+             r[4] or '0', '0', '', '0'}
 if r[3] and r[3] ~= '' then
-  local j = redis.call('HMGET', ARGV[1] .. 'job:' .. r[3], 'v', 'd')
-  out[5], out[6] = j[1] or '0', j[2] or ''
+  local j = redis.call('HMGET', ARGV[1] .. 'job:' .. r[3], 'v', 'd', 's')
+  out[6], out[7], out[8] = j[1] or '0', j[2] or '', j[3] or '0'
 end
 return out
 """
@@ -131,9 +132,11 @@ _COMMIT = """
 -- ARGV: gen, now, retention, log size, n records, then per record: the version read (0: none),
 -- the new record ('' = unchanged), kind (u user, j job, n new job), the JobId (of the user's call
 -- for a user), the instant an ended call is forgotten ('' unless it ended now); then the events.
+-- Only the records read are checked: unrelated calls never contend (each record's instant is
+-- checked by the transaction against the instants it read, before it comes here).
 local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq')
 local now, last_now = tonumber(ARGV[2]), tonumber(m[2] or '0')
-if m[1] ~= ARGV[1] or now < last_now then return {0, last_now, m[1] or ''} end
+if m[1] ~= ARGV[1] then return {0, last_now, m[1] or ''} end
 local n = tonumber(ARGV[5])
 for i = 1, n do
   if (redis.call('HGET', KEYS[4 + i], 'v') or '0') ~= ARGV[1 + 5 * i] then
@@ -146,9 +149,9 @@ for i = 1, n do
   if data ~= '' then
     local v = tonumber(ARGV[a]) + 1
     if kind == 'u' then
-      redis.call('HSET', key, 'v', v, 'd', data, 'j', id)
+      redis.call('HSET', key, 'v', v, 'd', data, 'j', id, 's', ARGV[2])
     else
-      redis.call('HSET', key, 'v', v, 'd', data)
+      redis.call('HSET', key, 'v', v, 'd', data, 's', ARGV[2])
       if kind == 'n' then
         redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'jobs', 1), id)
       end
@@ -165,7 +168,7 @@ for k = 6 + 5 * n, #ARGV do
   seq = seq + 1
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. seq, 'e', ARGV[k])
 end
-redis.call('HSET', KEYS[1], 'seq', seq, 'last_now', ARGV[2])
+redis.call('HSET', KEYS[1], 'seq', seq, 'last_now', math.max(now, last_now))
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
 if #gone > 0 then
   local p = string.sub(KEYS[1], 1, -5)
@@ -525,6 +528,7 @@ class RedisTransaction:
         self._read: dict[str, tuple[int, str]] = {}  # key -> (version, JSON as read)
         self._ended_before: set[str] = set()
         self._prefetched: dict[tuple[str, str], list[Any]] = {}
+        self._floor = 0  # the latest instant a record read was written at
 
     def instance(self, instance_id: str) -> InstanceConfig | None:
         """The instance's provisioning."""
@@ -539,9 +543,10 @@ class RedisTransaction:
         if config is None or user_id not in config.users:
             return None
         key = self._store._keys_of(instance_id).user(user_id)
-        version, data, job_id, job_version, job_data = self._fetch(instance_id, key)
+        version, data, job_id, stamp, *call = self._fetch(instance_id, key)
         if job_id:
-            self._prefetched[(instance_id, job_id)] = [job_version, job_data]
+            self._prefetched[(instance_id, job_id)] = call
+        self._floor = max(self._floor, int(stamp))
         user = User.from_dict(json.loads(data)) if data else None
         self._read[key] = (int(version), data)
         self._users[ref] = user
@@ -555,7 +560,12 @@ class RedisTransaction:
         if self._store.config(instance_id) is None:
             return None
         key = self._store._keys_of(instance_id).job(job_id)
-        version, data = self._prefetched.pop(ref, None) or self._fetch(instance_id, key)[:2]
+        prefetched = self._prefetched.pop(ref, None)
+        if prefetched is None:
+            version, data, _, stamp = self._fetch(instance_id, key)[:4]
+        else:
+            version, data, stamp = prefetched
+        self._floor = max(self._floor, int(stamp))
         job = Job.from_dict(json.loads(data)) if data else None
         if job is not None and job.state is JobState.ENDED:
             self._ended_before.add(key)
@@ -564,7 +574,7 @@ class RedisTransaction:
         return job
 
     def _fetch(self, instance_id: str, key: str) -> list[Any]:
-        """One record (a user's with their current call): ``[v, d, JobId, call's v, call's d]``.
+        """One record: ``[v, d, JobId, s, call's v, d, s]`` (a user's comes with their call).
 
         A read of another generation than this request's means the world was replaced: if this
         is the request's first read and its instance is provisioned as before, it goes on in the
@@ -595,11 +605,15 @@ class RedisTransaction:
         return self._store.last_now(instance_id)
 
     def commit(self, instance_id: str, now: int, events: Sequence[Event]) -> Committed:
-        """Check every version read and the instance's clock, then write, in one script.
+        """Check every version read, then write, in one script.
 
         Raises :class:`StoreConflict` (writing nothing) when another process changed a record
-        read, created the same call, reset the world, or committed a later instant.
+        read, created the same call or reset the world, or when a record read was written at a
+        later instant than ``now`` (another process's clock is ahead: the conflict's ``floor``
+        is that instant, and the engine decides again from it).
         """
+        if now < self._floor:
+            raise StoreConflict(f"{instance_id}: a record is newer than {now}", self._floor)
         store = self._store
         config = store.world().instances.get(instance_id)
         if config is None:  # the world was replaced under this request

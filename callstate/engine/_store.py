@@ -37,7 +37,15 @@ __all__ = [
 
 
 class StoreConflict(Exception):
-    """A record read by the transaction was changed by someone else before it committed."""
+    """A record read by the transaction was changed by someone else before it committed.
+
+    ``floor`` is the earliest instant a new decision may take (0: any): a record the decision
+    read was last written at it, and no record's timestamps may go backwards.
+    """
+
+    def __init__(self, message: str, floor: int = 0) -> None:
+        super().__init__(message)
+        self.floor = floor
 
 
 @attrs.frozen
