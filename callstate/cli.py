@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .domain import Event, WorldError, iso_time
+from .domain import Event, ServiceUnavailable, WorldError, iso_time
 from .engine import Engine, Ids, ManualClock, StoreSpecError
 
 __all__ = ["main"]
@@ -69,8 +69,8 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     try:
         engine = Engine(args.world, store=args.store)
-    except StoreSpecError as err:
-        print(f"callstate: {err}", file=sys.stderr)
+    except (StoreSpecError, ServiceUnavailable) as err:  # a bad spec; a store not reachable
+        print(f"callstate: store {args.store or 'memory'}: {err}", file=sys.stderr)
         return 2
     credentials = dict(args.credentials or ())
 
@@ -148,7 +148,11 @@ def _parser() -> argparse.ArgumentParser:
         "without any, every request is accepted whatever its signature",
     )
     serve.add_argument(
-        "--store", default="memory", help="where state lives: memory (the only store for now)"
+        "--store",
+        metavar="SPEC",
+        default=None,
+        help="where state lives: memory, or redis://host:port/db (shared by several serve "
+        "processes); default: $CALLSTATE_STORE, else memory",
     )
     serve.add_argument(
         "--log-level",

@@ -70,6 +70,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_a_store_that_cannot_be_reached_is_a_message_not_a_traceback() -> None:
+    refused = run("--store", "redis://127.0.0.1:1/0?socket_connect_timeout=0.5")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("callstate: store redis://127.0.0.1:1/0")
+    assert "ServiceUnavailable" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_an_unknown_store_is_a_usage_error() -> None:
     refused = run("--store", "etcd://localhost:2379")
     assert refused.returncode == 2
