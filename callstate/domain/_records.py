@@ -2,8 +2,8 @@
 
 Records are small slotted attrs classes that carry the state attributes the machines of
 ``_states`` drive. They are mutated only by the domain's decide step, and only on working copies
-(:meth:`User.clone`, :meth:`Job.clone`) that the engine commits whole or throws away, so a
-rejected command never touches stored state.
+(a store makes them from its stored form, e.g. :meth:`User.unpack`) that the engine commits
+whole or throws away, so a rejected command never touches stored state.
 
 Hold accounting is derived from each leg's hold intervals (count, total, longest); nothing is
 counted twice because nothing is counted at all. The intervals are an immutable linked list
@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ._copy import copier
+from ._copy import enum_codec, tuple_codec
 from ._states import ChannelState, HoldState, JobState, UserState
 from ._world import UserProfile, WorkMode
 
@@ -141,9 +141,14 @@ class User:
             skill_group_ids=profile.skill_group_ids,
         )
 
-    def clone(self) -> User:
-        """A working copy (every field is immutable, so a shallow copy is a full one)."""
-        return _copy_user(self)
+    def pack(self) -> tuple[Any, ...]:
+        """The record as a plain tuple of atomic values (:meth:`unpack` reads it back)."""
+        return _pack_user(self)
+
+    @staticmethod
+    def unpack(packed: tuple[Any, ...]) -> User:
+        """A new record from :meth:`pack`'s tuple."""
+        return _unpack_user(packed)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy: enums as their values, tuples as lists."""
@@ -211,10 +216,6 @@ class Channel:
         """The longest closed hold."""
         return max((h.duration() for h in self.holds), default=0)
 
-    def clone(self) -> Channel:
-        """A working copy (the interval tuple is immutable and shared)."""
-        return _copy_channel(self)
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
         return _plain(self)
@@ -270,11 +271,14 @@ class Job:
         """Agent legs not yet released."""
         return [c for c in self.channels if c.party is Party.USER and c.live]
 
-    def clone(self) -> Job:
-        """A working copy with copies of its legs."""
-        job = _copy_job(self)
-        job.channels = [_copy_channel(c) for c in self.channels]
-        return job
+    def pack(self) -> tuple[Any, ...]:
+        """The call and its legs as nested plain tuples (atomic unless a leg was held)."""
+        return _pack_job(self)
+
+    @staticmethod
+    def unpack(packed: tuple[Any, ...]) -> Job:
+        """A new record, with new legs, from :meth:`pack`'s tuple."""
+        return _unpack_job(packed)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, legs included."""
@@ -291,9 +295,30 @@ class Job:
         })  # fmt: skip
 
 
-_copy_user = copier(User)
-_copy_channel = copier(Channel)
-_copy_job = copier(Job)
+_pack_user, _unpack_user = tuple_codec(
+    User, {"work_mode": enum_codec(WorkMode), "state": enum_codec(UserState)}
+)
+_pack_channel, _unpack_channel = tuple_codec(
+    Channel,
+    {
+        "party": enum_codec(Party),
+        "state": enum_codec(ChannelState),
+        "hold_state": enum_codec(HoldState),
+        # an empty history is the shared NO_HOLDS; a held leg keeps its (tracked) list
+        "holds": (lambda h: h if h.size else None, lambda h: h or NO_HOLDS),
+    },
+)
+_pack_job, _unpack_job = tuple_codec(
+    Job,
+    {
+        "call_type": enum_codec(CallType),
+        "state": enum_codec(JobState),
+        "channels": (
+            lambda legs: tuple(_pack_channel(c) for c in legs),
+            lambda legs: [_unpack_channel(c) for c in legs],
+        ),
+    },
+)
 
 
 def _holds(intervals: Iterable[HoldInterval]) -> Holds:
