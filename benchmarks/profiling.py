@@ -15,7 +15,7 @@ from typing import Any
 
 from .peers import load
 from .subject import CALLEE, START, agent_ids, open_call
-from .workloads import Settings, build_engine, hold_params
+from .workloads import Settings, build_engine, hold_params, lifecycles
 
 __all__ = ["profile"]
 
@@ -91,17 +91,7 @@ def _w3() -> Callable[[], None]:
     domain = load("callstate")(agents)
 
     def run() -> None:
-        now = START
-        for _ in range(300):
-            now += 1000
-            job, _mine, leg = domain.make_call(uid, CALLEE, now)
-            domain.far_end_answered(job, leg, now)
-            for _ in range(5):
-                domain.hold(uid, job, leg, now)
-                domain.retrieve(uid, job, leg, now)
-            domain.release(uid, job, "", now)
-            domain.ready(uid, now)
-            domain.forget(job)
+        lifecycles(domain, uid, 300)
 
     return run
 
