@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
@@ -147,7 +147,6 @@ class Request:
     Every request names its contact-centre instance first.
     """
 
-    kind: ClassVar[str] = "request"
     instance_id: str
 
     def __attrs_post_init__(self) -> None:
@@ -166,14 +165,10 @@ class Request:
 class Command(Request):
     """An agent's action. ``UserId`` is required everywhere (SPEC §10)."""
 
-    kind = "command"
-
 
 @attrs.frozen
 class Signal(Request):
     """Something the network reports (SPEC §8), answered like a command."""
-
-    kind = "signal"
 
 
 # --- agent state -------------------------------------------------------------------------------

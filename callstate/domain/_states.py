@@ -222,16 +222,13 @@ class StateTable(Generic[S]):
         attribute: str,
         initial: S,
     ) -> None:
-        self.kind = kind
-        self.states = states
         self.attribute = attribute
         self.initial = initial
-        self.rows = tuple(rows)
         self.machine = _Machine(
             model=None,
             states=list(states),
             initial=None,
-            transitions=[{"trigger": t, "source": src, "dest": dest} for t, src, dest in self.rows],
+            transitions=[{"trigger": t, "source": src, "dest": dest} for t, src, dest in rows],
             auto_transitions=False,
             model_attribute=attribute,
             name=kind,
@@ -249,11 +246,6 @@ class StateTable(Generic[S]):
             for trigger, event in self.machine.events.items()
             for source, found in event.transitions.items()
         }
-
-    @property
-    def triggers(self) -> tuple[str, ...]:
-        """Every trigger of this kind, in table order."""
-        return tuple(self._allowed)
 
     def allows(self, record: object, trigger: str) -> bool:
         """Whether the record's current state has a row for ``trigger``."""
