@@ -11,9 +11,10 @@ this order, and raises the first failure as a catalogued error:
 6. the channel's state, from the channel and hold tables;
 7. values that depend on the world (hold music, internal numbers).
 
-Only then does it change anything: the machines fire, timestamps move, events are collected.
-Since every check precedes every change, a refused request leaves even the working copies as
-they were; the engine commits the copies and events of a decision, or nothing.
+Each state check is the table row that also makes the change (``TABLE.move``), so a check
+and its change cannot drift apart; a check made after an earlier row moved a working copy may
+still refuse, and then the engine drops the working copies and the events: it commits a
+decision whole, or nothing.
 
 The release of a leg is the one shared mechanism (:func:`_release`): it closes an open hold,
 releases the leg, moves its agent, and applies the rule that no customer is left alone (SPEC
@@ -31,11 +32,8 @@ import attrs
 
 from . import _commands as cmd
 from ._errors import (
-    InvalidOperationCallState,
-    InvalidOperationChannelState,
     InvalidOperationOutboundScenario,
     InvalidOperationSkillGroup,
-    InvalidOperationUserState,
     NotExistsChannelId,
     NotExistsInstanceId,
     NotExistsJobId,
@@ -50,7 +48,7 @@ from ._errors import (
 )
 from ._events import CallDetailRecord, Event, EventType
 from ._records import CallType, Channel, HoldInterval, Job, Party, User
-from ._states import AGENT, CHANNEL, HOLD, JOB, ChannelState, HoldState, JobState, UserState
+from ._states import AGENT, CHANNEL, HOLD, JOB, ChannelState, JobState, UserState
 from ._world import InstanceConfig, WorkMode
 
 __all__ = ["Cause", "Outcome", "Workspace", "decide"]
@@ -216,31 +214,6 @@ _LIVE = tuple(s for s in ChannelState if s not in (ChannelState.RELEASED, Channe
 _ANSWERED = (ChannelState.ANSWERED,)
 
 
-def _require_user(user: User, trigger: str) -> None:
-    if not AGENT.allows(user, trigger):
-        raise InvalidOperationUserState(user.state.value, AGENT.expected(trigger))
-
-
-def _require_channel(leg: Channel, trigger: str) -> None:
-    if not CHANNEL.allows(leg, trigger):
-        raise InvalidOperationChannelState(leg.written_state, CHANNEL.expected(trigger))
-
-
-def _hold_written(state: HoldState) -> str:
-    return "ANSWERED" if state is HoldState.ACTIVE else state.value
-
-
-def _require_hold(leg: Channel, trigger: str) -> None:
-    """The hold region exists only inside ANSWERED (SPEC §3.2)."""
-    if leg.state is not ChannelState.ANSWERED or not HOLD.allows(leg, trigger):
-        raise InvalidOperationChannelState(leg.written_state, HOLD.expected(trigger, _hold_written))
-
-
-def _require_job(job: Job, trigger: str) -> None:
-    if not JOB.allows(job, trigger):
-        raise InvalidOperationCallState(job.state.value, JOB.expected(trigger))
-
-
 def _customer_number(job: Job) -> str:
     return job.callee if job.call_type is CallType.OUTBOUND else job.caller
 
@@ -276,34 +249,36 @@ def _new_leg(job: Job, party: Party, originator: str, destination: str, user: Us
 
 # --- release: the one mechanism behind hang-ups, refusals, timeouts and resets ---------------
 def _release(step: _Step, job: Job, first: Channel, cause: Cause, initiator: str,
-             *, spare: User | None = None) -> None:  # fmt: skip
+             *, trigger: str = "release", spare: User | None = None) -> None:  # fmt: skip
     """Release ``first``, then keep the call consistent (SPEC §3.3).
 
     The released leg's agent moves (unless it is ``spare``, whose caller moves it). If the
     customer's leg went, the two-party call is over. If the last live agent leg went, the call
     ends too, unless that leg was an offer never answered while the customer is still there: then
-    the customer waits in the queue for another agent.
+    the customer waits in the queue for another agent. ``first`` leaves by ``trigger`` (a
+    refusal is the ``refuse`` row, which only a leg not yet answered has); the rest by release.
     """
     withdrawn_offer = first.party is Party.USER and first.state is not ChannelState.ANSWERED
-    _release_leg(step, job, first, cause, initiator, direct=True, spare=spare)
+    _release_leg(step, job, first, trigger, cause, initiator, direct=True, spare=spare)
     customer_live = any(c.live for c in job.channels if c.party is Party.CUSTOMER)
     if first.party is Party.USER and not job.live_agent_legs and withdrawn_offer and customer_live:
-        JOB.fire(job, "requeue")
+        JOB.move(job, "requeue")
         return
     if first.party is Party.CUSTOMER or not job.live_agent_legs:
         for leg in job.channels:
             if leg.live:
-                _release_leg(step, job, leg, cause, initiator, direct=False, spare=spare)
+                _release_leg(step, job, leg, "release", cause, initiator, direct=False,
+                             spare=spare)  # fmt: skip
         _end(step, job, cause, initiator)
 
 
-def _release_leg(step: _Step, job: Job, leg: Channel, cause: Cause, initiator: str,
-                 *, direct: bool, spare: User | None) -> None:  # fmt: skip
-    if leg.held:
-        _close_hold(leg, step.now)
-        HOLD.fire(leg, "leave")
+def _release_leg(step: _Step, job: Job, leg: Channel, trigger: str, cause: Cause,
+                 initiator: str, *, direct: bool, spare: User | None) -> None:  # fmt: skip
     answered = leg.state is ChannelState.ANSWERED
-    CHANNEL.fire(leg, "release")
+    if leg.held:  # the hold region closes before its leg leaves ANSWERED
+        _close_hold(leg, step.now)
+        HOLD.move(leg, "leave")
+    CHANNEL.move(leg, trigger)
     leg.timestamp = step.now
     leg.release_initiator = initiator
     leg.release_reason = cause.value
@@ -315,10 +290,10 @@ def _release_leg(step: _Step, job: Job, leg: Channel, cause: Cause, initiator: s
     if user is spare:
         return
     if user.state is UserState.TALKING:
-        AGENT.fire(user, "own_leg_released")
+        AGENT.move(user, "own_leg_released")
         step.agent_event(EventType.AgentRelease, user)
     elif user.state is UserState.DIALING:
-        AGENT.fire(user, "dial_ended")
+        AGENT.move(user, "dial_ended")
         step.agent_event(EventType.AgentRelease, user)
     elif user.state is UserState.RINGING and not answered:
         if not direct:
@@ -333,7 +308,7 @@ def _release_leg(step: _Step, job: Job, leg: Channel, cause: Cause, initiator: s
 
 def _leave_call(user: User, trigger: str) -> None:
     """The agent leaves a call for READY, BREAK or OFFLINE, where no JobId is kept."""
-    AGENT.fire(user, trigger)
+    AGENT.move(user, trigger)
     user.job_id = ""
 
 
@@ -346,7 +321,7 @@ def _go_offline(user: User, trigger: str) -> None:
 
 def _end(step: _Step, job: Job, cause: Cause, initiator: str) -> None:
     queued = job.state is JobState.QUEUED
-    JOB.fire(job, "end")
+    JOB.move(job, "end")
     job.ended_ms = step.now
     job.release_initiator = initiator
     job.release_reason = cause.value
@@ -386,8 +361,8 @@ def _sign_in(step: _Step, c: cmd.SignInGroup) -> Outcome:
     foreign = [g for g in c.signed_skill_group_id_list if g not in user.skill_group_ids]
     if foreign:
         raise PermissionSkillGroup(",".join(foreign))
-    _require_user(user, "SignInGroup")
     checking_in = user.state is UserState.OFFLINE
+    AGENT.move(user, "SignInGroup")
     groups = c.signed_skill_group_id_list
     if c.additivity and not checking_in:
         groups = user.signed_skill_group_ids + groups
@@ -396,7 +371,6 @@ def _sign_in(step: _Step, c: cmd.SignInGroup) -> Outcome:
     user.chat_device_id = c.chat_device_id
     step.agent_event(EventType.AgentCheckIn, user)
     if checking_in:
-        AGENT.fire(user, "SignInGroup")
         user.break_code = WARM_UP
         user.outbound_scenario = False
         step.agent_event(EventType.AgentReady, user)
@@ -413,10 +387,11 @@ class _ByUser(Protocol):
 
 
 def _agent(step: _Step, c: _ByUser) -> User:
-    """The checks of an agent-state action: instance, user, user state (DeviceId is ignored)."""
-    user = step.user(step.instance(c.instance_id), c.user_id)
-    _require_user(user, c.action)
-    return user
+    """The agent of an agent-state action: instance and user exist (DeviceId is ignored).
+
+    The action's own row of the agent table then moves (or refuses) the agent.
+    """
+    return step.user(step.instance(c.instance_id), c.user_id)
 
 
 @_decides(cmd.SignOutGroup)
@@ -448,6 +423,7 @@ def _take_break(step: _Step, c: cmd.TakeBreak) -> Outcome:
 @_decides(cmd.ChangeWorkMode)
 def _change_work_mode(step: _Step, c: cmd.ChangeWorkMode) -> Outcome:
     user = _agent(step, c)
+    AGENT.move(user, c.action)
     mobile = c.mobile or user.mobile
     if c.work_mode is WorkMode.OFF_SITE and not mobile:
         raise ParameterBlank("Mobile")  # off site, the agent is reached only on the mobile
@@ -472,6 +448,7 @@ def _reset(step: _Step, c: cmd.ResetAgentState) -> Outcome:
 @_decides(cmd.PollUserStatus)
 def _poll(step: _Step, c: cmd.PollUserStatus) -> Outcome:
     user = _agent(step, c)
+    AGENT.move(user, c.action)
     job = step.ws.job(c.instance_id, user.job_id) if user.job_id else None
     return step.outcome(c, user, job)
 
@@ -487,7 +464,7 @@ def _make_call(step: _Step, c: cmd.MakeCall) -> Outcome:
     if caller not in inst.numbers:
         raise NotExistsNumber(caller, inst.instance_id)
     _device(user, c.device_id)
-    _require_user(user, "MakeCall")
+    AGENT.move(user, "MakeCall")
     if c.callee in inst.extensions:
         raise ParameterInvalid("Callee", "Internal calls to an extension are not supported")
     now = step.now
@@ -504,11 +481,10 @@ def _make_call(step: _Step, c: cmd.MakeCall) -> Outcome:
     media = c.media_type.value
     agent_leg = _new_leg(job, Party.USER, c.callee, user.extension, user, job.skill_group_id,
                          now, media)  # fmt: skip
-    CHANNEL.fire(agent_leg, "answer")  # the workbench connects first (SPEC §8)
+    CHANNEL.move(agent_leg, "answer")  # the workbench connects first (SPEC §8)
     customer_leg = _new_leg(job, Party.CUSTOMER, caller, c.callee, user, job.skill_group_id,
                             now, media)  # fmt: skip
-    CHANNEL.fire(customer_leg, "ring")
-    AGENT.fire(user, "MakeCall")
+    CHANNEL.move(customer_leg, "ring")
     user.reserved = now
     user.job_id = job.job_id
     step.ws.add_job(job)
@@ -525,11 +501,9 @@ def _answer_call(step: _Step, c: cmd.AnswerCall) -> Outcome:
     job = step.job(inst, c.job_id)
     _device(user, c.device_id)
     leg = _own_leg(user, job, answered=False)
-    _require_user(user, "AnswerCall")
-    _require_channel(leg, "answer")
-    CHANNEL.fire(leg, "answer")
+    AGENT.move(user, "AnswerCall")
+    CHANNEL.move(leg, "answer")
     leg.timestamp = step.now
-    AGENT.fire(user, "AnswerCall")
     job.established_ms = step.now
     step.call_event(EventType.Established, job, leg, user.user_id)
     step.agent_event(EventType.AgentTalk, user)
@@ -546,8 +520,8 @@ def _hold_checks(
     leg = _channel(job, c.channel_id)
     _device(user, c.device_id)
     _own_leg(user, job, answered=True)
-    _require_user(user, c.action)
-    _require_hold(leg, trigger)
+    AGENT.move(user, c.action)
+    HOLD.move(leg, trigger)
     return inst, user, job, leg
 
 
@@ -556,7 +530,6 @@ def _hold_call(step: _Step, c: cmd.HoldCall) -> Outcome:
     inst, user, job, leg = _hold_checks(step, c, "hold")
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
-    HOLD.fire(leg, "hold")
     leg.holds = leg.holds.add(HoldInterval(step.now, None, c.music, user.user_id))
     leg.timestamp = step.now
     step.call_event(EventType.Held, job, leg, user.user_id)
@@ -566,7 +539,6 @@ def _hold_call(step: _Step, c: cmd.HoldCall) -> Outcome:
 @_decides(cmd.RetrieveCall)
 def _retrieve_call(step: _Step, c: cmd.RetrieveCall) -> Outcome:
     _, user, job, leg = _hold_checks(step, c, "retrieve")
-    HOLD.fire(leg, "retrieve")
     _close_hold(leg, step.now)
     leg.timestamp = step.now
     step.call_event(EventType.Retrieved, job, leg, user.user_id)
@@ -581,9 +553,8 @@ def _release_call(step: _Step, c: cmd.ReleaseCall) -> Outcome:
     target = _channel(job, c.channel_id) if c.channel_id else None
     _device(user, c.device_id)
     own = _own_leg(user, job, answered=False)
-    _require_user(user, "ReleaseCall")
+    AGENT.move(user, "ReleaseCall")
     target = target or own
-    _require_channel(target, "release")
     cause = Cause.CANCEL if user.state is UserState.DIALING else Cause.HANG_UP
     _release(step, job, target, cause, user.extension)
     return step.outcome(c, user, job)
@@ -593,8 +564,7 @@ def _release_call(step: _Step, c: cmd.ReleaseCall) -> Outcome:
 def _offer(step: _Step, user: User, job: Job, group: str) -> Channel:
     """Checks and effects shared by an offer and a re-offer, once the call is known."""
     leg = _new_leg(job, Party.USER, job.caller, user.extension, user, group, step.now)
-    CHANNEL.fire(leg, "ring")
-    AGENT.fire(user, "offered")
+    CHANNEL.move(leg, "ring")
     user.reserved = step.now
     user.job_id = job.job_id
     step.call_event(EventType.Ringing, job, leg, user.user_id)
@@ -608,7 +578,7 @@ def _offer_checks(step: _Step, inst: InstanceConfig, user_id: str, group: str) -
         raise NotExistsSkillGroupId(group, inst.instance_id)
     if group not in user.signed_skill_group_ids:
         raise InvalidOperationSkillGroup(user.user_id, group)
-    _require_user(user, "offered")
+    AGENT.move(user, "offered")
     if user.outbound_scenario:
         raise InvalidOperationOutboundScenario(user.user_id)
     return user
@@ -630,7 +600,7 @@ def _call_offered(step: _Step, s: cmd.CallOffered) -> Outcome:
         skill_group_id=s.skill_group_id,
     )
     customer = _new_leg(job, Party.CUSTOMER, s.caller, s.callee, user, s.skill_group_id, step.now)
-    CHANNEL.fire(customer, "answer")  # the platform answered the caller: queue, then agent
+    CHANNEL.move(customer, "answer")  # the platform answered the caller: queue, then agent
     _offer(step, user, job, s.skill_group_id)
     step.ws.add_job(job)
     return step.outcome(s, user, job)
@@ -641,8 +611,7 @@ def _call_reoffered(step: _Step, s: cmd.CallReoffered) -> Outcome:
     inst = step.instance(s.instance_id)
     job = step.job(inst, s.job_id)
     user = _offer_checks(step, inst, s.user_id, s.skill_group_id)
-    _require_job(job, "reoffer")
-    JOB.fire(job, "reoffer")
+    JOB.move(job, "reoffer")
     job.skill_group_id = s.skill_group_id
     _offer(step, user, job, s.skill_group_id)
     return step.outcome(s, user, job)
@@ -668,8 +637,7 @@ def _agent_of(step: _Step, job: Job) -> User | None:
 @_decides(cmd.FarEndEarlyMedia)
 def _far_end_early_media(step: _Step, s: cmd.FarEndEarlyMedia) -> Outcome:
     job, leg = _leg_signal(step, s, Party.CUSTOMER)
-    _require_channel(leg, "early_media")
-    CHANNEL.fire(leg, "early_media")
+    CHANNEL.move(leg, "early_media")
     leg.timestamp = step.now
     return step.outcome(s, _agent_of(step, job), job)
 
@@ -677,8 +645,7 @@ def _far_end_early_media(step: _Step, s: cmd.FarEndEarlyMedia) -> Outcome:
 @_decides(cmd.FarEndRinging)
 def _far_end_ringing(step: _Step, s: cmd.FarEndRinging) -> Outcome:
     job, leg = _leg_signal(step, s, Party.CUSTOMER)
-    _require_channel(leg, "ring")
-    CHANNEL.fire(leg, "ring")
+    CHANNEL.move(leg, "ring")
     leg.timestamp = step.now
     step.call_event(EventType.Ringing, job, leg)
     return step.outcome(s, _agent_of(step, job), job)
@@ -687,12 +654,10 @@ def _far_end_ringing(step: _Step, s: cmd.FarEndRinging) -> Outcome:
 @_decides(cmd.FarEndAnswered)
 def _far_end_answered(step: _Step, s: cmd.FarEndAnswered) -> Outcome:
     job, leg = _leg_signal(step, s, Party.CUSTOMER)
-    _require_channel(leg, "answer")
+    CHANNEL.move(leg, "answer")
     user = _agent_of(step, job)
     assert user is not None, "an outbound call has its agent's leg"
-    _require_user(user, "far_end_answered")
-    CHANNEL.fire(leg, "answer")
-    AGENT.fire(user, "far_end_answered")
+    AGENT.move(user, "far_end_answered")
     for ch in job.channels:  # the call is established: both legs change now (SPEC §8)
         if ch.state is ChannelState.ANSWERED:
             ch.timestamp = step.now
@@ -705,9 +670,8 @@ def _far_end_answered(step: _Step, s: cmd.FarEndAnswered) -> Outcome:
 def _refused(cause: Cause) -> Callable[[_Step, cmd.ChannelSignal], Outcome]:
     def refused(step: _Step, s: cmd.ChannelSignal) -> Outcome:
         job, leg = _leg_signal(step, s, Party.CUSTOMER)
-        _require_channel(leg, "refuse")
         user = _agent_of(step, job)
-        _release(step, job, leg, cause, _customer_number(job))
+        _release(step, job, leg, cause, _customer_number(job), trigger="refuse")
         return step.outcome(s, user, job)
 
     return refused
@@ -721,7 +685,6 @@ _DECIDERS[cmd.FarEndRejected] = _refused(Cause.REJECTED)
 @_decides(cmd.FarEndHungUp)
 def _far_end_hung_up(step: _Step, s: cmd.FarEndHungUp) -> Outcome:
     job, leg = _leg_signal(step, s, None)
-    _require_channel(leg, "release")
     user = _agent_of(step, job)
     initiator = _customer_number(job) if leg.party is Party.CUSTOMER else leg.user_extension
     _release(step, job, leg, Cause.HANG_UP, initiator)
@@ -731,7 +694,6 @@ def _far_end_hung_up(step: _Step, s: cmd.FarEndHungUp) -> Outcome:
 @_decides(cmd.RingTimeout)
 def _ring_timeout(step: _Step, s: cmd.RingTimeout) -> Outcome:
     job, leg = _leg_signal(step, s, Party.USER)
-    _require_channel(leg, "refuse")
     user = step.ws.user(job.instance_id, leg.user_id)
-    _release(step, job, leg, Cause.RING_TIMEOUT, leg.user_extension)
+    _release(step, job, leg, Cause.RING_TIMEOUT, leg.user_extension, trigger="refuse")
     return step.outcome(s, user, job)

@@ -3,22 +3,21 @@
 Theory of operation (the rules of this file):
 
 1. Every change of a state attribute (``User.state``, ``Channel.state``, ``Channel.hold_state``,
-   ``Job.state``) happens by firing a trigger of the machine for that kind. Nothing else assigns
-   them, so these tables are the whole truth, and ``docs/state-machines.md`` is generated from
-   them.
-2. Each machine is built once, at import, with ``model=None``: records are plain attrs objects
-   and are never registered with a machine (no ``add_model``, no per-object bound methods).
-   Firing runs the machine's own ``Transition`` for (trigger, current state), found once at
-   import: ``transition.execute(EventData(...))``, the code ``Event.trigger`` ends in after
-   looking the transition up, which our table has already done (and checked, rule 4).
-3. A row whose destination is ``None`` is a *guard-only* row: the action is allowed in that state
-   and changes no state (HoldCall needs a TALKING agent and leaves it TALKING). Guard-only rows
-   are checked, never fired.
-4. When a (state, trigger) pair is not in the table, the action is refused with an error whose
-   Params are the current state and the allowed ones, alphabetically; the allowed states are read
-   from the machine, never written twice.
-5. Hold is an orthogonal region of ``ANSWERED``: ``ChannelState`` stays ``ANSWERED`` while the
-   hold region is ``HELD``. In error messages a held channel's state is written ``HELD``.
+   ``Job.state``) is ``TABLE.move(record, trigger)``. Nothing else assigns them, so these
+   tables are the whole truth, and ``docs/state-machines.md`` is generated from them.
+2. The guard and the change are one row: ``move`` finds the row for (trigger, current state) and
+   applies it, or raises the table's catalogued refusal. No caller asks first and fires later.
+3. Each table is defined as one transitions ``Machine``, built once at import with
+   ``model=None`` from the rows below; its public ``events`` are compiled into the lookup that
+   ``move`` reads (records are never registered with a machine). transitions remains the
+   definition, the diagrams' source and, in the tests, a differential oracle.
+4. A row whose destination is ``None`` is a *guard-only* row: the action is allowed in that state
+   and changes no state (HoldCall needs a TALKING agent and leaves it TALKING).
+5. When a (state, trigger) pair is not in the table, the refusal's Params are the current state
+   and the allowed ones, alphabetically, read from the machine, never written twice.
+6. Regions are declared: hold is a region of ``ANSWERED`` (``Region(CHANNEL, ANSWERED)``), so a
+   leg that is not answered refuses every hold trigger. ``ChannelState`` stays ``ANSWERED``
+   while the hold region is ``HELD``; in error messages a held channel's state is ``HELD``.
 """
 
 from __future__ import annotations
@@ -27,8 +26,15 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import attrs
 from transitions import Machine
-from transitions.core import Event, EventData, State, Transition
+
+from ._errors import (
+    CCCError,
+    InvalidOperationCallState,
+    InvalidOperationChannelState,
+    InvalidOperationUserState,
+)
 
 __all__ = [
     "AGENT",
@@ -38,6 +44,8 @@ __all__ = [
     "ChannelState",
     "HoldState",
     "JobState",
+    "Refusal",
+    "Region",
     "StateTable",
     "UserState",
 ]
@@ -141,77 +149,45 @@ def _value(state: Enum) -> str:
     return str(state.value)
 
 
-# --- transitions, tuned through its own extension points (state_cls, transition_cls) ----------
-# Our tables have no callbacks: no conditions, no before/after, no on_enter/on_exit. For such a
-# transition, transitions still builds log messages (reading each State's name: two property
-# calls per read for an Enum state), walks empty callback lists and converts Enum members to
-# names on every lookup. These subclasses skip exactly that work when there is nothing to call,
-# and defer to transitions otherwise, so a state change is still transitions' own
-# ``Transition._change_state`` (exit, set_state, enter), at about a third of the cost.
-class _State(State):
-    """A State whose name is computed once, and which skips enter/exit when it has no callbacks."""
-
-    def __init__(self, name: str | Enum, *args: Any, **kwargs: Any) -> None:
-        super().__init__(name, *args, **kwargs)
-        self._plain_name = name.name if isinstance(name, Enum) else name
-
-    @property
-    def name(self) -> str:
-        """The state's name (transitions computes it on every read)."""
-        return self._plain_name
-
-    def enter(self, event_data: EventData) -> None:
-        """Run on_enter callbacks, if there are any."""
-        if self.on_enter:
-            super().enter(event_data)
-
-    def exit(self, event_data: EventData) -> None:
-        """Run on_exit callbacks, if there are any."""
-        if self.on_exit:
-            super().exit(event_data)
+def _hold_written(state: Enum) -> str:
+    """The hold region as messages write it: an active answered leg is ``ANSWERED``."""
+    return "ANSWERED" if state is HoldState.ACTIVE else str(state.value)
 
 
-class _Transition(Transition):
-    """A Transition that goes straight to the state change when no callback could run."""
+@attrs.frozen
+class Refusal:
+    """How a table refuses a trigger: the catalogued error and how states are written in it.
 
-    def execute(self, event_data: EventData) -> bool:
-        """Change the state; transitions' full procedure whenever callbacks are configured."""
-        machine = event_data.machine
-        if (self.prepare or self.conditions or self.before or self.after
-                or machine.before_state_change or machine.after_state_change):  # fmt: skip
-            return bool(super().execute(event_data))
-        if self.dest is not None:
-            self._change_state(event_data)
-        return True
+    ``current`` writes the record's state for the error's first Param (a held leg is ``HELD``
+    whatever table refused it); ``written`` writes each allowed state for the second.
+    """
+
+    error: type[CCCError]
+    current: Callable[[Any], str]
+    written: Callable[[Any], str] = _value
 
 
-class _Machine(Machine):
-    """A Machine of :class:`_State` and :class:`_Transition` that looks states up in a dict."""
+@attrs.frozen
+class Region:
+    """A table whose states exist only while a record is in one state of another table.
 
-    state_cls = _State
-    transition_cls = _Transition
+    The hold region lives inside ``ANSWERED``: a leg that is not answered has no hold state to
+    move, so every trigger of the region is refused there.
+    """
 
-    def add_states(self, *args: Any, **kwargs: Any) -> None:
-        """Add states, and index them by name and by Enum member."""
-        super().add_states(*args, **kwargs)
-        self._by_key: dict[Any, State] = {}
-        for state in self.states.values():
-            self._by_key[state.name] = self._by_key[state.value] = state
-
-    def get_state(self, state: Any) -> State:
-        """The State for a name or an Enum member (transitions' errors for anything else)."""
-        try:
-            return self._by_key[state]
-        except (KeyError, TypeError):
-            found: State = super().get_state(state)
-            return found
+    parent: StateTable[Any]
+    within: Enum
 
 
 class StateTable(Generic[S]):
-    """One entity kind's table and the single transitions ``Machine`` built from it.
+    """One entity kind's table, its transitions ``Machine``, and the moves compiled from it.
 
-    :meth:`allows` and :meth:`expected` answer from the machine's own transition lists;
-    :meth:`fire` lets transitions perform the change on the record's attribute.
+    The ``Machine`` (built once, ``model=None``) is the definition and the diagrams' source.
+    At import its public ``events`` are compiled into one dict, (trigger, state) -> next state,
+    which :meth:`move` reads: a state change and its guard are one lookup in the same row. A
+    pair the machine has no transition for is refused with the table's catalogued error; the
+    differential test (``tests/test_state_tables.py``) fires transitions' own triggers on a
+    model for generated sequences and requires the same states and the same refusals.
     """
 
     def __init__(
@@ -221,10 +197,15 @@ class StateTable(Generic[S]):
         rows: Sequence[tuple[str, Any, S | None]],
         attribute: str,
         initial: S,
+        refusal: Refusal,
+        region: Region | None = None,
     ) -> None:
+        self.kind = kind
         self.attribute = attribute
         self.initial = initial
-        self.machine = _Machine(
+        self.refusal = refusal
+        self.region = region
+        self.machine = Machine(
             model=None,
             states=list(states),
             initial=None,
@@ -233,42 +214,72 @@ class StateTable(Generic[S]):
             model_attribute=attribute,
             name=kind,
         )
-        # Tuples, not sets: a few Enum members compare by identity, while a set would call
-        # Enum's __hash__, which is Python code in 3.11.
-        self._allowed: dict[str, tuple[S, ...]] = {
-            trigger: tuple(states[name] for name in event.transitions)
-            for trigger, event in self.machine.events.items()
-        }
-        # (trigger, state name) -> what Event.trigger would find: the event, the source State
-        # object and the first transition (a table has one transition per pair).
-        self._steps: dict[tuple[str, str], tuple[Event, State, Transition]] = {
-            (trigger, source): (event, self.machine.get_state(source), found[0])
+        # A guard-only row (dest None) moves a record to the state it is in.
+        self._moves: dict[tuple[str, S], S] = {
+            (trigger, states[source]): states[found[0].dest] if found[0].dest else states[source]
             for trigger, event in self.machine.events.items()
             for source, found in event.transitions.items()
         }
+        self._allowed: dict[str, str] = {
+            trigger: ",".join(sorted(refusal.written(states[s]) for s in event.transitions))
+            for trigger, event in self.machine.events.items()
+        }
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """Every trigger of the table, in the table's order."""
+        return tuple(self.machine.events)
 
     def allows(self, record: object, trigger: str) -> bool:
-        """Whether the record's current state has a row for ``trigger``."""
-        state: S = getattr(record, self.attribute)
-        return state in self._allowed[trigger]
+        """Whether the table has a row for ``trigger`` from the record's state (region included)."""
+        region = self.region
+        if region is not None and getattr(record, region.parent.attribute) is not region.within:
+            return False
+        return (trigger, getattr(record, self.attribute)) in self._moves
 
-    def expected(self, trigger: str, written: Callable[[S], str] = _value) -> str:
-        """The states that allow ``trigger``, comma-joined alphabetically (CCC's error Params).
+    def expected(self, trigger: str) -> str:
+        """The states that allow ``trigger``, written and comma-joined alphabetically."""
+        return self._allowed[trigger]
 
-        ``written`` names a state as messages write it (the hold region writes ACTIVE as
-        ``ANSWERED``).
+    def move(self, record: object, trigger: str) -> None:
+        """Apply the row for (``trigger``, the record's state), or raise the table's refusal.
+
+        A guard-only row leaves the state as it is; either way the guard and the change come
+        from the same row.
         """
-        return ",".join(sorted(written(s) for s in self._allowed[trigger]))
+        region = self.region
+        if region is None or getattr(record, region.parent.attribute) is region.within:
+            dest = self._moves.get((trigger, getattr(record, self.attribute)))
+            if dest is not None:
+                setattr(record, self.attribute, dest)
+                return
+        refusal = self.refusal
+        raise refusal.error(refusal.current(record), self._allowed[trigger])
 
-    def fire(self, record: object, trigger: str) -> None:
-        """Let the machine change the record's state; the caller has checked :meth:`allows`."""
-        event, source, transition = self._steps[trigger, getattr(record, self.attribute)._name_]
-        transition.execute(EventData(source, event, self.machine, record, (), {}))
+
+def _leg_written(leg: Any) -> str:
+    """A leg's state as messages write it: ``HELD`` for a held leg (SPEC §3.2)."""
+    return "HELD" if leg.hold_state is H.HELD else str(leg.state.value)
 
 
-AGENT: StateTable[UserState] = StateTable("agent", UserState, AGENT_ROWS, "state", U.OFFLINE)
+def _state_written(record: Any) -> str:
+    return str(record.state.value)
+
+
+AGENT: StateTable[UserState] = StateTable(
+    "agent", UserState, AGENT_ROWS, "state", U.OFFLINE,
+    Refusal(InvalidOperationUserState, _state_written),
+)  # fmt: skip
 CHANNEL: StateTable[ChannelState] = StateTable(
-    "channel", ChannelState, CHANNEL_ROWS, "state", C.CREATED
-)
-HOLD: StateTable[HoldState] = StateTable("hold", HoldState, HOLD_ROWS, "hold_state", H.ACTIVE)
-JOB: StateTable[JobState] = StateTable("job", JobState, JOB_ROWS, "state", J.ACTIVE)
+    "channel", ChannelState, CHANNEL_ROWS, "state", C.CREATED,
+    Refusal(InvalidOperationChannelState, _leg_written),
+)  # fmt: skip
+HOLD: StateTable[HoldState] = StateTable(
+    "hold", HoldState, HOLD_ROWS, "hold_state", H.ACTIVE,
+    Refusal(InvalidOperationChannelState, _leg_written, _hold_written),
+    Region(CHANNEL, C.ANSWERED),
+)  # fmt: skip
+JOB: StateTable[JobState] = StateTable(
+    "job", JobState, JOB_ROWS, "state", J.ACTIVE,
+    Refusal(InvalidOperationCallState, _state_written),
+)  # fmt: skip
