@@ -8,16 +8,16 @@ fails a test here. Each breaker alone is checked too, so no pair passes by accid
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from conftest import CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START
 
 from callstate import Engine, Ids, ManualClock
-
-from conftest import CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START
 
 B_USER, B_DEVICE = "user-b@ccc-test", "device-b"
 
@@ -147,5 +147,5 @@ def test_each_breaker_alone_fails_its_own_check(action: str) -> None:
 @pytest.mark.parametrize("action", ["HoldCall", "RetrieveCall"])
 def test_of_two_failed_checks_the_earlier_answers(action: str) -> None:
     checks = _checks(action)
-    for earlier, later in zip(checks, checks[1:], strict=False):
+    for earlier, later in itertools.pairwise(checks):
         assert _answer(action, [earlier, later]) == earlier.code, (earlier.code, later.code)
