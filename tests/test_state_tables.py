@@ -38,6 +38,11 @@ class _Record:
     def __init__(self, **attributes: Any) -> None:
         self.__dict__.update(attributes)
 
+    @property
+    def written_state(self) -> str:  # as Channel writes it: a held leg is HELD
+        held = self.__dict__.get("hold_state") is HoldState.HELD
+        return "HELD" if held else str(self.__dict__["state"].value)
+
 
 class _Model:
     """A transitions model: transitions gives it its state attribute and ``trigger``."""

@@ -3,9 +3,8 @@
 Each action's ``Data`` is rendered by a function generated once from its shape (``_shapes``):
 every key of the shape gets its expression from the projection tables below, or its type's
 empty value, so a struct with nothing in it is an object of empty values
-(``PollUserStatus`` of an agent with no call). Rules that belong to one action live here too: a
-HoldCall or RetrieveCall reply lists only the call's legs that are not held, the conversation as
-the agent hears it (SPEC §4).
+(``PollUserStatus`` of an agent with no call). No rule lives here: which legs a reply lists
+and each leg's ``ChannelFlags`` are the domain's (``Outcome.legs``, ``Channel.flags``).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..domain import CCCError, HoldState, Outcome
+from ..domain import CCCError, Outcome
 from ._shapes import BOOL, INT, MAP, SHAPES, SIGNAL_SHAPE, STR, STRS, Shape, envelope
 from ._xml import write_xml
 
@@ -93,7 +92,7 @@ _USER = {
 }
 _LEG = {
     "CallType": "job.call_type._value_",
-    "ChannelFlags": "'HOLD' if leg.hold_state is HELD else ''",
+    "ChannelFlags": "leg.flags",
     "ChannelId": "leg.channel_id",
     "ChannelState": "leg.state._value_",
     "Destination": "leg.destination",
@@ -139,10 +138,8 @@ def render(outcome, context_id):
     else:
         call: Shape = shape["CallContext"]
         legs = _literal(call["ChannelContexts"][0], _LEG)
-        # A HoldCall or RetrieveCall reply lists only the legs not held (SPEC §4).
-        visible = " if leg.hold_state is not HELD" if action in ("HoldCall", "RetrieveCall") else ""
-        call_fields = {**_CALL, "ChannelContexts":
-                       f"[{legs} for i, leg in enumerate(job.channels){visible}]"}  # fmt: skip
+        # Which legs a reply lists is the domain's (Outcome.legs), not this module's.
+        call_fields = {**_CALL, "ChannelContexts": f"[{legs} for i, leg in outcome.legs]"}
         data = {"ContextId": "context_id", "ChatContexts": "[]",
                 "CallContext": f"{_literal(call, call_fields)} if job else {_literal(call, {})}",
                 "UserContext": f"{_literal(shape['UserContext'], _USER)} if u else "
@@ -152,7 +149,7 @@ def render(outcome, context_id):
     u, job = outcome.user, outcome.job
     return {_literal(shape, data)}
 """
-    namespace: dict[str, Any] = {"HELD": HoldState.HELD}
+    namespace: dict[str, Any] = {}
     exec(source, namespace)  # generated once per shape, as attrs generates __init__
     render: Callable[[Outcome, int], dict[str, Any]] = namespace["render"]
     return render

@@ -51,7 +51,7 @@ from ._records import CallType, Channel, HoldInterval, Job, Party, User
 from ._states import AGENT, CHANNEL, HOLD, JOB, ChannelState, JobState, UserState
 from ._world import InstanceConfig, WorkMode
 
-__all__ = ["Cause", "Outcome", "Workspace", "decide"]
+__all__ = ["LISTINGS", "Cause", "Listing", "Outcome", "Workspace", "decide"]
 
 WARM_UP = "Warm-up"  # CCC's break code of a fresh sign-in
 RINGING_TIMEOUT = "RingingTimeout"  # CCC's break code after an offer rang out
@@ -93,14 +93,38 @@ class Workspace(Protocol):
         """A fresh JobId; it is used up only if the decision is committed."""
 
 
+class Listing(Enum):
+    """Which of a call's legs a reply lists, each with its index among the call's legs."""
+
+    EVERY_LEG = "every leg"  # held ones flagged HOLD (PollUserStatus and most replies)
+    CONVERSATION = "the legs not held"  # the conversation as the acting agent hears it
+
+    def legs(self, job: Job) -> tuple[tuple[int, Channel], ...]:
+        """The listed legs of ``job``, in creation order, with their indexes in the call."""
+        every = self is Listing.EVERY_LEG
+        return tuple((i, leg) for i, leg in enumerate(job.channels) if every or not leg.held)
+
+
+#: Replies that list less than every leg: a HoldCall or RetrieveCall reply shows the legs not
+#: held, which is what the seed shows after holding the customer (SPEC §4).
+LISTINGS: dict[type[cmd.Request], Listing] = {
+    cmd.HoldCall: Listing.CONVERSATION,
+    cmd.RetrieveCall: Listing.CONVERSATION,
+}
+
+
 @attrs.frozen
 class Outcome:
-    """What a committed decision tells the adapter: the contexts to answer with, and events."""
+    """What a committed decision tells the adapter: the contexts to answer with, and events.
+
+    ``legs`` are the call's legs the reply lists (:data:`LISTINGS`), with their indexes.
+    """
 
     request: cmd.Request
     user: User | None
     job: Job | None
     events: tuple[Event, ...]
+    legs: tuple[tuple[int, Channel], ...] = ()
 
 
 R = TypeVar("R", bound=cmd.Request)
@@ -137,7 +161,8 @@ class _Step:
         self.events: list[Event] = []
 
     def outcome(self, request: cmd.Request, user: User | None, job: Job | None) -> Outcome:
-        return Outcome(request, user, job, tuple(self.events))
+        listed = () if job is None else LISTINGS.get(type(request), Listing.EVERY_LEG).legs(job)
+        return Outcome(request, user, job, tuple(self.events), listed)
 
     # --- lookups (existence checks) ----------------------------------------------------------
     def instance(self, instance_id: str) -> InstanceConfig:

@@ -197,6 +197,11 @@ class Channel:
         return self.state is not ChannelState.RELEASED
 
     @property
+    def flags(self) -> str:
+        """``ChannelFlags``: ``HOLD`` while the leg is held, else empty (SPEC §3.2)."""
+        return "HOLD" if self.hold_state is HoldState.HELD else ""
+
+    @property
     def written_state(self) -> str:
         """The state as error messages write it: ``HELD`` for a held leg (SPEC §3.2)."""
         return "HELD" if self.held else self.state.value

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import Enum
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -257,11 +258,6 @@ class StateTable(Generic[S]):
         raise refusal.error(refusal.current(record), self._allowed[trigger])
 
 
-def _leg_written(leg: Any) -> str:
-    """A leg's state as messages write it: ``HELD`` for a held leg (SPEC §3.2)."""
-    return "HELD" if leg.hold_state is H.HELD else str(leg.state.value)
-
-
 def _state_written(record: Any) -> str:
     return str(record.state.value)
 
@@ -272,11 +268,11 @@ AGENT: StateTable[UserState] = StateTable(
 )  # fmt: skip
 CHANNEL: StateTable[ChannelState] = StateTable(
     "channel", ChannelState, CHANNEL_ROWS, "state", C.CREATED,
-    Refusal(InvalidOperationChannelState, _leg_written),
+    Refusal(InvalidOperationChannelState, attrgetter("written_state")),
 )  # fmt: skip
 HOLD: StateTable[HoldState] = StateTable(
     "hold", HoldState, HOLD_ROWS, "hold_state", H.ACTIVE,
-    Refusal(InvalidOperationChannelState, _leg_written, _hold_written),
+    Refusal(InvalidOperationChannelState, attrgetter("written_state"), _hold_written),
     Region(CHANNEL, C.ANSWERED),
 )  # fmt: skip
 JOB: StateTable[JobState] = StateTable(
