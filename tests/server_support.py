@@ -18,8 +18,11 @@ from typing import IO, Any
 from alibabacloud_ccc20200701 import models
 from alibabacloud_ccc20200701.client import Client
 from alibabacloud_tea_openapi.models import Config
+from alibabacloud_tea_openapi.utils import Utils
+from darabonba.request import DaraRequest
 
 from callstate import default_world
+from callstate.server._signature import EMPTY_SHA256
 
 INSTANCE = "ccc-test"
 AGENT = "user-test@ccc-test"
@@ -41,6 +44,36 @@ def client(endpoint: str, *, v2: bool = False, ak: str = AK, secret: str = SECRE
         read_timeout=20_000,
     )
     return Client(config)
+
+
+def sdk_signed_headers(
+    endpoint: str,
+    action: str,
+    query: dict[str, str],
+    *,
+    ak: str = AK,
+    secret: str = SECRET,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """The headers of a V3 ``POST /`` with ``query`` and no body, signed by the SDK's signer.
+
+    Built as the SDK builds them (``Utils.get_authorization``), so a test can send the query it
+    likes (rewritten, replayed) under a signature the SDK made.
+    """
+    headers = {
+        "host": endpoint,
+        "x-acs-version": "2020-07-01",
+        "x-acs-action": action,
+        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "x-acs-signature-nonce": nonce or Utils.get_nonce(),
+        "x-acs-content-sha256": EMPTY_SHA256,
+        "accept": "application/json",
+    }
+    request = DaraRequest()
+    request.method, request.pathname = "POST", "/"
+    request.query, request.headers = dict(query), dict(headers)
+    authorization = Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY_SHA256, ak, secret)
+    return {**headers, "authorization": authorization}
 
 
 def agent(user: str = AGENT, device: str = "dev-1") -> dict[str, str]:

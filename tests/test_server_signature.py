@@ -31,6 +31,7 @@ from server_support import client
 from callstate import (
     IncompleteSignature,
     InvalidAccessKeyIdNotFound,
+    InvalidParameterName,
     InvalidTimeStampExpired,
     SignatureDoesNotMatch,
     SignatureNonceUsed,
@@ -482,3 +483,15 @@ def test_the_nonce_cache_is_bounded_and_forgets_the_soonest_to_expire() -> None:
     assert len(cache) == 3
     assert cache.use("n1", expires_ms=700, now_ms=0)  # n1 (expiring at 100) was forgotten
     assert not cache.use("n2", expires_ms=900, now_ms=0)
+
+
+@pytest.mark.parametrize("name", ["Caller=X&DeviceId", "a%b", "a b", "é", ""])
+def test_the_verifier_refuses_reserved_names_before_anything_else(
+    sent: Captured, name: str
+) -> None:
+    request = sent.wire()
+    for field in ("query", "form"):
+        changed = attrs.evolve(request, **{field: {**getattr(request, field), name: "1"}})
+        with pytest.raises(InvalidParameterName):
+            verifier_at(sent.date, ak="sk").verify(changed)
+    assert verifier_at(sent.date, ak="sk").verify(request) == "ak"

@@ -38,6 +38,7 @@ __all__ = [
     "InvalidOperationOutboundScenario",
     "InvalidOperationSkillGroup",
     "InvalidOperationUserState",
+    "InvalidParameterName",
     "InvalidTimeStampExpired",
     "InvalidVersion",
     "NotExistsChannelId",
@@ -346,6 +347,18 @@ class IncompleteSignature(GatewayError):
 
     code = "IncompleteSignature"
     template = "The request signature does not conform to Alibaba Cloud standards."
+
+
+class InvalidParameterName(GatewayError):
+    """A parameter name holds a character outside RFC 3986's unreserved set. Params: none.
+
+    Refused before any signature is verified: the canonical query does not encode names, so
+    only such names keep it unambiguous, and every CCC parameter name is alphanumeric.
+    """
+
+    code = "InvalidParameter.Name"
+    origin = "callstate"
+    template = "Specified parameter name is not valid: names hold only letters, digits and - . _ ~."
 
 
 # --- 5xx --------------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ The RPC endpoint (``GET /`` and ``POST /``) reads a request as the official SDK 
 (``shared/reference/wire-protocol.md``) and answers in this order, the first failure being the
 answer:
 
-1. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
+1. every parameter name (query and form body) holds only RFC 3986's unreserved characters,
+   else ``InvalidParameter.Name`` (400), with or without credentials (:func:`check_names`);
+2. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
    ``InvalidVersion`` (400);
-2. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
+3. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
    ``InvalidAction.NotFound`` (404);
-3. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
+4. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
    error; with none configured any signature (or none) is accepted;
-4. the engine applies the action to the decoded query plus form-body parameters.
+5. the engine applies the action to the decoded query plus form-body parameters.
 
 The engine is synchronous and serializes requests under its lock. An engine whose store waits
 on I/O (Redis) is called on worker threads, so the event loop never blocks; one whose requests
@@ -42,7 +44,7 @@ from ..domain import (
 from ..engine import Engine, SystemClock
 from ._control import ControlPlane, StreamRegistry
 from ._http import Endpoint, error_response, guarded, reply_response
-from ._signature import Verifier, WireRequest, parse_form, parse_query
+from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
 
@@ -93,6 +95,7 @@ class Emulator:
         action = _pick(wire.header("x-acs-action"), wire.query.get("Action"), header_first=v3)
         version = _pick(wire.header("x-acs-version"), wire.query.get("Version"), header_first=v3)
         try:
+            check_names(wire.query, wire.form)
             if version != API_VERSION:
                 raise InvalidVersion()
             if action not in ACTIONS:

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import heapq
 import hmac
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,7 @@ import attrs
 from ..domain import (
     IncompleteSignature,
     InvalidAccessKeyIdNotFound,
+    InvalidParameterName,
     InvalidTimeStampExpired,
     SignatureDoesNotMatch,
     SignatureNonceUsed,
@@ -45,6 +47,7 @@ __all__ = [
     "WireRequest",
     "canonical_query",
     "canonical_request",
+    "check_names",
     "parse_authorization",
     "parse_form",
     "parse_query",
@@ -54,6 +57,8 @@ __all__ = [
     "sign_v3",
     "v3_string_to_sign",
 ]
+
+log = logging.getLogger("callstate.server")
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 #: How far a signed date may be from the server's clock, either way: 15 minutes.
@@ -73,6 +78,8 @@ REQUIRED_SIGNED_HEADERS = (
 _AUTHORIZATION = re.compile(
     r"^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([^,\s]*),Signature=([0-9a-fA-F]+)$"
 )
+#: RFC 3986's unreserved characters: the only ones a parameter name may hold.
+_UNRESERVED_NAME = re.compile(r"[A-Za-z0-9._~-]+")
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
 _V2_REQUIRED = ("AccessKeyId", "Signature", "SignatureNonce", "Timestamp")
 
@@ -117,6 +124,21 @@ def parse_query(raw: bytes | str) -> dict[str, str]:
     return params
 
 
+def check_names(*params: Mapping[str, str]) -> None:
+    """Refuse a parameter name the canonical query cannot carry: :class:`InvalidParameterName`.
+
+    A decoded name must be one or more of RFC 3986's unreserved characters (letters, digits,
+    ``-._~``). The V3 canonical query (the SDK's ``get_canonical_query_string``) encodes values
+    but not names: only with such names can it be read back one way. Otherwise
+    ``Caller%3DX%26DeviceId=Y`` would verify with the signature of ``Caller=X&DeviceId=Y``.
+    """
+    for mapping in params:
+        for name in mapping:
+            if _UNRESERVED_NAME.fullmatch(name) is None:
+                log.debug("refused the parameter name %.80r", name)
+                raise InvalidParameterName()
+
+
 def parse_form(body: bytes) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body, decoded like :func:`parse_query`."""
     return parse_query(body)
@@ -138,7 +160,11 @@ def parse_time(text: str) -> int:
 
 # --- V3 ----------------------------------------------------------------------------------------
 def canonical_query(query: Mapping[str, str]) -> str:
-    """The V3 canonical query: names sorted, values RFC 3986-encoded (names as they are)."""
+    """The V3 canonical query, byte for byte the SDK's ``get_canonical_query_string``.
+
+    Names sorted by code point, values RFC 3986-encoded as UTF-8, names as they are: unambiguous
+    only for the names :func:`check_names` lets through.
+    """
     return "&".join(f"{k}={quote(query[k], safe='~')}" for k in sorted(query))
 
 
@@ -267,12 +293,14 @@ class Verifier:
         """Answer the request's AccessKeyId, or raise the gateway error it deserves.
 
         V3 when an ``Authorization`` header is present, V2 when a ``Signature`` query parameter
-        is; neither is ``IncompleteSignature``. Checks, in order: the signature material is
+        is; neither is ``IncompleteSignature``. Checks, in order: every parameter name is
+        unreserved (``InvalidParameter.Name``, :func:`check_names`), the signature material is
         complete (``IncompleteSignature``), the key is known (``InvalidAccessKeyId.NotFound``),
         the body matches its hash and the signature matches (``SignatureDoesNotMatch``), the
         date is within the skew (``InvalidTimeStamp.Expired``), the nonce is new
         (``SignatureNonceUsed``). The nonce is recorded only when every other check passed.
         """
+        check_names(request.query, request.form)
         authorization = request.header("authorization")
         if authorization is not None:
             access_key_id, date, nonce = self._verify_v3(request, authorization)
