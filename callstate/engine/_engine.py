@@ -250,6 +250,11 @@ class Engine:
             }
 
     @property
+    def store(self) -> Store:
+        """The store state lives in (a server asks it for shared services, such as nonces)."""
+        return self._store
+
+    @property
     def blocking_io(self) -> bool:
         """Whether requests wait on I/O (a networked store).
 

@@ -13,6 +13,7 @@ Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries 
 
     N:world                 hash: gen (the world's generation), doc (the world, JSON)
     N:nodes                 counter: the snowflake nodes handed to processes
+    N:nonce:<nonce>         a used signature nonce; expires when its request's window closes
     cs:{N:I}:meta           hash: gen, seq (last event), last_now, jobs (calls created)
     cs:{N:I}:user:<UserId>  hash: v (version), d (the record, JSON), j (the user's JobId)
     cs:{N:I}:job:<JobId>    hash: v, d; expires retentionMs after the call ended
@@ -399,6 +400,16 @@ class RedisStore:
         """A snowflake node for this process: ``INCR <namespace>:nodes``, modulo 1024."""
         with _available():
             return (int(self.client.incr(f"{self.namespace}:nodes")) - 1) % 1024
+
+    def claim_nonce(self, nonce: str, ttl_ms: int) -> bool:
+        """Record a request's signature nonce for ``ttl_ms``; ``False`` if it is recorded already.
+
+        ``SET N:nonce:<nonce> 1 NX PX ttl_ms``: every process of the namespace shares the nonces,
+        so a signed request is accepted once across all of them.
+        """
+        with _available():
+            key = f"{self.namespace}:nonce:{nonce}"
+            return bool(self.client.set(key, 1, nx=True, px=max(1, ttl_ms)))
 
     def _keys_of(self, instance_id: str) -> _Keys:
         keys = self._keys.get(instance_id)

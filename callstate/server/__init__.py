@@ -13,8 +13,9 @@ Needs the ``server`` extra (``pip install callstate[server]``: Starlette and uvi
 """
 
 from ._app import API_VERSION, Emulator, create_app
+from ._nonces import NonceCache, Nonces
 from ._serve import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, ThreadedServer, serve
-from ._signature import NonceCache, Verifier, WireRequest
+from ._signature import Verifier, WireRequest
 
 __all__ = [
     "API_VERSION",
@@ -23,6 +24,7 @@ __all__ = [
     "Emulator",
     "EmulatorServer",
     "NonceCache",
+    "Nonces",
     "ThreadedServer",
     "Verifier",
     "WireRequest",

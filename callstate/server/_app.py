@@ -44,6 +44,7 @@ from ..domain import (
 from ..engine import Engine, SystemClock
 from ._control import ControlPlane, StreamRegistry
 from ._http import Endpoint, error_response, guarded, reply_response
+from ._nonces import nonces_for
 from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
@@ -90,7 +91,16 @@ class Emulator:
         return reply_response(await self.answer(wire), xml=xml)
 
     async def answer(self, wire: WireRequest) -> Reply:
-        """The reply to one RPC request (gateway checks, then the engine on a worker thread)."""
+        """The reply to one RPC request: gateway checks, then the engine.
+
+        On a worker thread when the engine's store blocks: the nonce is then recorded in that
+        store too (:func:`nonces_for`).
+        """
+        if self.engine.blocking_io:
+            return await run_in_threadpool(self._answer, wire)
+        return self._answer(wire)
+
+    def _answer(self, wire: WireRequest) -> Reply:
         v3 = wire.header("authorization") is not None
         action = _pick(wire.header("x-acs-action"), wire.query.get("Action"), header_first=v3)
         version = _pick(wire.header("x-acs-version"), wire.query.get("Version"), header_first=v3)
@@ -104,10 +114,7 @@ class Emulator:
                 self.verifier.verify(wire)
         except CCCError as err:
             return error_reply(err, self.engine.ids.request_id(), action)
-        params = {**wire.query, **wire.form}
-        if self.engine.blocking_io:
-            return await run_in_threadpool(self.engine.handle, action, params)
-        return self.engine.handle(action, params)
+        return self.engine.handle(action, {**wire.query, **wire.form})
 
     async def not_found(self, request: Request) -> Response:
         """Any other path or method: ``InvalidAction.NotFound`` (404), never a redirect."""
@@ -179,7 +186,8 @@ def create_app(
     Args:
         engine: the engine to serve; the app never replaces it (resets go through it).
         credentials: AccessKeyId -> AccessKeySecret. When given (and not empty), every RPC
-            request must be signed with one of them; when not, any signature is accepted.
+            request must be signed with one of them (its nonce recorded in the engine's store
+            when that store is shared, e.g. Redis); when not, any signature is accepted.
         clock: the server's clock for the signatures' 15-minute window, epoch ms (default: the
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.
@@ -187,7 +195,9 @@ def create_app(
 
     """
     engine = engine if engine is not None else Engine()
-    verifier = Verifier(credentials, clock or SystemClock()) if credentials else None
+    verifier = None
+    if credentials:
+        verifier = Verifier(credentials, clock or SystemClock(), nonces=nonces_for(engine))
     emulator = Emulator(engine, verifier, tick_interval=tick_interval, heartbeat=heartbeat)
 
     @contextlib.asynccontextmanager

@@ -9,7 +9,8 @@ Two schemes (``shared/reference/wire-protocol.md`` §3 and §4):
   over every other query parameter plus the form-body parameters.
 
 Nothing here does I/O or reads the time: a :class:`WireRequest` is the request as received,
-the :class:`Verifier` is given a clock (epoch ms), and the :class:`NonceCache` is told ``now``.
+the :class:`Verifier` is given a clock (epoch ms), and its nonces (:mod:`._nonces`) are told
+``now``.
 A failed check raises the catalogue's gateway errors (SPEC §5).
 """
 
@@ -17,11 +18,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import hmac
 import logging
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -36,13 +35,13 @@ from ..domain import (
     SignatureDoesNotMatch,
     SignatureNonceUsed,
 )
+from ._nonces import NONCE_MAX_BYTES, NonceCache, Nonces
 
 __all__ = [
     "EMPTY_SHA256",
     "REQUIRED_SIGNED_HEADERS",
     "SKEW_MS",
     "V3_ALGORITHM",
-    "NonceCache",
     "Verifier",
     "WireRequest",
     "canonical_query",
@@ -225,45 +224,6 @@ def sign_v2(secret: str, string_to_sign: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-# --- replay protection -------------------------------------------------------------------------
-class NonceCache:
-    """Nonces seen recently, each kept until its request could no longer pass the time check.
-
-    Bounded: past ``max_entries`` live nonces the one that expires first is forgotten (a replay
-    of it would then pass; at the SDK's rates this needs ``max_entries`` requests in the skew
-    window). Thread-safe.
-    """
-
-    def __init__(self, max_entries: int = 100_000) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be positive")
-        self.max_entries = max_entries
-        self._expiry: dict[str, int] = {}
-        self._heap: list[tuple[int, str]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def use(self, nonce: str, expires_ms: int, now_ms: int) -> bool:
-        """Record ``nonce`` until ``expires_ms``; ``False`` if it is already recorded (a replay)."""
-        with self._lock:
-            self._purge(now_ms)
-            if nonce in self._expiry:
-                return False
-            while len(self._expiry) >= self.max_entries:
-                _, oldest = heapq.heappop(self._heap)
-                del self._expiry[oldest]
-            self._expiry[nonce] = expires_ms
-            heapq.heappush(self._heap, (expires_ms, nonce))
-            return True
-
-    def _purge(self, now_ms: int) -> None:
-        while self._heap and self._heap[0][0] <= now_ms:
-            _, nonce = heapq.heappop(self._heap)
-            del self._expiry[nonce]
-
-
 # --- the verifier ------------------------------------------------------------------------------
 class Verifier:
     """Checks requests' signatures against known access keys.
@@ -271,7 +231,8 @@ class Verifier:
     Args:
         credentials: AccessKeyId -> AccessKeySecret.
         clock: the server's clock, epoch ms (the signed date must be within ``skew_ms`` of it).
-        nonces: where used nonces are remembered (default: a new :class:`NonceCache`).
+        nonces: where used nonces are remembered (default: a new process-local
+            :class:`~callstate.server.NonceCache`; a server on a shared store passes the store's).
         skew_ms: the allowed distance between the signed date and the clock, either way.
 
     """
@@ -281,12 +242,12 @@ class Verifier:
         credentials: Mapping[str, str],
         clock: Callable[[], int],
         *,
-        nonces: NonceCache | None = None,
+        nonces: Nonces | None = None,
         skew_ms: int = SKEW_MS,
     ) -> None:
         self.credentials = dict(credentials)
         self.clock = clock
-        self.nonces = nonces if nonces is not None else NonceCache()
+        self.nonces: Nonces = nonces if nonces is not None else NonceCache()
         self.skew_ms = skew_ms
 
     def verify(self, request: WireRequest) -> str:
@@ -295,10 +256,11 @@ class Verifier:
         V3 when an ``Authorization`` header is present, V2 when a ``Signature`` query parameter
         is; neither is ``IncompleteSignature``. Checks, in order: every parameter name is
         unreserved (``InvalidParameter.Name``, :func:`check_names`), the signature material is
-        complete (``IncompleteSignature``), the key is known (``InvalidAccessKeyId.NotFound``),
-        the body matches its hash and the signature matches (``SignatureDoesNotMatch``), the
-        date is within the skew (``InvalidTimeStamp.Expired``), the nonce is new
-        (``SignatureNonceUsed``). The nonce is recorded only when every other check passed.
+        complete, its nonce at most 128 bytes (``IncompleteSignature``), the key is known
+        (``InvalidAccessKeyId.NotFound``), the body matches its hash and the signature matches
+        (``SignatureDoesNotMatch``), the date is within the skew (``InvalidTimeStamp.Expired``),
+        the nonce is new (``SignatureNonceUsed``; ``ServiceUnavailable`` if it cannot be
+        recorded). The nonce is recorded only when every other check passed.
         """
         check_names(request.query, request.form)
         authorization = request.header("authorization")
@@ -328,6 +290,7 @@ class Verifier:
         for name in REQUIRED_SIGNED_HEADERS:
             if name not in lowered or not request.header(name):
                 raise IncompleteSignature()
+        nonce = _nonce(request.header("x-acs-signature-nonce") or "")
         secret = self._secret(access_key_id)
         payload_hash = request.header("x-acs-content-sha256") or ""
         if not hmac.compare_digest(hashlib.sha256(request.body).hexdigest(), payload_hash.lower()):
@@ -336,11 +299,7 @@ class Verifier:
         expected = sign_v3(secret, v3_string_to_sign(canonical))
         if not hmac.compare_digest(expected, signature):
             raise SignatureDoesNotMatch()
-        return (
-            access_key_id,
-            request.header("x-acs-date") or "",
-            request.header("x-acs-signature-nonce") or "",
-        )
+        return access_key_id, request.header("x-acs-date") or "", nonce
 
     def _verify_v2(self, request: WireRequest) -> tuple[str, str, str]:
         query = request.query
@@ -348,10 +307,18 @@ class Verifier:
             raise IncompleteSignature()
         if query.get("SignatureMethod", "HMAC-SHA1") != "HMAC-SHA1":
             raise IncompleteSignature()
+        nonce = _nonce(query["SignatureNonce"])
         secret = self._secret(query["AccessKeyId"])
         params = {k: v for k, v in query.items() if k != "Signature"}
         params.update(request.form)
         expected = sign_v2(secret, rpc_string_to_sign(request.method, params))
         if not hmac.compare_digest(expected.encode(), query["Signature"].encode()):
             raise SignatureDoesNotMatch()
-        return query["AccessKeyId"], query["Timestamp"], query["SignatureNonce"]
+        return query["AccessKeyId"], query["Timestamp"], nonce
+
+
+def _nonce(text: str) -> str:
+    """A request's nonce, refused (``IncompleteSignature``) past :data:`NONCE_MAX_BYTES`."""
+    if len(text.encode("utf-8", "surrogatepass")) > NONCE_MAX_BYTES:
+        raise IncompleteSignature()
+    return text
