@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
 from collections.abc import Sequence
@@ -73,6 +74,14 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         print(f"callstate: store {args.store or 'memory'}: {err}", file=sys.stderr)
         return 2
     credentials = dict(args.credentials or ())
+    if not credentials and not _is_loopback(args.host):
+        print(
+            f"callstate: WARNING: serving on {args.host} without --credentials: anyone who can "
+            "reach the port may call every action, and use the control plane at /_callstate/ "
+            "(read every call, stream every event, reset the world, hang up any call). "
+            "Pass --credentials AK:SECRET to require signatures and control-plane access keys.",
+            file=sys.stderr,
+        )
 
     def ready(url: str) -> None:
         checked = (
@@ -98,6 +107,16 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"callstate: stopped{reason}\n")
     out.flush()
     return 0
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (an interface to bind) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may be any interface
+        return False
 
 
 def _credential(text: str) -> tuple[str, str]:
@@ -134,7 +153,11 @@ def _parser() -> argparse.ArgumentParser:
         "plane under /_callstate/ (docs/emulator.md). Needs the server extra: "
         "pip install 'callstate[server]'.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default: loopback); another one without --credentials warns",
+    )
     serve.add_argument(
         "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
     )
@@ -144,8 +167,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="AK:SECRET",
         type=_credential,
         action="append",
-        help="an access key whose signatures are accepted (repeatable); "
-        "without any, every request is accepted whatever its signature",
+        help="an access key whose signatures are accepted, and which opens the control plane "
+        "(HTTP Basic, curl -u AK:SECRET); repeatable. Without any, every request is accepted "
+        "whatever its signature and the control plane is open",
     )
     serve.add_argument(
         "--store",

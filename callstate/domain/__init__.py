@@ -43,6 +43,7 @@ from ._decide import Cause, Outcome, Workspace, decide
 from ._errors import (
     CallstateError,
     CCCError,
+    ControlPlaneUnauthorized,
     GatewayError,
     IncompleteSignature,
     InternalServiceCommon,
@@ -119,6 +120,7 @@ __all__ = [
     "ChannelSignal",
     "ChannelState",
     "Command",
+    "ControlPlaneUnauthorized",
     "DialOutcome",
     "Dialling",
     "Event",

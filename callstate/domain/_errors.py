@@ -27,6 +27,7 @@ from typing import ClassVar
 __all__ = [
     "CCCError",
     "CallstateError",
+    "ControlPlaneUnauthorized",
     "GatewayError",
     "IncompleteSignature",
     "InternalServiceCommon",
@@ -359,6 +360,18 @@ class InvalidParameterName(GatewayError):
     code = "InvalidParameter.Name"
     origin = "callstate"
     template = "Specified parameter name is not valid: names hold only letters, digits and - . _ ~."
+
+
+class ControlPlaneUnauthorized(GatewayError):
+    """The control plane needs one of the server's access keys (HTTP Basic). Params: none."""
+
+    code = "Unauthorized"
+    http_status = 401
+    origin = "callstate"
+    template = (
+        "The control plane requires HTTP Basic authentication with an AccessKeyId and its "
+        "AccessKeySecret."
+    )
 
 
 # --- 5xx --------------------------------------------------------------------------------------

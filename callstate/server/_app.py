@@ -42,6 +42,7 @@ from ..domain import (
     InvalidVersion,
 )
 from ..engine import Engine, SystemClock
+from ._access import require_access_key
 from ._control import ControlPlane, StreamRegistry
 from ._http import Endpoint, error_response, guarded, reply_response
 from ._nonces import nonces_for
@@ -137,15 +138,20 @@ class Emulator:
         def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
             return Route(path, guarded(endpoint, ids), methods=methods)
 
+        def control_route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
+            if self.verifier is not None:  # credentials configured: the control plane needs one
+                endpoint = require_access_key(endpoint, self.verifier.credentials, ids)
+            return route(path, endpoint, methods)
+
         control = self.control
         return [
             route("/", self.rpc, ["GET", "POST"]),
-            route("/_callstate/reset", control.reset, ["POST"]),
-            route("/_callstate/world", control.get_world, ["GET"]),
-            route("/_callstate/world", control.put_world, ["PUT"]),
-            route("/_callstate/signals/{name}", control.signal, ["POST"]),
-            route("/_callstate/state", control.state, ["GET"]),
-            route("/_callstate/events", control.events, ["GET"]),
+            control_route("/_callstate/reset", control.reset, ["POST"]),
+            control_route("/_callstate/world", control.get_world, ["GET"]),
+            control_route("/_callstate/world", control.put_world, ["PUT"]),
+            control_route("/_callstate/signals/{name}", control.signal, ["POST"]),
+            control_route("/_callstate/state", control.state, ["GET"]),
+            control_route("/_callstate/events", control.events, ["GET"]),
             route("/{path:path}", self.not_found, _ALL_METHODS),
         ]
 
@@ -187,7 +193,9 @@ def create_app(
         engine: the engine to serve; the app never replaces it (resets go through it).
         credentials: AccessKeyId -> AccessKeySecret. When given (and not empty), every RPC
             request must be signed with one of them (its nonce recorded in the engine's store
-            when that store is shared, e.g. Redis); when not, any signature is accepted.
+            when that store is shared, e.g. Redis), and the control plane needs one of them as
+            HTTP Basic credentials (:mod:`._access`); when not, any signature is accepted and
+            the control plane is open.
         clock: the server's clock for the signatures' 15-minute window, epoch ms (default: the
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.

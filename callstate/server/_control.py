@@ -8,7 +8,8 @@ JSON in, JSON out (``docs/emulator.md`` documents each endpoint):
 * ``GET /_callstate/state``: the engine's full snapshot;
 * ``GET /_callstate/events``: the domain events as Server-Sent Events, resumable.
 
-It is not authenticated: it is a test harness, served on loopback by default.
+With credentials configured it needs one of them, as HTTP Basic (:mod:`._access`); without,
+it is open: a test harness, served on loopback by default.
 """
 
 from __future__ import annotations
