@@ -94,7 +94,16 @@ from ._states import (
     StateTable,
     UserState,
 )
-from ._world import Dialling, DialOutcome, InstanceConfig, SkillGroup, UserProfile, WorkMode, World
+from ._world import (
+    MAX_DURATION_MS,
+    Dialling,
+    DialOutcome,
+    InstanceConfig,
+    SkillGroup,
+    UserProfile,
+    WorkMode,
+    World,
+)
 
 __all__ = [
     "ACTIONS",
@@ -103,6 +112,7 @@ __all__ = [
     "CHANNEL",
     "HOLD",
     "JOB",
+    "MAX_DURATION_MS",
     "SIGNALS",
     "AnswerCall",
     "CCCError",

@@ -134,26 +134,72 @@ _COMMIT = """
 -- for a user), the instant an ended call is forgotten ('' unless it ended now); then the events.
 -- Only the records read are checked: unrelated calls never contend (each record's instant is
 -- checked by the transaction against the instants it read, before it comes here).
-local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq')
-local now, last_now = tonumber(ARGV[2]), tonumber(m[2] or '0')
+-- Redis does not undo the writes of a script that fails half-way, so everything that can fail
+-- (a number Redis would refuse, a key of another type, a stream id not above the last one) is
+-- checked first; an error before the first write leaves everything as it was.
+local MAX = 9007199254740991  -- 2^53 - 1: the integers a Lua number holds exactly
+local function int(value, what)
+  local x = type(value) == 'string' and #value <= 16 and string.match(value, '^%d+$')
+            and tonumber(value)
+  if not x or x > MAX then error('callstate commit: bad ' .. what .. ': ' .. tostring(value), 0) end
+  return x
+end
+local function digits(x) return string.format('%d', x) end  -- never '1e+15'
+local function kind_of(key, want, what)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= want then error('callstate commit: ' .. what .. ' is a ' .. t, 0) end
+  return t
+end
+local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq', 'jobs')
+local now, last_now = int(ARGV[2], 'now'), int(m[2] or '0', 'last_now')
 if m[1] ~= ARGV[1] then return {0, last_now, m[1] or ''} end
-local n = tonumber(ARGV[5])
+local n = int(ARGV[5], 'record count')
 for i = 1, n do
   if (redis.call('HGET', KEYS[4 + i], 'v') or '0') ~= ARGV[1 + 5 * i] then
     return {0, last_now, m[1]}
   end
 end
+-- every check of what is about to be written, before the first write
+int(ARGV[1], 'generation')
+local retention = int(ARGV[3], 'retention')
+if now + retention > MAX then error('callstate commit: now + retention out of range', 0) end
+int(ARGV[4], 'log size')
+kind_of(KEYS[3], 'zset', 'the jobs index')
+kind_of(KEYS[4], 'zset', 'the ended index')
+local created = int(m[4] or '0', 'jobs')
+for i = 1, n do
+  local a = 1 + 5 * i
+  int(ARGV[a], 'version')
+  local kind, forget = ARGV[a + 2], ARGV[a + 4]
+  if kind ~= 'u' and kind ~= 'j' and kind ~= 'n' then error('callstate commit: bad kind', 0) end
+  if kind == 'n' then created = created + 1 end
+  if forget ~= '' then int(forget, 'forget instant') end
+end
+if created > MAX then error('callstate commit: too many calls', 0) end
+local first = int(m[3] or '0', 'seq')
+local events = #ARGV - (5 + 5 * n)
+if events > 0 and kind_of(KEYS[2], 'stream', 'the event stream') == 'stream' then
+  local info, top = redis.call('XINFO', 'STREAM', KEYS[2]), nil
+  for k = 1, #info, 2 do if info[k] == 'last-generated-id' then top = info[k + 1] end end
+  local tg, ts = string.match(top or '0-0', '^(%d+)-(%d+)$')
+  local g = tonumber(ARGV[1])
+  if not tg or tonumber(tg) > g or (tonumber(tg) == g and tonumber(ts) >= first + 1) then
+    error('callstate commit: the event stream is ahead of seq ' .. first, 0)
+  end
+end
+if first + events > MAX then error('callstate commit: seq out of range', 0) end
+-- the writes: nothing below can fail
 for i = 1, n do
   local a, key = 1 + 5 * i, KEYS[4 + i]
   local data, kind, id = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   if data ~= '' then
-    local v = tonumber(ARGV[a]) + 1
+    local v = digits(tonumber(ARGV[a]) + 1)
     if kind == 'u' then
       redis.call('HSET', key, 'v', v, 'd', data, 'j', id, 's', ARGV[2])
     else
       redis.call('HSET', key, 'v', v, 'd', data, 's', ARGV[2])
       if kind == 'n' then
-        redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'jobs', 1), id)
+        redis.call('ZADD', KEYS[3], digits(redis.call('HINCRBY', KEYS[1], 'jobs', 1)), id)
       end
       if ARGV[a + 4] ~= '' then
         redis.call('ZADD', KEYS[4], ARGV[a + 4], id)
@@ -162,13 +208,12 @@ for i = 1, n do
     end
   end
 end
-local first = tonumber(m[3] or '0')
 local seq = first
 for k = 6 + 5 * n, #ARGV do
   seq = seq + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. seq, 'e', ARGV[k])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. digits(seq), 'e', ARGV[k])
 end
-redis.call('HSET', KEYS[1], 'seq', seq, 'last_now', math.max(now, last_now))
+redis.call('HSET', KEYS[1], 'seq', digits(seq), 'last_now', digits(math.max(now, last_now)))
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
 if #gone > 0 then
   local p = string.sub(KEYS[1], 1, -5)
@@ -209,6 +254,22 @@ def _available() -> Iterator[None]:
         yield
     except _UNAVAILABLE as err:
         raise ServiceUnavailable() from err
+
+
+#: The largest integer every consumer of a stored instant holds exactly (a Lua number: 2**53 - 1).
+_MAX_EXACT = 2**53 - 1
+
+
+def _exact(value: int, what: str) -> int:
+    """``value``, checked to be an instant the commit script takes (it refuses any other).
+
+    The Python side never sends a commit the script would refuse: that refusal is a defect
+    (an injected clock beyond the range, a world made without :meth:`World.from_dict`'s checks),
+    answered 500 with nothing written.
+    """
+    if not 0 <= value <= _MAX_EXACT:
+        raise ValueError(f"{what} {value} is outside 0..2**53-1: nothing was committed")
+    return value
 
 
 def _dump(record: User | Job) -> str:
@@ -620,7 +681,8 @@ class RedisTransaction:
             raise StoreConflict(f"instance {instance_id}: no longer provisioned")
         keys = store._keys_of(instance_id)
         records: list[str] = []
-        args: list[Any] = [self._gen, now, config.retention_ms, store.log_size, 0]
+        _exact(now + _exact(config.retention_ms, "retention"), "now + retention")
+        args: list[Any] = [self._gen, _exact(now, "now"), config.retention_ms, store.log_size, 0]
         for (iid, uid), user in self._users.items():
             key = store._keys_of(iid).user(uid)
             version, raw = self._read[key]
