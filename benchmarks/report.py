@@ -267,7 +267,8 @@ def markdown(results: dict[str, Any]) -> str:
     if "W5" in results:
         out += _w5_markdown(results["W5"])
     if "R1" in results:
-        out += ["", "## R1 Redis: HoldCall/RetrieveCall cost with 0, 100 and 1,000 earlier holds", ""]
+        out += ["", "## R1 Redis: HoldCall/RetrieveCall cost with 0, 100 and 1,000 earlier holds",
+                ""]  # fmt: skip
         r1 = results["R1"]
         if "skipped" in r1:
             out.append(r1["skipped"])

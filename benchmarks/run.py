@@ -127,7 +127,7 @@ def _run(chosen: list[str], sizes: list[int], args: Any, settings: Settings) -> 
         _log("R1 Redis command cost vs the call's hold history")
         from .r1_redis_holds import r1_redis_holds
 
-        results["R1"] = r1_redis_holds(reps=settings.reps, ops=20 if args.quick else 100)
+        results["R1"] = r1_redis_holds(reps=settings.reps, ops=50 if args.quick else 200)
     return results
 
 

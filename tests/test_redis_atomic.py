@@ -18,8 +18,8 @@ import pytest
 import redis
 from conftest import AGENT, GROUP, INSTANCE, NUMBER, RedisServer
 
-from callstate import Engine, ManualClock, World, WorldError, default_world
-from callstate.domain import MAX_DURATION_MS
+from callstate import Engine, Ids, ManualClock, World, WorldError, default_world
+from callstate.domain import MAX_DURATION_MS, HoldInterval
 from callstate.engine._redis import RedisStore
 
 CUSTOMER = "13900000000"  # answers at once in the bundled world
@@ -158,3 +158,22 @@ def test_an_instant_out_of_range_is_refused_before_the_script(redis_server: Redi
     engine.clock = ManualClock(2**53)  # type: ignore[attr-defined]
     released_and_unchanged(redis_server, engine, store.namespace, job)
     assert sent == []
+
+
+@pytest.mark.redis_store
+def test_a_hold_history_of_the_wrong_type_fails_the_commit_before_its_first_write(
+    redis_server: RedisServer,
+) -> None:
+    """A commit that writes the agent, then appends to the call's history list (RPUSH)."""
+    _, store, job = talking_engine(redis_server)
+    store.client.set(f"cs:{{{store.namespace}:{INSTANCE}}}:holds:{job}", "not a list")
+    before = namespace_dump(redis_server, store.namespace)
+    tx = store.begin(Ids().draft())
+    user, call = tx.user(INSTANCE, AGENT), tx.job(INSTANCE, job)
+    assert user is not None and call is not None
+    user.heartbeat = START + 1  # written first
+    leg = call.channels[1]
+    leg.holds = leg.holds.add(HoldInterval(START + 1, None, "", AGENT))  # the first one appended
+    with pytest.raises(redis.ResponseError):
+        tx.commit(INSTANCE, START + 1, [])
+    assert namespace_dump(redis_server, store.namespace) == before

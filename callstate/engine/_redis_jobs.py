@@ -32,7 +32,6 @@ __all__ = [
     "decode_job",
     "decode_whole_job",
     "encode_job",
-    "history_size",
 ]
 
 #: Reads a call's history list: the JSON entries ``0 .. n - 1`` (``n`` given).
@@ -124,7 +123,7 @@ def encode_job(job: Job) -> tuple[str, list[str]]:
     return _dumps(data), entries
 
 
-def history_size(data: dict[str, Any]) -> int:
+def _history_size(data: dict[str, Any]) -> int:
     """How many entries a decoded record's history list has."""
     return sum(max(leg.get("hold_count", 0) - 1, 0) for leg in data["channels"])
 
@@ -140,7 +139,7 @@ def decode_job(data: str, load: HistoryLoader, *, lazy: bool = True) -> Job:
     ``lazy=False``: read at once, into plain :class:`~callstate.domain.Holds`.
     """
     raw: dict[str, Any] = json.loads(data)
-    size = history_size(raw)
+    size = _history_size(raw)
     by_leg: dict[str, list[HoldInterval]] | None = None
 
     def older(channel_id: str) -> list[HoldInterval]:
