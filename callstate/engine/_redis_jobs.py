@@ -69,6 +69,15 @@ class StoredHolds(Holds):
         raise AttributeError("hold intervals are immutable")
 
     @property
+    def size(self) -> int:
+        """How many intervals (as :class:`~callstate.domain.Holds` answers it)."""
+        return len(self)
+
+    @size.setter
+    def size(self, value: int) -> None:
+        raise AttributeError("hold intervals are immutable")
+
+    @property
     def appended(self) -> tuple[HoldInterval, ...]:
         """The intervals the stored list does not hold yet: every one but the newest."""
         return self._tail[:-1]
