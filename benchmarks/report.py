@@ -144,6 +144,13 @@ def goals(results: dict[str, Any]) -> list[dict[str, str]]:
             g.add("W5 requests/s vs bare Starlette", _x(r), ">= 0.5x", r >= 0.5)
         else:
             g.add("W5 requests/s vs bare Starlette", w5.get("skipped", "skipped"), ">= 0.5x", None)
+    if r1 := results.get("R1"):
+        goal = "R1 Redis command cost, 1,000 earlier holds vs none"
+        if "ratios" in r1:
+            r = max(r1["ratios"].values())
+            g.add(goal, f"{_x(r)} (worst size)", "<= 1.2x", r <= 1.2)
+        else:
+            g.add(goal, r1.get("skipped", "skipped"), "<= 1.2x", None)
     return g.rows
 
 
@@ -259,6 +266,14 @@ def markdown(results: dict[str, Any]) -> str:
         out += _w4_markdown(results["W4"])
     if "W5" in results:
         out += _w5_markdown(results["W5"])
+    if "R1" in results:
+        out += ["", "## R1 Redis: HoldCall/RetrieveCall cost with 0, 100 and 1,000 earlier holds",
+                ""]  # fmt: skip
+        r1 = results["R1"]
+        if "skipped" in r1:
+            out.append(r1["skipped"])
+        else:
+            out += _contender_table(r1, "command", "no earlier holds")
     out += ["", "![cost versus live calls](chart.png)", ""]
     return "\n".join(out)
 

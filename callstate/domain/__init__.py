@@ -96,7 +96,16 @@ from ._states import (
     StateTable,
     UserState,
 )
-from ._world import Dialling, DialOutcome, InstanceConfig, SkillGroup, UserProfile, WorkMode, World
+from ._world import (
+    MAX_DURATION_MS,
+    Dialling,
+    DialOutcome,
+    InstanceConfig,
+    SkillGroup,
+    UserProfile,
+    WorkMode,
+    World,
+)
 
 __all__ = [
     "ACTIONS",
@@ -105,6 +114,7 @@ __all__ = [
     "CHANNEL",
     "HOLD",
     "JOB",
+    "MAX_DURATION_MS",
     "SIGNALS",
     "AnswerCall",
     "CCCError",

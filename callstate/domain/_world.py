@@ -16,6 +16,11 @@ A world is read from a JSON document (or the same structure as a Python dict)::
                      "numbers": {"13188888888": {"outcome": "answer", "afterMs": 1075}}}
     }]}
 
+Every number is a duration in milliseconds, an integer from 0 (``ringTimeoutMs``: 1) to
+:data:`MAX_DURATION_MS` (10**12, about 31.7 years): an epoch instant plus any of them stays
+below 2**53, so it is exact wherever it goes (a JSON number, a Lua number in the Redis store's
+commit script, a Redis expiry).
+
 :meth:`World.from_dict` checks the whole document and raises :class:`WorldError` naming the
 first offending path; :meth:`World.to_dict` writes the same structure back.
 """
@@ -31,6 +36,7 @@ import attrs
 from ._errors import WorldError
 
 __all__ = [
+    "MAX_DURATION_MS",
     "DialOutcome",
     "Dialling",
     "InstanceConfig",
@@ -39,6 +45,11 @@ __all__ = [
     "WorkMode",
     "World",
 ]
+
+
+#: The largest duration a world may give (ms): about 31.7 years. An instant plus a duration then
+#: stays far below 2**53, so it is exact as a Lua number, a JSON number and a Redis expiry.
+MAX_DURATION_MS = 10**12
 
 
 class WorkMode(Enum):
@@ -161,9 +172,12 @@ class _Reader:
         return value
 
     def integer(self, key: str, default: int | None, *, minimum: int = 0) -> int | None:
+        """A duration in ms, from ``minimum`` to :data:`MAX_DURATION_MS` (every number is one)."""
         value: int | None = self._get(key, int, default, nullable=True)
         if value is not None and value < minimum:
             raise WorldError(f"{self.path}.{key}: must be >= {minimum}")
+        if value is not None and value > MAX_DURATION_MS:
+            raise WorldError(f"{self.path}.{key}: must be <= {MAX_DURATION_MS}")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:

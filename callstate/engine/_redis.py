@@ -16,7 +16,9 @@ Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries 
     N:nonce:<nonce>         a used signature nonce; expires when its request's window closes
     cs:{N:I}:meta           hash: gen, seq (last event), last_now, jobs (calls created)
     cs:{N:I}:user:<UserId>  hash: v (version), d (the record, JSON), j (the user's JobId)
-    cs:{N:I}:job:<JobId>    hash: v, d; expires retentionMs after the call ended
+    cs:{N:I}:job:<JobId>    hash: v, d (no hold history: _redis_jobs.py), s; expires
+                            retentionMs after the call ended
+    cs:{N:I}:holds:<JobId>  list: the call's superseded hold intervals; expires with the call
     cs:{N:I}:jobs           sorted set: the JobIds, in creation order
     cs:{N:I}:ended          sorted set: ended JobIds, by the instant they are forgotten
     cs:{N:I}:events         stream: entry id <gen>-<seq>, field e (the event, JSON)
@@ -56,6 +58,7 @@ from ..domain import (
     World,
 )
 from ._open import StoreSpecError
+from ._redis_jobs import HistoryLoader, decode_job, decode_whole_job, encode_job
 from ._store import Committed, InstanceView, StoreConflict, instance_snapshot
 
 __all__ = ["DEFAULT_NAMESPACE", "DEFAULT_SOCKET_TIMEOUT", "RedisStore"]
@@ -101,7 +104,7 @@ _PROVISION = """
 local p, gen, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') >= gen then return 0 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
-  redis.call('DEL', p .. 'job:' .. id)
+  redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 for i = 4 + 2 * math.max(n, 0), #ARGV do redis.call('DEL', p .. 'user:' .. ARGV[i]) end
@@ -132,49 +135,109 @@ _COMMIT = """
 -- KEYS: meta, events, jobs, ended, then the records read or created.
 -- ARGV: gen, now, retention, log size, n records, then per record: the version read (0: none),
 -- the new record ('' = unchanged), kind (u user, j job, n new job), the JobId (of the user's call
--- for a user), the instant an ended call is forgotten ('' unless it ended now); then the events.
+-- for a user), the instant an ended call is forgotten ('' unless it ended now), how many entries
+-- it appends to the call's hold history; then those entries, record by record; then the events.
 -- Only the records read are checked: unrelated calls never contend (each record's instant is
 -- checked by the transaction against the instants it read, before it comes here).
-local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq')
-local now, last_now = tonumber(ARGV[2]), tonumber(m[2] or '0')
+-- Redis does not undo the writes of a script that fails half-way, so everything that can fail
+-- (a number Redis would refuse, a key of another type, a stream id not above the last one) is
+-- checked first; an error before the first write leaves everything as it was.
+local MAX = 9007199254740991  -- 2^53 - 1: the integers a Lua number holds exactly
+local function int(value, what)
+  local x = type(value) == 'string' and #value <= 16 and string.match(value, '^%d+$')
+            and tonumber(value)
+  if not x or x > MAX then error('callstate commit: bad ' .. what .. ': ' .. tostring(value), 0) end
+  return x
+end
+local function digits(x) return string.format('%d', x) end  -- never '1e+15'
+local function kind_of(key, want, what)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= want then error('callstate commit: ' .. what .. ' is a ' .. t, 0) end
+  return t
+end
+local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq', 'jobs')
+local now, last_now = int(ARGV[2], 'now'), int(m[2] or '0', 'last_now')
 if m[1] ~= ARGV[1] then return {0, last_now, m[1] or ''} end
-local n = tonumber(ARGV[5])
+local n = int(ARGV[5], 'record count')
 for i = 1, n do
-  if (redis.call('HGET', KEYS[4 + i], 'v') or '0') ~= ARGV[1 + 5 * i] then
+  if (redis.call('HGET', KEYS[4 + i], 'v') or '0') ~= ARGV[6 * i] then
     return {0, last_now, m[1]}
   end
 end
+-- every check of what is about to be written, before the first write
+int(ARGV[1], 'generation')
+local retention = int(ARGV[3], 'retention')
+if now + retention > MAX then error('callstate commit: now + retention out of range', 0) end
+int(ARGV[4], 'log size')
+kind_of(KEYS[3], 'zset', 'the jobs index')
+kind_of(KEYS[4], 'zset', 'the ended index')
+local created, p = int(m[4] or '0', 'jobs'), string.sub(KEYS[1], 1, -5)
+local entries = 6 + 6 * n  -- the first history entry
 for i = 1, n do
-  local a, key = 1 + 5 * i, KEYS[4 + i]
+  local a = 6 * i
+  int(ARGV[a], 'version')
+  local kind, forget = ARGV[a + 2], ARGV[a + 4]
+  if kind ~= 'u' and kind ~= 'j' and kind ~= 'n' then error('callstate commit: bad kind', 0) end
+  if kind == 'n' then created = created + 1 end
+  if forget ~= '' then int(forget, 'forget instant') end
+  local appended = int(ARGV[a + 5], 'history entries')
+  if appended > 0 then
+    if kind == 'u' then error('callstate commit: a user has no hold history', 0) end
+    kind_of(p .. 'holds:' .. ARGV[a + 3], 'list', 'a hold history')
+  end
+  entries = entries + appended
+end
+if entries - 1 > #ARGV then error('callstate commit: missing history entries', 0) end
+if created > MAX then error('callstate commit: too many calls', 0) end
+local first = int(m[3] or '0', 'seq')
+local events = #ARGV - (entries - 1)
+if events > 0 and kind_of(KEYS[2], 'stream', 'the event stream') == 'stream' then
+  local info, top = redis.call('XINFO', 'STREAM', KEYS[2]), nil
+  for k = 1, #info, 2 do if info[k] == 'last-generated-id' then top = info[k + 1] end end
+  local tg, ts = string.match(top or '0-0', '^(%d+)-(%d+)$')
+  local g = tonumber(ARGV[1])
+  if not tg or tonumber(tg) > g or (tonumber(tg) == g and tonumber(ts) >= first + 1) then
+    error('callstate commit: the event stream is ahead of seq ' .. first, 0)
+  end
+end
+if first + events > MAX then error('callstate commit: seq out of range', 0) end
+-- the writes: nothing below can fail
+local e = 6 + 6 * n
+for i = 1, n do
+  local a, key = 6 * i, KEYS[4 + i]
   local data, kind, id = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local appended = tonumber(ARGV[a + 5])
+  if appended > 0 then
+    redis.call('RPUSH', p .. 'holds:' .. id, unpack(ARGV, e, e + appended - 1))
+    e = e + appended
+  end
   if data ~= '' then
-    local v = tonumber(ARGV[a]) + 1
+    local v = digits(tonumber(ARGV[a]) + 1)
     if kind == 'u' then
       redis.call('HSET', key, 'v', v, 'd', data, 'j', id, 's', ARGV[2])
     else
       redis.call('HSET', key, 'v', v, 'd', data, 's', ARGV[2])
       if kind == 'n' then
-        redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'jobs', 1), id)
+        redis.call('ZADD', KEYS[3], digits(redis.call('HINCRBY', KEYS[1], 'jobs', 1)), id)
       end
       if ARGV[a + 4] ~= '' then
         redis.call('ZADD', KEYS[4], ARGV[a + 4], id)
         redis.call('PEXPIRE', key, ARGV[3])
+        redis.call('PEXPIRE', p .. 'holds:' .. id, ARGV[3])
       end
     end
   end
 end
-local first = tonumber(m[3] or '0')
 local seq = first
-for k = 6 + 5 * n, #ARGV do
+for k = entries, #ARGV do
   seq = seq + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. seq, 'e', ARGV[k])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. digits(seq), 'e', ARGV[k])
 end
-redis.call('HSET', KEYS[1], 'seq', seq, 'last_now', math.max(now, last_now))
+redis.call('HSET', KEYS[1], 'seq', digits(seq), 'last_now', digits(math.max(now, last_now)))
 local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
 if #gone > 0 then
-  local p = string.sub(KEYS[1], 1, -5)
   for _, id in ipairs(gone) do
-    redis.call('DEL', p .. 'job:' .. id)
+    redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
     redis.call('ZREM', KEYS[3], id)
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
@@ -183,16 +246,20 @@ return {1, first}
 """
 
 _VIEW = """
--- KEYS: meta, jobs. ARGV: prefix, then UserIds. Answers {seq, last_now, gen, users, jobs}.
+-- KEYS: meta, jobs. ARGV: prefix, then UserIds. Answers {seq, last_now, gen, users, jobs,
+-- their hold histories}.
 local p = ARGV[1]
 local m = redis.call('HMGET', KEYS[1], 'seq', 'last_now', 'gen')
-local users, jobs = {}, {}
+local users, jobs, histories = {}, {}, {}
 for i = 2, #ARGV do users[i - 1] = redis.call('HGET', p .. 'user:' .. ARGV[i], 'd') or '' end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   local d = redis.call('HGET', p .. 'job:' .. id, 'd')
-  if d then jobs[#jobs + 1] = d end
+  if d then
+    jobs[#jobs + 1] = d
+    histories[#jobs] = redis.call('LRANGE', p .. 'holds:' .. id, 0, -1)
+  end
 end
-return {m[1] or '0', m[2] or '0', m[3] or '', users, jobs}
+return {m[1] or '0', m[2] or '0', m[3] or '', users, jobs, histories}
 """
 
 _EVENTS = """
@@ -212,7 +279,23 @@ def _available() -> Iterator[None]:
         raise ServiceUnavailable() from err
 
 
-def _dump(record: User | Job) -> str:
+#: The largest integer every consumer of a stored instant holds exactly (a Lua number: 2**53 - 1).
+_MAX_EXACT = 2**53 - 1
+
+
+def _exact(value: int, what: str) -> int:
+    """``value``, checked to be an instant the commit script takes (it refuses any other).
+
+    The Python side never sends a commit the script would refuse: that refusal is a defect
+    (an injected clock beyond the range, a world made without :meth:`World.from_dict`'s checks),
+    answered 500 with nothing written.
+    """
+    if not 0 <= value <= _MAX_EXACT:
+        raise ValueError(f"{what} {value} is outside 0..2**53-1: nothing was committed")
+    return value
+
+
+def _dump(record: User) -> str:
     return json.dumps(record.to_dict(), separators=(",", ":"))
 
 
@@ -238,6 +321,9 @@ class _Keys:
 
     def job(self, job_id: str) -> str:
         return self.prefix + "job:" + job_id
+
+    def holds(self, job_id: str) -> str:
+        return self.prefix + "holds:" + job_id
 
 
 class RedisStore:
@@ -453,7 +539,7 @@ class RedisStore:
                 config = self.config(instance_id)
                 if config is None:
                     return None
-                seq, last_now, gen, users, jobs = self._view(
+                seq, last_now, gen, users, jobs, histories = self._view(
                     [keys.meta, keys.jobs], [keys.prefix, *config.users]
                 )
                 if gen == str(self._gen) or attempt:
@@ -467,7 +553,10 @@ class RedisStore:
                 for uid, data in zip(config.users, users, strict=True)
                 if data
             },
-            {(job := Job.from_dict(json.loads(data))).job_id: job for data in jobs},
+            {
+                (job := decode_whole_job(data, history)).job_id: job
+                for data, history in zip(jobs, histories, strict=True)
+            },
             int(seq),
             int(last_now),
         )
@@ -577,7 +666,7 @@ class RedisTransaction:
         else:
             version, data, stamp = prefetched
         self._floor = max(self._floor, int(stamp))
-        job = Job.from_dict(json.loads(data)) if data else None
+        job = decode_job(data, self._history(instance_id, job_id)) if data else None
         if job is not None and job.state is JobState.ENDED:
             self._ended_before.add(key)
         self._read[key] = (int(version), data)
@@ -607,6 +696,23 @@ class RedisTransaction:
             self._gen = store._gen
         raise ServiceUnavailable()
 
+    def _history(self, instance_id: str, job_id: str) -> HistoryLoader:
+        """Reads the call's first ``n`` history entries, when the decision first needs them.
+
+        They were written before the record read and are never changed, so a later read
+        matches it; fewer than ``n`` means the call was forgotten meanwhile: a conflict.
+        """
+        key = self._store._keys_of(instance_id).holds(job_id)
+
+        def load(n: int) -> list[str]:
+            with _available():
+                entries: list[str] = self._store.client.lrange(key, 0, n - 1)  # type: ignore[assignment]
+            if len(entries) != n:
+                raise StoreConflict(f"call {job_id}: its hold history is gone")
+            return entries
+
+        return load
+
     def add_job(self, job: Job) -> None:
         """Record a new call (the commit checks that no such key exists yet)."""
         self._jobs[(job.instance_id, job.job_id)] = job
@@ -631,24 +737,29 @@ class RedisTransaction:
             raise StoreConflict(f"instance {instance_id}: no longer provisioned")
         keys = store._keys_of(instance_id)
         records: list[str] = []
-        args: list[Any] = [self._gen, now, config.retention_ms, store.log_size, 0]
+        _exact(now + _exact(config.retention_ms, "retention"), "now + retention")
+        args: list[Any] = [self._gen, _exact(now, "now"), config.retention_ms, store.log_size, 0]
+        history: list[str] = []
         for (iid, uid), user in self._users.items():
             key = store._keys_of(iid).user(uid)
             version, raw = self._read[key]
             data = "" if user is None else _dump(user)
             job_id = "" if user is None else user.job_id
             records.append(key)
-            args += [version, "" if data == raw else data, "u", job_id, ""]
+            args += [version, "" if data == raw else data, "u", job_id, "", 0]
         for (iid, jid), job in self._jobs.items():
             key = store._keys_of(iid).job(jid)
             version, raw = self._read.get(key, (0, ""))
-            data = "" if job is None else _dump(job)
+            data, appended = ("", []) if job is None else encode_job(job)
             forget: int | str = ""
             if job is not None and job.state is JobState.ENDED and key not in self._ended_before:
                 forget = job.ended_ms + config.retention_ms
             records.append(key)
-            args += [version, "" if data == raw else data, "j" if version else "n", jid, forget]
+            kind = "j" if version else "n"
+            args += [version, "" if data == raw else data, kind, jid, forget, len(appended)]
+            history += appended
         args[4] = len(records)
+        args += history
         args += [json.dumps(e.to_record(), separators=(",", ":")) for e in events]
         with _available():
             reply = store._commit([keys.meta, keys.events, keys.jobs, keys.ended, *records], args)
