@@ -15,10 +15,12 @@ Needs the ``server`` extra (``pip install callstate[server]``: Starlette and uvi
 from ._app import API_VERSION, Emulator, create_app
 from ._serve import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, ThreadedServer, serve
 from ._signature import NonceCache, Verifier, WireRequest
+from ._stream import DEFAULT_MAX_STREAMS
 
 __all__ = [
     "API_VERSION",
     "DEFAULT_HOST",
+    "DEFAULT_MAX_STREAMS",
     "DEFAULT_PORT",
     "Emulator",
     "EmulatorServer",
