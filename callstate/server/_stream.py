@@ -41,8 +41,12 @@ log = logging.getLogger("callstate.server")
 
 #: Open event streams an app serves at most, unless ``create_app(max_streams=...)`` says.
 DEFAULT_MAX_STREAMS = 500
-#: Seconds between two wake-ups of the streams while events keep coming.
+#: Seconds between two wake-ups of the streams while events keep coming, at least.
 WAKE_INTERVAL = 0.02
+#: The streams get at most 1 / SHARE of the event loop: after a wake-up whose sends took T s,
+#: the next one waits SHARE * T s (if longer than WAKE_INTERVAL), so that many streams deliver
+#: larger batches less often instead of starving the requests.
+SHARE = 5
 #: ``after`` / ``Last-Event-ID``: ``<seq>`` or ``<generation>-<seq>``, ASCII only, bounded.
 _AFTER = re.compile(r"(?:([0-9A-Za-z]{1,64})-)?([0-9]{1,18})", re.ASCII)
 
@@ -51,8 +55,10 @@ class Waker:
     """Wakes every stream of one event loop at once: one notification per wake, not per stream.
 
     :meth:`notify` may be called from any thread (the engine's, the feed reader's); the streams
-    wait on one :class:`asyncio.Event`, replaced at every wake. A heartbeat wakes them every
-    ``heartbeat`` s too (:attr:`beats` counts them), so idle streams need no timer each.
+    wait on one :class:`asyncio.Event`, replaced at every wake. Wakes are spaced by
+    ``interval``, or by :data:`SHARE` times what the streams' sends took after the last one
+    (each stream reports with :meth:`sent`). A heartbeat wakes them every ``heartbeat`` s too
+    (:attr:`beats` counts them), so idle streams need no timer each.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, *, interval: float, heartbeat: float):
@@ -62,6 +68,7 @@ class Waker:
         self._event = asyncio.Event()
         self._pending = False
         self._last = 0.0
+        self._busy_until = 0.0  # when the last stream woken by the last wake had sent
         self._beater: asyncio.Task[None] | None = None
         self.beats = 0
         self.closing = False
@@ -76,7 +83,8 @@ class Waker:
             self._loop.call_soon_threadsafe(self._schedule)
 
     def _schedule(self) -> None:
-        delay = self._last + self._interval - self._loop.time()
+        spacing = max(self._interval, SHARE * (self._busy_until - self._last))
+        delay = self._last + spacing - self._loop.time()
         if delay > 0:
             self._loop.call_later(delay, self.wake)
         else:
@@ -88,6 +96,10 @@ class Waker:
         self._last = self._loop.time()
         event, self._event = self._event, asyncio.Event()
         event.set()
+
+    def sent(self) -> None:
+        """A woken stream has sent what it had (event loop only)."""
+        self._busy_until = self._loop.time()
 
     async def wait(self) -> None:
         """Until the next wake."""
@@ -245,6 +257,7 @@ class EventStream(Response):
             if events:
                 await _send(send, self._text(generation, events))
                 seq, quiet = events[-1].seq, False
+                waker.sent()
                 continue
             await waker.wait()
             if waker.beats != beats:
@@ -266,6 +279,7 @@ class EventStream(Response):
             if events:
                 await _send(send, self._text(generation, events))
                 quiet = False
+                waker.sent()
                 continue
             await waker.wait()
             if waker.beats != beats:
