@@ -101,6 +101,7 @@ class Engine:
         self.max_attempts = max_attempts
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
+        self._reset_listeners: list[Callable[[], None]] = []
         self._feed = EventFeed()
         self._feed.reset(self._store.generation())
         self._feed_local = True  # the engine feeds its own commits (until the store does)
@@ -197,13 +198,21 @@ class Engine:
 
     # --- events and state ----------------------------------------------------------------------
     def subscribe(
-        self, subscriber: Subscriber, *, instance_id: str | None = None
+        self,
+        subscriber: Subscriber,
+        *,
+        instance_id: str | None = None,
+        after_seq: int | None = None,
+        on_reset: Callable[[], None] | None = None,
     ) -> Callable[[], None]:
         """Call ``subscriber(event)`` for every event committed through this engine, in order.
 
-        With ``instance_id``, only that instance's events. Subscribers run inside the engine's
-        lock: keep them quick. Answers a function that unsubscribes. (Event streams read
-        :meth:`feed` instead, which on a shared store carries every process's events.)
+        With ``instance_id``, only that instance's events. With ``after_seq`` too, the logged
+        events after it are delivered first, in the same step as the subscription, so that no
+        event is missed or delivered twice. ``on_reset`` is called when the engine is reset
+        (sequence numbers start over). Subscribers run inside the engine's lock: keep them
+        quick. Answers a function that unsubscribes. (Event streams read :meth:`feed` instead,
+        which on a shared store carries every process's events.)
         """
         if instance_id is not None:
             everything = subscriber
@@ -213,12 +222,19 @@ class Engine:
                     everything(event)
 
         with self._lock:
+            if instance_id is not None and after_seq is not None:
+                for event in self._store.events(instance_id, after_seq):
+                    subscriber(event)
             self._subscribers.append(subscriber)
+            if on_reset is not None:
+                self._reset_listeners.append(on_reset)
 
         def unsubscribe() -> None:
             with self._lock:
                 if subscriber in self._subscribers:
                     self._subscribers.remove(subscriber)
+                if on_reset in self._reset_listeners:
+                    self._reset_listeners.remove(on_reset)
 
         return unsubscribe
 
@@ -283,6 +299,11 @@ class Engine:
                 self.network.clear()
             if self._feed_local:
                 self._feed.reset(self._store.generation())
+            for listener in list(self._reset_listeners):
+                try:
+                    listener()
+                except Exception:
+                    log.exception("reset listener %r failed", listener)
 
     @property
     def store(self) -> Store:
