@@ -82,6 +82,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
             "Pass --credentials AK:SECRET to require signatures and control-plane access keys.",
             file=sys.stderr,
         )
+    persistence = _persistence(engine)
 
     def ready(url: str) -> None:
         checked = (
@@ -91,6 +92,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(f"callstate: serving CCC 2020-07-01 at {url} ({checked})\n")
         out.write(f"callstate: control plane at {url}/_callstate/ ; Ctrl-C to stop\n")
+        out.write(persistence)
         out.flush()
 
     stopped_by = server.serve(
@@ -101,6 +103,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         on_ready=ready,
+        max_streams=args.max_streams or server.DEFAULT_MAX_STREAMS,
     )
     engine.close()
     reason = f" ({stopped_by.name})" if stopped_by is not None else ""
@@ -117,6 +120,30 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:  # a host name: it may be any interface
         return False
+
+
+def _persistence(engine: Engine) -> str:
+    """On Redis, a line: what Redis persists, so what its restart would lose (docs/redis.md)."""
+    persistence = getattr(engine.store, "persistence", None)
+    if persistence is None:
+        return ""
+    found: dict[str, str] = persistence()
+    if not found:
+        return "callstate: Redis does not say what it persists (CONFIG GET is refused)\n"
+    aof, save = found.get("appendonly", "?"), found.get("save", "?")
+    if aof == "yes":
+        loses = f"AOF, fsync {found.get('appendfsync', '?')}: a crash loses about the last second"
+    elif save.strip():
+        loses = "RDB snapshots only: a crash loses every command since the last snapshot"
+    else:
+        loses = "none: a restart loses every call and agent (the world is provisioned again)"
+    return f'callstate: Redis persistence: appendonly={aof} save="{save}" ({loses})\n'
+
+
+def _positive(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def _credential(text: str) -> tuple[str, str]:
@@ -177,6 +204,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where state lives: memory, or redis://host:port/db (shared by several serve "
         "processes); default: $CALLSTATE_STORE, else memory",
+    )
+    serve.add_argument(
+        "--max-streams",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="open event streams served at once; more are answered 503 "
+        "(default: callstate.server.DEFAULT_MAX_STREAMS, 500)",
     )
     serve.add_argument(
         "--log-level",

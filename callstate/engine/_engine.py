@@ -37,6 +37,7 @@ from ..domain import (
     decide,
 )
 from ._clock import Clock, SystemClock
+from ._feed import EventFeed
 from ._ids import Ids
 from ._network import SimulatedNetwork
 from ._open import open_store
@@ -101,6 +102,11 @@ class Engine:
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self._reset_listeners: list[Callable[[], None]] = []
+        self._feed = EventFeed()
+        self._feed.reset(self._store.generation())
+        self._feed_local = True  # the engine feeds its own commits (until the store does)
+        self._stop_feed: Callable[[], None] | None = None
+        self._feed_started = False
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
@@ -181,6 +187,8 @@ class Engine:
                 log.debug("simulated %s dropped: %s", due.signal.action, err)
 
     def _publish(self, events: tuple[Event, ...]) -> None:
+        if self._feed_local:
+            self._feed.publish(events)
         for event in events:
             for subscriber in list(self._subscribers):
                 try:
@@ -197,13 +205,14 @@ class Engine:
         after_seq: int | None = None,
         on_reset: Callable[[], None] | None = None,
     ) -> Callable[[], None]:
-        """Call ``subscriber(event)`` for every committed event, in commit order.
+        """Call ``subscriber(event)`` for every event committed through this engine, in order.
 
         With ``instance_id``, only that instance's events. With ``after_seq`` too, the logged
         events after it are delivered first, in the same step as the subscription, so that no
         event is missed or delivered twice. ``on_reset`` is called when the engine is reset
         (sequence numbers start over). Subscribers run inside the engine's lock: keep them
-        quick. Answers a function that unsubscribes.
+        quick. Answers a function that unsubscribes. (Event streams read :meth:`feed` instead,
+        which on a shared store carries every process's events.)
         """
         if instance_id is not None:
             everything = subscriber
@@ -228,6 +237,25 @@ class Engine:
                     self._reset_listeners.remove(on_reset)
 
         return unsubscribe
+
+    def feed(self) -> EventFeed:
+        """The process's shared log of recent events, as event streams read it.
+
+        On a shared store, the first call starts the store's background reader, after which
+        the feed carries every process's events in the store's order (and moves to a new
+        generation when any process resets the store, or the store lost its data).
+        """
+        with self._lock:
+            if not self._feed_started:
+                self._feed_started = True
+                self._stop_feed = self._store.feed(self._feed)
+                self._feed_local = self._stop_feed is None
+            return self._feed
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The store's generation and the instance's logged events after ``after_seq``."""
+        with self._lock:
+            return self._store.log(instance_id, after_seq)
 
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
         """The instance's logged events with ``seq > after_seq``, oldest first."""
@@ -274,6 +302,8 @@ class Engine:
             self._store.reset(self.world if world is None else load_world(world))
             if self.network is not None:
                 self.network.clear()
+            if self._feed_local:
+                self._feed.reset(self._store.generation())
             for listener in list(self._reset_listeners):
                 try:
                     listener()
@@ -281,5 +311,7 @@ class Engine:
                     log.exception("reset listener %r failed", listener)
 
     def close(self) -> None:
-        """Release the store's resources."""
+        """Stop the store's event reader, if one runs, and release the store's resources."""
+        if self._stop_feed is not None:
+            self._stop_feed()
         self._store.close()

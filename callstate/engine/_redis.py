@@ -11,10 +11,11 @@ the engine re-reads and re-decides (:class:`~callstate.engine.StoreConflict`).
 Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries the hash tag
 ``{N:I}``, so an instance lives in one Redis Cluster slot and one script can touch all of it::
 
-    N:world                 hash: gen (the world's generation), doc (the world, JSON)
+    N:world                 hash: gen (the world's generation), doc (the world, JSON),
+                            token (the store's generation: random, new whenever gen moves)
     N:nodes                 counter: the snowflake nodes handed to processes
     N:nonce:<nonce>         a used signature nonce; expires when its request's window closes
-    cs:{N:I}:meta           hash: gen, seq (last event), last_now, jobs (calls created)
+    cs:{N:I}:meta           hash: gen, token, seq (last event), last_now, jobs (calls created)
     cs:{N:I}:user:<UserId>  hash: v (version), d (the record, JSON), j (the user's JobId)
     cs:{N:I}:job:<JobId>    hash: v, d (no hold history: _redis_jobs.py), s; expires
                             retentionMs after the call ended
@@ -29,6 +30,7 @@ A connection failure or a timeout anywhere is :class:`~callstate.domain.ServiceU
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,6 +59,7 @@ from ..domain import (
     User,
     World,
 )
+from ._feed import EventFeed
 from ._open import StoreSpecError
 from ._redis_jobs import HistoryLoader, decode_job, decode_whole_job, encode_job
 from ._store import Committed, InstanceView, StoreConflict, instance_snapshot
@@ -79,37 +82,45 @@ _UNAVAILABLE = (
 )
 _YES, _NO = ("1", "true", "yes"), ("0", "false", "no")
 
+log = logging.getLogger("callstate")
+
 # The Lua scripts. Keys an instance's script computes from its prefix share its hash tag.
 
 _INIT_WORLD = """
--- KEYS: world. ARGV: doc. Stores doc unless a world is there; answers the stored {gen, doc}.
+-- KEYS: world. ARGV: doc, token. Stores doc (with token) unless a world is there; answers the
+-- stored {gen, doc, token}.
 if redis.call('HSETNX', KEYS[1], 'doc', ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'gen', 1)
+  redis.call('HSET', KEYS[1], 'token', ARGV[2])
 end
-return redis.call('HMGET', KEYS[1], 'gen', 'doc')
+return redis.call('HMGET', KEYS[1], 'gen', 'doc', 'token')
 """
 
 _REPLACE_WORLD = """
--- KEYS: world. ARGV: doc. Stores doc as the next generation; answers {gen, the previous doc}.
+-- KEYS: world. ARGV: doc, token. Stores doc as the next generation; answers {gen, the previous
+-- doc}.
 local old = redis.call('HGET', KEYS[1], 'doc') or ''
 local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-redis.call('HSET', KEYS[1], 'doc', ARGV[1])
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'token', ARGV[2])
 return {gen, old}
 """
 
 _PROVISION = """
 -- KEYS: meta, events, jobs, ended. ARGV: prefix, gen, n, then n (UserId, record) pairs, then
--- UserIds whose records go. Unless the instance is at generation gen or later already, wipes it
--- and provisions its users afresh at gen (n = -1: wipes it only, the instance is gone).
+-- UserIds whose records go, then the token. Unless the instance is at generation gen or later
+-- already, wipes it and provisions its users afresh at gen (n = -1: wipes it only).
+local token = ARGV[#ARGV]
 local p, gen, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') >= gen then return 0 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-for i = 4 + 2 * math.max(n, 0), #ARGV do redis.call('DEL', p .. 'user:' .. ARGV[i]) end
+for i = 4 + 2 * math.max(n, 0), #ARGV - 1 do
+  redis.call('DEL', p .. 'user:' .. ARGV[i])
+end
 if n >= 0 then
-  redis.call('HSET', KEYS[1], 'gen', gen, 'seq', 0, 'last_now', 0, 'jobs', 0)
+  redis.call('HSET', KEYS[1], 'gen', gen, 'token', token, 'seq', 0, 'last_now', 0, 'jobs', 0)
   for i = 0, n - 1 do
     redis.call('HSET', p .. 'user:' .. ARGV[4 + 2 * i], 'v', 1, 'd', ARGV[5 + 2 * i], 'j', '')
   end
@@ -263,10 +274,11 @@ return {m[1] or '0', m[2] or '0', m[3] or '', users, jobs, histories}
 """
 
 _EVENTS = """
--- KEYS: meta, events. ARGV: the first seq wanted. The logged events from it, oldest first.
-local gen = redis.call('HGET', KEYS[1], 'gen')
-if not gen then return {} end
-return redis.call('XRANGE', KEYS[2], gen .. '-' .. ARGV[1], '+')
+-- KEYS: meta, events. ARGV: the first seq wanted. Answers {token, the logged events from it,
+-- oldest first}.
+local m = redis.call('HMGET', KEYS[1], 'gen', 'token')
+if not m[1] then return {'', {}} end
+return {m[2] or '', redis.call('XRANGE', KEYS[2], m[1] .. '-' .. ARGV[1], '+')}
 """
 
 
@@ -354,6 +366,7 @@ class RedisStore:
         self._world_key = f"{namespace}:world"
         self._world = World()
         self._gen = 0
+        self._token = ""  # the store's generation (the world's token), "" before the first
         self._keys: dict[str, _Keys] = {}
         self._last_now: dict[str, int] = {}
         self._init_world = client.register_script(_INIT_WORLD)
@@ -421,21 +434,38 @@ class RedisStore:
     def attach(self, world: World) -> None:
         """Provision ``world`` unless the namespace holds one; else take the stored one."""
         with _available():
-            gen, doc = self._init_world([self._world_key], [json.dumps(world.to_dict())])
-            self._adopt(World.from_dict(json.loads(doc)), int(gen))
+            gen, doc, token = self._init_world(
+                [self._world_key], [json.dumps(world.to_dict()), secrets.token_hex(6)]
+            )
+            self._adopt(World.from_dict(json.loads(doc)), int(gen), token or f"g{gen}")
 
     def reset(self, world: World) -> None:
         """Replace the namespace's world and every instance's state: no calls, agents offline."""
         with _available():
-            gen, old = self._replace_world([self._world_key], [json.dumps(world.to_dict())])
+            token = secrets.token_hex(6)
+            doc = json.dumps(world.to_dict())
+            gen, old = self._replace_world([self._world_key], [doc, token])
             before = World.from_dict(json.loads(old)) if old else World()
             self._last_now.clear()
-            self._adopt(world, int(gen), before)
+            self._adopt(world, int(gen), token, before)
 
-    def _adopt(self, world: World, gen: int, before: World | None = None) -> None:
-        """Cache ``world`` at ``gen``; bring each instance up to it (once, whoever comes first)."""
+    def _adopt(self, world: World, gen: int, token: str, before: World | None = None) -> None:
+        """Cache ``world`` at ``gen``; bring each instance up to it (once, whoever comes first).
+
+        Generations only grow, but for a store that lost its data: a new token at a generation
+        no later than the one this process knew means the world was provisioned again.
+        """
+        if self._token and token != self._token and gen <= self._gen:
+            log.error(
+                "Redis lost the data of namespace %r (restarted without persistence?): the "
+                "world is provisioned again (generation %s): every agent is signed out, every "
+                "call is gone, and event streams start over with a reset",
+                self.namespace,
+                token,
+            )
         self._world = world  # first: a transaction that sees the new gen sees the new world
         self._gen = gen
+        self._token = token
         gone = before.instances if before is not None else {}
         for iid, config in world.instances.items():
             users = [User.from_profile(p, iid) for p in config.users.values()]
@@ -452,7 +482,7 @@ class RedisStore:
         keys = self._keys_of(instance_id)
         self._provision(
             [keys.meta, keys.events, keys.jobs, keys.ended],
-            [keys.prefix, gen, count, *pairs, *gone],
+            [keys.prefix, gen, count, *pairs, *gone, self._token],
         )
 
     def _world_moved(self) -> bool:
@@ -563,11 +593,38 @@ class RedisStore:
 
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
         """The instance's logged events with ``seq > after_seq``, oldest first."""
+        return self.log(instance_id, after_seq)[1]
+
+    def generation(self) -> str:
+        """The world's token: new at every reset, and when a world is provisioned again."""
+        return self._token
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The instance's generation (token) and logged events after ``after_seq``: one read."""
         keys = self._keys_of(instance_id)
         with _available():
-            first = min(max(after_seq, 0), 2**63) + 1  # a stream id's part is 64 bits
-            entries = self._events([keys.meta, keys.events], [first])
-        return [_event(entry_id, fields[1]) for entry_id, fields in entries]
+            first = min(max(after_seq, 0), 2**63 - 2) + 1  # a stream id's part is 64 bits
+            token, entries = self._events([keys.meta, keys.events], [first])
+        return token, [_event(entry_id, fields[1]) for entry_id, fields in entries]
+
+    def feed(self, feed: EventFeed) -> Callable[[], None]:
+        """Start this process's reader of every instance's stream into ``feed``; answers stop."""
+        from ._redis_feed import RedisFeeder  # noqa: PLC0415 (it imports this module)
+
+        return RedisFeeder(self, feed).start()
+
+    def persistence(self) -> dict[str, str]:
+        """What Redis says it persists: ``appendonly``, ``appendfsync`` and ``save``.
+
+        ``{}`` when it does not say (``CONFIG`` disabled, as some hosted Redis do).
+        """
+        try:
+            with _available():
+                found: Any = self.client.config_get("append*")
+                found.update(self.client.config_get("save"))
+        except (redis.RedisError, ServiceUnavailable):
+            return {}
+        return {k: str(found[k]) for k in ("appendonly", "appendfsync", "save") if k in found}
 
     def follow(
         self, instance_id: str, last_id: str = "0-0", *, block_ms: int = 1000

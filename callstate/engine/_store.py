@@ -17,6 +17,7 @@ applies one request at a time, so it never conflicts.
 
 from __future__ import annotations
 
+import secrets
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 import attrs
 
 from ..domain import Event, InstanceConfig, Job, JobState, User, World
+from ._feed import EventFeed
 
 __all__ = [
     "Committed",
@@ -124,6 +126,23 @@ class Store(Protocol):
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
         """The instance's logged events with ``seq > after_seq``, oldest first."""
 
+    def generation(self) -> str:
+        """An opaque token of the store's data: event ids carry it with ``seq``.
+
+        It changes at every reset and whenever the data was lost and provisioned again (a
+        ``seq`` of another generation names another event), never otherwise.
+        """
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The generation and the instance's logged events after ``after_seq``, read together."""
+
+    def feed(self, feed: EventFeed) -> Callable[[], None] | None:
+        """Keep ``feed`` filled with every process's events, by a background reader.
+
+        Answers a function that stops the reader; ``None`` when the store serves one process
+        (the engine then feeds its own commits).
+        """
+
     def snapshot(self) -> dict[str, Any]:
         """Every instance's live state as JSON-ready data."""
 
@@ -180,6 +199,7 @@ class MemoryStore:
         self._log_size = log_size
         self._attached = False
         self._world = World()
+        self._generation = ""
         self._instances: dict[str, _Instance] = {}
 
     def attach(self, world: World) -> None:
@@ -191,6 +211,7 @@ class MemoryStore:
         """Replace everything with ``world`` as provisioned."""
         self._attached = True
         self._world = world
+        self._generation = secrets.token_hex(6)
         self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
 
     def node_id(self) -> None:
@@ -219,9 +240,25 @@ class MemoryStore:
         )
 
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
-        """Logged events after ``after_seq``."""
+        """Logged events after ``after_seq`` (O(answered): the log's seqs are consecutive)."""
         inst = self._instances.get(instance_id)
-        return [] if inst is None else [e for e in inst.events if e.seq > after_seq]
+        if inst is None or not inst.events:
+            return []
+        log = inst.events
+        start = min(max(after_seq + 1 - log[0].seq, 0), len(log))
+        return [log[i] for i in range(start, len(log))]
+
+    def generation(self) -> str:
+        """A new random token at every reset."""
+        return self._generation
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The generation and the logged events after ``after_seq``."""
+        return self._generation, self.events(instance_id, after_seq)
+
+    def feed(self, feed: EventFeed) -> None:
+        """One process: the engine feeds its own commits."""
+        return None
 
     def snapshot(self) -> dict[str, Any]:
         """Every instance's live state as JSON-ready data."""

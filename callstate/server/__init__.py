@@ -16,10 +16,12 @@ from ._app import API_VERSION, Emulator, create_app
 from ._nonces import NonceCache, Nonces
 from ._serve import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, ThreadedServer, serve
 from ._signature import Verifier, WireRequest
+from ._stream import DEFAULT_MAX_STREAMS
 
 __all__ = [
     "API_VERSION",
     "DEFAULT_HOST",
+    "DEFAULT_MAX_STREAMS",
     "DEFAULT_PORT",
     "Emulator",
     "EmulatorServer",

@@ -43,10 +43,11 @@ from ..domain import (
 )
 from ..engine import Engine, SystemClock
 from ._access import require_access_key
-from ._control import ControlPlane, StreamRegistry
+from ._control import ControlPlane
 from ._http import Endpoint, error_response, guarded, reply_response
 from ._nonces import nonces_for
 from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
+from ._stream import DEFAULT_MAX_STREAMS, StreamRegistry
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
 
@@ -72,12 +73,13 @@ class Emulator:
         *,
         tick_interval: float = 0.05,
         heartbeat: float = 15.0,
+        max_streams: int = DEFAULT_MAX_STREAMS,
     ) -> None:
         self.engine = engine
         self.verifier = verifier
         self.tick_interval = tick_interval
-        self.streams = StreamRegistry()
-        self.control = ControlPlane(engine, self.streams, heartbeat=heartbeat)
+        self.streams = StreamRegistry(engine, max_streams=max_streams, heartbeat=heartbeat)
+        self.control = ControlPlane(engine, self.streams)
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
@@ -186,6 +188,7 @@ def create_app(
     clock: Callable[[], int] | None = None,
     tick_interval: float = 0.05,
     heartbeat: float = 15.0,
+    max_streams: int = DEFAULT_MAX_STREAMS,
 ) -> Starlette:
     """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
 
@@ -200,13 +203,21 @@ def create_app(
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.
         heartbeat: seconds between keep-alive comments on idle event streams.
+        max_streams: open event streams served at once; one more is answered
+            ``ServiceUnavailable`` (503).
 
     """
     engine = engine if engine is not None else Engine()
     verifier = None
     if credentials:
         verifier = Verifier(credentials, clock or SystemClock(), nonces=nonces_for(engine))
-    emulator = Emulator(engine, verifier, tick_interval=tick_interval, heartbeat=heartbeat)
+    emulator = Emulator(
+        engine,
+        verifier,
+        tick_interval=tick_interval,
+        heartbeat=heartbeat,
+        max_streams=max_streams,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

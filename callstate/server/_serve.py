@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from ..engine import Engine
 from ._app import Emulator, create_app
+from ._stream import DEFAULT_MAX_STREAMS
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "EmulatorServer", "ThreadedServer", "serve"]
 
@@ -127,13 +128,15 @@ def serve(
     log_level: str = "info",
     access_log: bool = True,
     on_ready: Callable[[str], None] | None = None,
+    max_streams: int = DEFAULT_MAX_STREAMS,
 ) -> signal.Signals | None:
     """Serve ``engine`` over HTTP until SIGINT or SIGTERM; answers the signal that stopped it.
 
     ``credentials`` (AccessKeyId -> secret) turn signature checking on. ``on_ready`` is called
-    with the URL once the server listens (useful with ``port=0``).
+    with the URL once the server listens (useful with ``port=0``). ``max_streams``: open event
+    streams served at once.
     """
-    app = create_app(engine, credentials=credentials)
+    app = create_app(engine, credentials=credentials, max_streams=max_streams)
     server = EmulatorServer(
         app, host=host, port=port, log_level=log_level, access_log=access_log, on_ready=on_ready
     )
