@@ -125,6 +125,8 @@ class World:
             if inst.instance_id in instances:
                 raise WorldError(f"{item.path}.instanceId: duplicate {inst.instance_id!r}")
             instances[inst.instance_id] = inst
+        if not instances:  # a world with none would silently wipe every agent and call
+            raise WorldError(f"{reader.path}.instances: a world needs at least one instance")
         return cls(instances)
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, request_response
 
 from ..api import Reply, error_reply
 from ..domain import (
@@ -38,6 +38,7 @@ from ..domain import (
     CCCError,
     InvalidActionNotFound,
     InvalidVersion,
+    MethodNotAllowed,
 )
 from ..engine import Engine, SystemClock
 from ._control import ControlPlane, StreamRegistry
@@ -52,7 +53,7 @@ log = logging.getLogger("callstate.server")
 API_VERSION = "2020-07-01"
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_SIGNALS = "/_callstate/signals/"
 
 
 class Emulator:
@@ -74,6 +75,16 @@ class Emulator:
         self.tick_interval = tick_interval
         self.streams = StreamRegistry()
         self.control = ControlPlane(engine, self.streams, heartbeat=heartbeat)
+        control = self.control
+        #: literal path -> method -> endpoint (``_SIGNALS`` takes a signal name after it).
+        self._paths: dict[str, dict[str, Endpoint]] = {
+            "/": {"GET": self.rpc, "POST": self.rpc},
+            "/_callstate/reset": {"POST": control.reset},
+            "/_callstate/world": {"GET": control.get_world, "PUT": control.put_world},
+            _SIGNALS: {"POST": control.signal},
+            "/_callstate/state": {"GET": control.state},
+            "/_callstate/events": {"GET": control.events},
+        }
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
@@ -106,9 +117,29 @@ class Emulator:
             return await run_in_threadpool(self.engine.handle, action, params)
         return self.engine.handle(action, params)
 
-    async def not_found(self, request: Request) -> Response:
-        """Any other path or method: ``InvalidAction.NotFound`` (404), never a redirect."""
-        return error_response(InvalidActionNotFound(), self.engine.ids)
+    async def dispatch(self, request: Request) -> Response:
+        """Route on the literal path the client sent, then on the method.
+
+        The path matched is ``raw_path``, as received: ``/_callstate%2Freset`` is not
+        ``/_callstate/reset`` (Starlette would match the decoded path). An unknown path is
+        ``InvalidAction.NotFound`` (404), never a redirect; a known path with a method it does
+        not serve is ``MethodNotAllowed`` (405) with an ``Allow`` header (``HEAD`` runs nothing).
+        """
+        raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+        path = raw.decode("latin-1")
+        methods = self._paths.get(path)
+        if methods is None and path.startswith(_SIGNALS) and "/" not in path[len(_SIGNALS) :]:
+            methods = self._paths[_SIGNALS]
+            request.scope["path_params"] = {"name": path[len(_SIGNALS) :]}
+        if methods is None:
+            raise InvalidActionNotFound()
+        endpoint = methods.get(request.method)
+        if endpoint is None:
+            allowed = ", ".join(methods)
+            response = error_response(MethodNotAllowed(request.method, allowed), self.engine.ids)
+            response.headers["allow"] = allowed
+            return response
+        return await endpoint(request)
 
     # --- the simulated network's clock -------------------------------------------------------
     async def tick_forever(self) -> None:
@@ -120,24 +151,13 @@ class Emulator:
                 self.engine.tick()
             await asyncio.sleep(self.tick_interval)
 
-    def routes(self) -> list[Route]:
-        """The app's routes, every endpoint guarded against unexpected faults."""
-        ids = self.engine.ids
+    def routes(self) -> list[Mount]:
+        """Every path and method go to :meth:`dispatch`, guarded against faults.
 
-        def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-            return Route(path, guarded(endpoint, ids), methods=methods)
-
-        control = self.control
-        return [
-            route("/", self.rpc, ["GET", "POST"]),
-            route("/_callstate/reset", control.reset, ["POST"]),
-            route("/_callstate/world", control.get_world, ["GET"]),
-            route("/_callstate/world", control.put_world, ["PUT"]),
-            route("/_callstate/signals/{name}", control.signal, ["POST"]),
-            route("/_callstate/state", control.state, ["GET"]),
-            route("/_callstate/events", control.events, ["GET"]),
-            route("/{path:path}", self.not_found, _ALL_METHODS),
-        ]
+        A mount, not a ``Route``: a route would answer methods it was not given (and ``HEAD``
+        for ``GET``) itself.
+        """
+        return [Mount("", app=request_response(guarded(self.dispatch, self.engine.ids)))]
 
 
 def _pick(header: str | None, query: str | None, *, header_first: bool) -> str:
