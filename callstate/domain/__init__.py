@@ -97,6 +97,7 @@ from ._states import (
     StateTable,
     UserState,
 )
+from ._text import NOT_TEXT_REASON, is_text
 from ._world import Dialling, DialOutcome, InstanceConfig, SkillGroup, UserProfile, WorkMode, World
 
 __all__ = [
@@ -106,6 +107,7 @@ __all__ = [
     "CHANNEL",
     "HOLD",
     "JOB",
+    "NOT_TEXT_REASON",
     "SIGNALS",
     "AnswerCall",
     "CCCError",
@@ -204,6 +206,7 @@ __all__ = [
     "WorldError",
     "catalogue",
     "decide",
+    "is_text",
     "iso_time",
     "wire_fields",
     "wire_name",

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..api import Reply, error_reply
+from ..api import Reply, error_reply, json_bytes
 from ..domain import CCCError, InternalServiceCommon, ParameterFormat
 from ..engine import Ids
 
@@ -42,17 +42,17 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    """``body`` as compact UTF-8 JSON."""
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(text.encode("utf-8"), status, media_type=JSON_TYPE)
+    """``body`` as compact UTF-8 JSON (:func:`~callstate.api.json_bytes`: it cannot fail)."""
+    return Response(json_bytes(body), status, media_type=JSON_TYPE)
 
 
 def reply_response(reply: Reply, *, xml: bool = False) -> Response:
     """An engine :class:`Reply` as the HTTP answer: status = ``HttpStatusCode``, JSON or XML."""
-    content = reply.to_xml() if xml else reply.to_json()
+    # XML writes what XML 1.0 cannot carry (lone surrogates included) as U+FFFD.
+    content = reply.to_xml().encode("utf-8") if xml else json_bytes(reply.body)
     headers = {"x-acs-request-id": str(reply.body.get("RequestId", ""))}
     media_type = XML_TYPE if xml else JSON_TYPE
-    return Response(content.encode("utf-8"), reply.status, headers, media_type)
+    return Response(content, reply.status, headers, media_type)
 
 
 def error_response(error: CCCError, ids: Ids, action: str = "", *, xml: bool = False) -> Response:
