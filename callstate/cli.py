@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from .domain import Event, ServiceUnavailable, WorldError, iso_time
@@ -73,6 +73,8 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         print(f"callstate: store {args.store or 'memory'}: {err}", file=sys.stderr)
         return 2
     credentials = dict(args.credentials or ())
+    # Only the limits given: the defaults are the server's own (callstate.server.DEFAULT_*).
+    limits = {name: getattr(args, name) for name in _LIMITS if getattr(args, name) is not None}
 
     def ready(url: str) -> None:
         checked = (
@@ -92,6 +94,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         on_ready=ready,
+        **limits,
     )
     engine.close()
     reason = f" ({stopped_by.name})" if stopped_by is not None else ""
@@ -100,12 +103,30 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_LIMITS = ("max_body_bytes", "header_timeout", "body_timeout")
+
+
 def _credential(text: str) -> tuple[str, str]:
     """``AK:SECRET`` -> ``(AK, SECRET)``; the secret may contain colons."""
     key, sep, secret = text.partition(":")
     if not sep or not key or not secret:
         raise argparse.ArgumentTypeError(f"expected AK:SECRET, got {text!r}")
     return key, secret
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` greater than zero."""
+
+    def read(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+        return value
+
+    return read
 
 
 def _print_event(event: Event, out: TextIO) -> None:
@@ -153,6 +174,26 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where state lives: memory, or redis://host:port/db (shared by several serve "
         "processes); default: $CALLSTATE_STORE, else memory",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        metavar="N",
+        type=_positive(int),
+        help="largest request body accepted, in bytes (default 1 MiB); larger is a 413",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a connection has to send a request's headers, from its opening or its "
+        "previous response, before it is closed (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a request's body has to arrive; then 408 and the connection is closed "
+        "(default 30)",
     )
     serve.add_argument(
         "--log-level",

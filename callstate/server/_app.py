@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, request_response
@@ -43,6 +44,7 @@ from ..domain import (
 from ..engine import Engine, SystemClock
 from ._control import ControlPlane, StreamRegistry
 from ._http import Endpoint, error_response, guarded, reply_response
+from ._limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from ._signature import Verifier, WireRequest, parse_form, parse_query
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
@@ -190,6 +192,8 @@ def create_app(
     clock: Callable[[], int] | None = None,
     tick_interval: float = 0.05,
     heartbeat: float = 15.0,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
     """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
 
@@ -201,6 +205,11 @@ def create_app(
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.
         heartbeat: seconds between keep-alive comments on idle event streams.
+        max_body_bytes: the largest request body accepted (``PayloadTooLarge``, 413, beyond).
+        body_timeout: seconds a request's body may take to arrive (``RequestTimeout``, 408).
+
+    The request head's timeout is the server's (:class:`~callstate.server.EmulatorServer`):
+    the app is called only once a head has arrived.
 
     """
     engine = engine if engine is not None else Engine()
@@ -218,6 +227,9 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
 
-    app = Starlette(routes=emulator.routes(), lifespan=lifespan)
+    limits = Middleware(
+        BodyLimits, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
+    )
+    app = Starlette(routes=emulator.routes(), middleware=[limits], lifespan=lifespan)
     app.state.emulator = emulator
     return app
