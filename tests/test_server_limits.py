@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from server_support import INSTANCE, ServeProcess, control
@@ -183,16 +187,51 @@ def test_accept_errors_are_rate_limited_and_counted() -> None:
     limiter = AcceptErrorFilter(per_second=5, clock=lambda: now[0])
     passed = [r for r in (accept_error() for _ in range(10_000)) if limiter.filter(r)]
     assert len(passed) == 5  # one second's worth, whatever the flood
+    retry = accept_error(f"{AcceptErrorFilter.RETRY}(<function ...>)")
+    assert not limiter.filter(retry)  # a failing retry is an accept error too
     other = accept_error("Task exception was never retrieved")
     assert all(limiter.filter(other) for _ in range(100))  # other records are not limited
     now[0] += 1.0
     summary = accept_error()
     assert limiter.filter(summary)
-    assert "9995 more accept errors were not logged" in summary.getMessage()
-    assert limiter.suppressed == 9995
+    assert "9996 more accept errors were not logged" in summary.getMessage()
+    assert limiter.suppressed == 9996
 
 
 def test_the_server_installs_the_filter_once() -> None:
     with ThreadedServer(Engine()), ThreadedServer(Engine()):
         filters = logging.getLogger("asyncio").filters
         assert len([f for f in filters if isinstance(f, AcceptErrorFilter)]) == 1
+
+
+def test_at_the_fd_limit_accept_errors_are_logged_a_few_a_second(tmp_path: Path) -> None:
+    """The real thing: a server allowed 48 descriptors, 120 clients connected for 2 s."""
+    limit = 48
+    code = (
+        f"import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit})); "
+        "from callstate.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    command = [sys.executable, "-c", code, "serve", "--port", "0", "--header-timeout", "60"]
+    with (tmp_path / "stderr").open("w") as sink:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=sink, text=True)
+    try:
+        assert process.stdout is not None
+        url = ""
+        while not url and (line := process.stdout.readline()):
+            url = found.group(1) if (found := re.search(r"at (http://\S+)", line)) else ""
+        clients: list[socket.socket] = []
+        try:
+            clients += [connect(url) for _ in range(120)]  # the kernel queues what is not accepted
+            time.sleep(2.0)
+        finally:
+            for sock in clients:
+                sock.close()
+        assert control(url, "GET", "/_callstate/world")[0] == 200  # it recovers
+    finally:
+        process.terminate()
+        process.wait(10)
+    logged = (tmp_path / "stderr").read_text()
+    assert logged.count(AcceptErrorFilter.MESSAGE) >= 1  # the limit was reached
+    tracebacks = logged.count("Traceback (most recent call last)")
+    assert tracebacks <= 5 * 5, tracebacks  # 5 a second, for less than 5 s, shutdown included
+    assert "more accept errors were not logged" in logged

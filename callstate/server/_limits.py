@@ -10,7 +10,10 @@
   response (silent, half-sent and idle keep-alive connections alike). The ASGI app cannot do
   this: it is called only once the head has arrived.
 * :class:`AcceptErrorFilter`: at the file-descriptor limit, asyncio logs one traceback per
-  failed ``accept()``, thousands a second; the filter lets a few through and counts the rest.
+  failed ``accept()`` and schedules one retry per failure (up to the backlog, 2048, per
+  attempt), each of which fails and is logged again, or, once the server has closed its
+  socket, logs ``Invalid file descriptor``: thousands of tracebacks a second. The filter lets a
+  few through and counts the rest.
 """
 
 from __future__ import annotations
@@ -162,6 +165,8 @@ def header_timeout_protocol(seconds: float) -> type[H11Protocol]:
 class AcceptErrorFilter(logging.Filter):
     """Lets ``per_second`` accept errors through per second; counts, and later reports, the rest.
 
+    An accept error is a record of asyncio's failed ``accept()``, or of its retry failing.
+
     Other records pass untouched. The first record let through after some were dropped says
     how many were.
 
@@ -173,6 +178,8 @@ class AcceptErrorFilter(logging.Filter):
 
     #: How asyncio's message for a failed ``accept()`` starts.
     MESSAGE = "socket.accept() out of system resource"
+    #: How asyncio's messages for its accept retries failing start.
+    RETRY = "Exception in callback BaseSelectorEventLoop._start_serving"
 
     def __init__(self, per_second: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
@@ -186,7 +193,7 @@ class AcceptErrorFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Whether ``record`` is logged."""
-        if not str(record.msg).startswith(self.MESSAGE):
+        if not str(record.msg).startswith((self.MESSAGE, self.RETRY)):
             return True
         window = int(self.clock())
         if window != self._window:
