@@ -82,7 +82,8 @@ def test_a_known_path_with_another_method_is_a_405_ccc_body(
     ("method", "path"),
     [("POST", "/_callstate%2Freset"), ("POST", "/%5Fcallstate/reset"),
      ("GET", "/_callstate%2fstate"), ("PUT", "/_callstate/%77orld"),
-     ("POST", "/_callstate/signals%2FFarEndHungUp"), ("GET", "/%3FAction=PollUserStatus")],
+     ("POST", "/_callstate/signals%2FFarEndHungUp"), ("GET", "/%3FAction=PollUserStatus"),
+     ("POST", "/_callstate/signals/"), ("POST", "/_callstate/signals/FarEndHungUp/")],
 )  # fmt: skip
 def test_encoded_paths_do_not_reach_the_control_plane(
     server: ThreadedServer, method: str, path: str

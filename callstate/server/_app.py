@@ -78,15 +78,16 @@ class Emulator:
         self.streams = StreamRegistry()
         self.control = ControlPlane(engine, self.streams, heartbeat=heartbeat)
         control = self.control
-        #: literal path -> method -> endpoint (``_SIGNALS`` takes a signal name after it).
+        #: literal path -> method -> endpoint.
         self._paths: dict[str, dict[str, Endpoint]] = {
             "/": {"GET": self.rpc, "POST": self.rpc},
             "/_callstate/reset": {"POST": control.reset},
             "/_callstate/world": {"GET": control.get_world, "PUT": control.put_world},
-            _SIGNALS: {"POST": control.signal},
             "/_callstate/state": {"GET": control.state},
             "/_callstate/events": {"GET": control.events},
         }
+        #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> endpoint.
+        self._signal_paths: dict[str, Endpoint] = {"POST": control.signal}
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
@@ -130,9 +131,10 @@ class Emulator:
         raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
         path = raw.decode("latin-1")
         methods = self._paths.get(path)
-        if methods is None and path.startswith(_SIGNALS) and "/" not in path[len(_SIGNALS) :]:
-            methods = self._paths[_SIGNALS]
-            request.scope["path_params"] = {"name": path[len(_SIGNALS) :]}
+        name = path.removeprefix(_SIGNALS)
+        if methods is None and path.startswith(_SIGNALS) and name and "/" not in name:
+            methods = self._signal_paths
+            request.scope["path_params"] = {"name": name}
         if methods is None:
             raise InvalidActionNotFound()
         endpoint = methods.get(request.method)
