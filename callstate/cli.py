@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from .domain import Event, ServiceUnavailable, WorldError, iso_time
@@ -83,6 +83,8 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
     persistence = _persistence(engine)
+    # Only the limits given: the defaults are the server's own (callstate.server.DEFAULT_*).
+    limits = {name: getattr(args, name) for name in _LIMITS if getattr(args, name) is not None}
 
     def ready(url: str) -> None:
         checked = (
@@ -104,6 +106,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         access_log=args.access_log,
         on_ready=ready,
         max_streams=args.max_streams or server.DEFAULT_MAX_STREAMS,
+        **limits,
     )
     engine.close()
     reason = f" ({stopped_by.name})" if stopped_by is not None else ""
@@ -140,10 +143,7 @@ def _persistence(engine: Engine) -> str:
     return f'callstate: Redis persistence: appendonly={aof} save="{save}" ({loses})\n'
 
 
-def _positive(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return int(text)
+_LIMITS = ("max_body_bytes", "header_timeout", "body_timeout")
 
 
 def _credential(text: str) -> tuple[str, str]:
@@ -152,6 +152,21 @@ def _credential(text: str) -> tuple[str, str]:
     if not sep or not key or not secret:
         raise argparse.ArgumentTypeError(f"expected AK:SECRET, got {text!r}")
     return key, secret
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` greater than zero."""
+
+    def read(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+        return value
+
+    return read
 
 
 def _print_event(event: Event, out: TextIO) -> None:
@@ -207,11 +222,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-streams",
-        type=_positive,
+        type=_positive(int),
         default=None,
         metavar="N",
         help="open event streams served at once; more are answered 503 "
         "(default: callstate.server.DEFAULT_MAX_STREAMS, 500)",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        metavar="N",
+        type=_positive(int),
+        help="largest request body accepted, in bytes (default 1 MiB); larger is a 413",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a connection has to send a request's headers, from its opening or its "
+        "previous response, before it is closed (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a request's body has to arrive; then 408 and the connection is closed "
+        "(default 30)",
     )
     serve.add_argument(
         "--log-level",

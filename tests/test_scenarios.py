@@ -419,7 +419,7 @@ def test_an_unexpected_fault_is_a_500_that_changes_nothing(
     monkeypatch.setattr(engine_module, "decide", boom)
     reply = c.a.do("TakeBreak", Code="lunch")
     assert (reply.status, reply.body["Code"]) == (500, "InternalService.Common")
-    assert reply.body["Message"] == "An internal service error occurred. KeyError"
+    assert "KeyError" not in reply.body["Message"]  # the class name is for the log only
     assert c.engine.snapshot() == before
 
 

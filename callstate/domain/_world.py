@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 import attrs
 
 from ._errors import WorldError
+from ._text import NOT_TEXT_REASON, is_text
 
 __all__ = [
     "MAX_DURATION_MS",
@@ -136,6 +137,8 @@ class World:
             if inst.instance_id in instances:
                 raise WorldError(f"{item.path}.instanceId: duplicate {inst.instance_id!r}")
             instances[inst.instance_id] = inst
+        if not instances:  # a world with none would silently wipe every agent and call
+            raise WorldError(f"{reader.path}.instances: a world needs at least one instance")
         return cls(instances)
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,7 +151,7 @@ class _Reader:
 
     def __init__(self, data: object, path: str) -> None:
         if not isinstance(data, Mapping):
-            raise WorldError(f"{path}: expected an object, got {type(data).__name__}")
+            raise WorldError(f"{path}: expected an object, got {_json_kind(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
 
@@ -169,7 +172,7 @@ class _Reader:
         value: str = self._get(key, str, _REQUIRED if default is None else default)
         if default is None and not value.strip():
             raise WorldError(f"{self.path}.{key}: may not be blank")
-        return value
+        return _checked_text(value, f"{self.path}.{key}")
 
     def integer(self, key: str, default: int | None, *, minimum: int = 0) -> int | None:
         """A duration in ms, from ``minimum`` to :data:`MAX_DURATION_MS` (every number is one)."""
@@ -185,7 +188,12 @@ class _Reader:
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
                 raise WorldError(f"{self.path}.{key}[{i}]: expected a non-blank string")
+            _checked_text(item, f"{self.path}.{key}[{i}]")
         return tuple(value)
+
+    def text_keys(self) -> list[str]:
+        """The object's keys, each checked as text (a key is stored and rendered too)."""
+        return [_checked_text(key, f"{self.path} key {i}") for i, key in enumerate(self.data)]
 
     def items(self, key: str) -> list[_Reader]:
         value: list[Any] = self._get(key, list, [])
@@ -207,6 +215,26 @@ class _Reader:
 
 _REQUIRED = object()
 _KIND_NAMES = {str: "a string", int: "an integer", list: "a list", bool: "a boolean"}
+
+
+def _checked_text(value: str, path: str) -> str:
+    """``value``, if it is Unicode text (:func:`is_text`); a world never stores anything else."""
+    if not is_text(value):
+        raise WorldError(f"{path}: {NOT_TEXT_REASON.removesuffix('.')}")
+    return value
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON document calls ``value``'s type (messages never name Python types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "a list"
+
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -249,7 +277,7 @@ def _instance(r: _Reader) -> InstanceConfig:
     per_number: dict[str, Dialling] = {}
     numbers = dialling.object("numbers") if dialling else None
     if numbers is not None:
-        for number in numbers.data:
+        for number in numbers.text_keys():
             per_number[number] = _dialling(numbers.object(number), default)
     return InstanceConfig(
         instance_id=instance_id,

@@ -151,11 +151,9 @@ class Engine:
             return outcome_reply(outcome, request_id, seq)
         except CCCError as err:
             return error_reply(err, request_id, request.action)
-        except Exception as exc:
+        except Exception:
             log.exception("request %s (%s) failed", request_id, request.action)
-            return error_reply(
-                InternalServiceCommon(type(exc).__name__), request_id, request.action
-            )
+            return error_reply(InternalServiceCommon.logged(), request_id, request.action)
 
     def _apply(self, request: Request, at: int | None) -> tuple[Outcome, int, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""

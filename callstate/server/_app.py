@@ -30,9 +30,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, request_response
 
 from ..api import Reply, error_reply
 from ..domain import (
@@ -40,11 +41,13 @@ from ..domain import (
     CCCError,
     InvalidActionNotFound,
     InvalidVersion,
+    MethodNotAllowed,
 )
 from ..engine import Engine, SystemClock
 from ._access import require_access_key
 from ._control import ControlPlane
 from ._http import Endpoint, error_response, guarded, reply_response
+from ._limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from ._nonces import nonces_for
 from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
 from ._stream import DEFAULT_MAX_STREAMS, StreamRegistry
@@ -57,7 +60,7 @@ log = logging.getLogger("callstate.server")
 API_VERSION = "2020-07-01"
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_SIGNALS = "/_callstate/signals/"
 
 
 class Emulator:
@@ -79,7 +82,24 @@ class Emulator:
         self.verifier = verifier
         self.tick_interval = tick_interval
         self.streams = StreamRegistry(engine, max_streams=max_streams, heartbeat=heartbeat)
-        self.control = ControlPlane(engine, self.streams)
+        self.control = control = ControlPlane(engine, self.streams)
+        guard = self._control_access
+        #: literal path -> method -> endpoint.
+        self._paths: dict[str, dict[str, Endpoint]] = {
+            "/": {"GET": self.rpc, "POST": self.rpc},
+            "/_callstate/reset": {"POST": guard(control.reset)},
+            "/_callstate/world": {"GET": guard(control.get_world), "PUT": guard(control.put_world)},
+            "/_callstate/state": {"GET": guard(control.state)},
+            "/_callstate/events": {"GET": guard(control.events)},
+        }
+        #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> endpoint.
+        self._signal_paths: dict[str, Endpoint] = {"POST": guard(control.signal)}
+
+    def _control_access(self, endpoint: Endpoint) -> Endpoint:
+        """A control-plane endpoint; with credentials configured, for access-key holders only."""
+        if self.verifier is None:
+            return endpoint
+        return require_access_key(endpoint, self.verifier.credentials, self.engine.ids)
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
@@ -119,9 +139,30 @@ class Emulator:
             return error_reply(err, self.engine.ids.request_id(), action)
         return self.engine.handle(action, {**wire.query, **wire.form})
 
-    async def not_found(self, request: Request) -> Response:
-        """Any other path or method: ``InvalidAction.NotFound`` (404), never a redirect."""
-        return error_response(InvalidActionNotFound(), self.engine.ids)
+    async def dispatch(self, request: Request) -> Response:
+        """Route on the literal path the client sent, then on the method.
+
+        The path matched is ``raw_path``, as received: ``/_callstate%2Freset`` is not
+        ``/_callstate/reset`` (Starlette would match the decoded path). An unknown path is
+        ``InvalidAction.NotFound`` (404), never a redirect; a known path with a method it does
+        not serve is ``MethodNotAllowed`` (405) with an ``Allow`` header (``HEAD`` runs nothing).
+        """
+        raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+        path = raw.decode("latin-1")
+        methods = self._paths.get(path)
+        name = path.removeprefix(_SIGNALS)
+        if methods is None and path.startswith(_SIGNALS) and name and "/" not in name:
+            methods = self._signal_paths
+            request.scope["path_params"] = {"name": name}
+        if methods is None:
+            raise InvalidActionNotFound()
+        endpoint = methods.get(request.method)
+        if endpoint is None:
+            allowed = ", ".join(methods)
+            response = error_response(MethodNotAllowed(request.method, allowed), self.engine.ids)
+            response.headers["allow"] = allowed
+            return response
+        return await endpoint(request)
 
     # --- the simulated network's clock -------------------------------------------------------
     async def tick_forever(self) -> None:
@@ -133,29 +174,13 @@ class Emulator:
                 self.engine.tick()
             await asyncio.sleep(self.tick_interval)
 
-    def routes(self) -> list[Route]:
-        """The app's routes, every endpoint guarded against unexpected faults."""
-        ids = self.engine.ids
+    def routes(self) -> list[Mount]:
+        """Every path and method go to :meth:`dispatch`, guarded against faults.
 
-        def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-            return Route(path, guarded(endpoint, ids), methods=methods)
-
-        def control_route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-            if self.verifier is not None:  # credentials configured: the control plane needs one
-                endpoint = require_access_key(endpoint, self.verifier.credentials, ids)
-            return route(path, endpoint, methods)
-
-        control = self.control
-        return [
-            route("/", self.rpc, ["GET", "POST"]),
-            control_route("/_callstate/reset", control.reset, ["POST"]),
-            control_route("/_callstate/world", control.get_world, ["GET"]),
-            control_route("/_callstate/world", control.put_world, ["PUT"]),
-            control_route("/_callstate/signals/{name}", control.signal, ["POST"]),
-            control_route("/_callstate/state", control.state, ["GET"]),
-            control_route("/_callstate/events", control.events, ["GET"]),
-            route("/{path:path}", self.not_found, _ALL_METHODS),
-        ]
+        A mount, not a ``Route``: a route would answer methods it was not given (and ``HEAD``
+        for ``GET``) itself.
+        """
+        return [Mount("", app=request_response(guarded(self.dispatch, self.engine.ids)))]
 
 
 def _pick(header: str | None, query: str | None, *, header_first: bool) -> str:
@@ -189,6 +214,8 @@ def create_app(
     tick_interval: float = 0.05,
     heartbeat: float = 15.0,
     max_streams: int = DEFAULT_MAX_STREAMS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
     """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
 
@@ -205,6 +232,11 @@ def create_app(
         heartbeat: seconds between keep-alive comments on idle event streams.
         max_streams: open event streams served at once; one more is answered
             ``ServiceUnavailable`` (503).
+        max_body_bytes: the largest request body accepted (``PayloadTooLarge``, 413, beyond).
+        body_timeout: seconds a request's body may take to arrive (``RequestTimeout``, 408).
+
+    The request head's timeout is the server's (:class:`~callstate.server.EmulatorServer`):
+    the app is called only once a head has arrived.
 
     """
     engine = engine if engine is not None else Engine()
@@ -230,6 +262,9 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
 
-    app = Starlette(routes=emulator.routes(), lifespan=lifespan)
+    limits = Middleware(
+        BodyLimits, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
+    )
+    app = Starlette(routes=emulator.routes(), middleware=[limits], lifespan=lifespan)
     app.state.emulator = emulator
     return app

@@ -24,12 +24,11 @@ from starlette.responses import Response
 
 from ..domain import (
     ParameterBlank,
-    ParameterFormat,
     ParameterInvalid,
     WorldError,
 )
 from ..engine import Engine
-from ._http import json_response, read_json, reply_response
+from ._http import json_response, read_object, reply_response
 from ._stream import StreamRegistry, events_endpoint
 
 __all__ = ["ControlPlane"]
@@ -46,12 +45,11 @@ class ControlPlane:
 
     async def reset(self, request: Request) -> Response:
         """``POST /_callstate/reset``: start over from the body's world, or the current one."""
-        world = await read_json(request, "world")
-        return await self._reset(world)
+        return await self._reset(await read_object(request, "world"))
 
     async def put_world(self, request: Request) -> Response:
         """``PUT /_callstate/world``: load the body's world and start over from it."""
-        world = await read_json(request, "world")
+        world = await read_object(request, "world")
         if world is None:
             raise ParameterBlank("world")
         return await self._reset(world)
@@ -60,9 +58,7 @@ class ControlPlane:
         """``GET /_callstate/world``: the world the engine was last reset to."""
         return json_response(self.engine.world.to_dict())
 
-    async def _reset(self, world: Any) -> Response:
-        if world is not None and not isinstance(world, Mapping):
-            raise ParameterFormat("world", "It must be a JSON object.")
+    async def _reset(self, world: Mapping[str, Any] | None) -> Response:
         try:
             await run_in_threadpool(self.engine.reset, world)
         except WorldError as err:
@@ -73,12 +69,8 @@ class ControlPlane:
     async def signal(self, request: Request) -> Response:
         """``POST /_callstate/signals/{Name}``: a network signal, answered as the engine answers."""
         name = request.path_params["name"]
-        params = await read_json(request, "body")
-        if params is None:
-            params = {}
-        if not isinstance(params, Mapping):
-            raise ParameterFormat("body", "It must be a JSON object.")
-        reply = await run_in_threadpool(self.engine.signal, name, params)
+        params = await read_object(request, "body")
+        reply = await run_in_threadpool(self.engine.signal, name, params or {})
         return reply_response(reply)
 
     async def state(self, request: Request) -> Response:

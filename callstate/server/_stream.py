@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ..api import json_bytes
 from ..domain import (
     CCCError,
     Event,
@@ -165,7 +165,7 @@ class StreamRegistry:
             return hit[1]
         if len(self._texts) >= 20_000:  # about two feeds' worth: older ones are rarely read
             self._texts.clear()
-        data = json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        data = json_bytes(event.to_dict()).decode("utf-8")  # never fails, whatever a value holds
         text = f"event: {event.event_type.value}\ndata: {data}\n\n"
         self._texts[id(event)] = (event, text)
         return text
