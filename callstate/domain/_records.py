@@ -261,6 +261,8 @@ class Job:
     established_ms: int = 0
     ended_ms: int = 0
     timeout_ms: int = 0
+    #: While QUEUED, the instant the call ends unless an agent is offered it first (else 0).
+    queue_deadline_ms: int = 0
     release_initiator: str = ""
     release_reason: str = ""
     disposition: str = ""

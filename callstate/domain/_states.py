@@ -126,11 +126,12 @@ HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("leave",     [H.ACTIVE, H.HELD],  H.ACTIVE),  # the leg leaves ANSWERED: the region resets
 )  # fmt: skip
 
-# Job (SPEC §3.3)     trigger    from                      to
+# Job (SPEC §3.3)     trigger          from                      to
 JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
-    ("requeue",  J.ACTIVE,               J.QUEUED),
-    ("reoffer",  J.QUEUED,               J.ACTIVE),
-    ("end",      [J.ACTIVE, J.QUEUED],   J.ENDED),
+    ("requeue",        J.ACTIVE,               J.QUEUED),
+    ("reoffer",        J.QUEUED,               J.ACTIVE),
+    ("queue_timeout",  J.QUEUED,               None),  # the call ends: ``end`` fires
+    ("end",            [J.ACTIVE, J.QUEUED],   J.ENDED),
 )  # fmt: skip
 
 

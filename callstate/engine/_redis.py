@@ -18,6 +18,7 @@ Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries 
     cs:{N:I}:job:<JobId>    hash: v, d; expires retentionMs after the call ended
     cs:{N:I}:jobs           sorted set: the JobIds, in creation order
     cs:{N:I}:ended          sorted set: ended JobIds, by the instant they are forgotten
+    cs:{N:I}:queued         sorted set: QUEUED JobIds, by their queue deadline
     cs:{N:I}:events         stream: entry id <gen>-<seq>, field e (the event, JSON)
 
 A connection failure or a timeout anywhere is :class:`~callstate.domain.ServiceUnavailable`.
@@ -102,7 +103,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') >= gen then return 0 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', p .. 'job:' .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], p .. 'queued')
 for i = 4 + 2 * math.max(n, 0), #ARGV do redis.call('DEL', p .. 'user:' .. ARGV[i]) end
 if n >= 0 then
   redis.call('HSET', KEYS[1], 'gen', gen, 'seq', 0, 'last_now', 0, 'jobs', 0)
@@ -131,7 +132,8 @@ _COMMIT = """
 -- KEYS: meta, events, jobs, ended, then the records read or created.
 -- ARGV: gen, now, retention, log size, n records, then per record: the version read (0: none),
 -- the new record ('' = unchanged), kind (u user, j job, n new job), the JobId (of the user's call
--- for a user), the instant an ended call is forgotten ('' unless it ended now); then the events.
+-- for a user), the instant an ended call is forgotten ('' unless it ended now; for a call also
+-- 'q<deadline>' while it is QUEUED, '-' otherwise: the queued index); then the events.
 -- Only the records read are checked: unrelated calls never contend (each record's instant is
 -- checked by the transaction against the instants it read, before it comes here).
 local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq')
@@ -155,8 +157,14 @@ for i = 1, n do
       if kind == 'n' then
         redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'jobs', 1), id)
       end
-      if ARGV[a + 4] ~= '' then
-        redis.call('ZADD', KEYS[4], ARGV[a + 4], id)
+      local ix = ARGV[a + 4]
+      if string.sub(ix, 1, 1) == 'q' then
+        redis.call('ZADD', string.sub(KEYS[1], 1, -5) .. 'queued', string.sub(ix, 2), id)
+      elseif ix ~= '' then
+        redis.call('ZREM', string.sub(KEYS[1], 1, -5) .. 'queued', id)
+      end
+      if ix ~= '' and ix ~= '-' and string.sub(ix, 1, 1) ~= 'q' then
+        redis.call('ZADD', KEYS[4], ix, id)
         redis.call('PEXPIRE', key, ARGV[3])
       end
     end
@@ -223,7 +231,7 @@ def _event(entry_id: str, payload: str) -> Event:
 class _Keys:
     """The key names of one instance."""
 
-    __slots__ = ("ended", "events", "jobs", "meta", "prefix")
+    __slots__ = ("ended", "events", "jobs", "meta", "prefix", "queued")
 
     def __init__(self, namespace: str, instance_id: str) -> None:
         self.prefix = f"cs:{{{namespace}:{instance_id}}}:"
@@ -231,6 +239,7 @@ class _Keys:
         self.events = self.prefix + "events"
         self.jobs = self.prefix + "jobs"
         self.ended = self.prefix + "ended"
+        self.queued = self.prefix + "queued"
 
     def user(self, user_id: str) -> str:
         return self.prefix + "user:" + user_id
@@ -269,6 +278,8 @@ class RedisStore:
         self._gen = 0
         self._keys: dict[str, _Keys] = {}
         self._last_now: dict[str, int] = {}
+        # InstanceId -> (the earliest queue deadline last seen, when it was asked)
+        self._queue_seen: dict[str, tuple[int, int]] = {}
         self._init_world = client.register_script(_INIT_WORLD)
         self._replace_world = client.register_script(_REPLACE_WORLD)
         self._provision = client.register_script(_PROVISION)
@@ -343,6 +354,7 @@ class RedisStore:
             gen, old = self._replace_world([self._world_key], [json.dumps(world.to_dict())])
             before = World.from_dict(json.loads(old)) if old else World()
             self._last_now.clear()
+            self._queue_seen.clear()
             self._adopt(world, int(gen), before)
 
     def _adopt(self, world: World, gen: int, before: World | None = None) -> None:
@@ -507,6 +519,30 @@ class RedisStore:
                 out[iid] = instance_snapshot(view.last_now, view.seq, view.users, view.jobs)
         return out
 
+    def capture(self) -> Callable[[], dict[str, Any]]:
+        """Redis is read consistently per instance by :meth:`snapshot` itself: nothing to copy."""
+        return self.snapshot
+
+    def due_queue_timeouts(self, now: int) -> list[tuple[str, str, int]]:
+        """Queued calls due by ``now``, by their deadlines in the shared index.
+
+        Asked at most once a second per instance, or when the earliest deadline seen has come,
+        so that a request costs no extra round trip. Another process may apply the same
+        timeout first: the call is then ENDED, and this one is refused and dropped.
+        """
+        due: list[tuple[str, str, int]] = []
+        for iid in self._world.instances:
+            earliest, asked = self._queue_seen.get(iid, (0, -1_000))
+            if now < earliest and now < asked + 1_000:
+                continue
+            key = self._keys_of(iid).queued
+            with _available():
+                found: list[Any] = self.client.zrangebyscore(key, "-inf", now, 0, 100, True)
+                nxt: list[Any] = self.client.zrange(key, 0, 0, withscores=True)
+            self._queue_seen[iid] = (int(nxt[0][1]) if nxt else 2**62, now)
+            due += [(iid, job_id, int(score)) for job_id, score in found]
+        return sorted(due, key=lambda d: d[2])
+
     def close(self) -> None:
         """Close the connections."""
         self.client.close()
@@ -632,8 +668,10 @@ class RedisTransaction:
             key = store._keys_of(iid).job(jid)
             version, raw = self._read.get(key, (0, ""))
             data = "" if job is None else _dump(job)
-            forget: int | str = ""
-            if job is not None and job.state is JobState.ENDED and key not in self._ended_before:
+            forget: int | str = "-"  # not queued (the index forgets it)
+            if job is not None and job.state is JobState.QUEUED:
+                forget = f"q{job.queue_deadline_ms}"
+            elif job is not None and job.state is JobState.ENDED and key not in self._ended_before:
                 forget = job.ended_ms + config.retention_ms
             records.append(key)
             args += [version, "" if data == raw else data, "j" if version else "n", jid, forget]
