@@ -123,7 +123,7 @@ CHANNEL_ROWS: Sequence[tuple[str, Any, ChannelState | None]] = (
 HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("hold",      H.ACTIVE,            H.HELD),
     ("retrieve",  H.HELD,              H.ACTIVE),
-    ("leave",     [H.ACTIVE, H.HELD],  H.ACTIVE),  # the leg leaves ANSWERED: the region resets
+    ("leave",     H.HELD,              H.ACTIVE),  # a held leg leaves ANSWERED: the region resets
 )  # fmt: skip
 
 # Job (SPEC §3.3)     trigger          from                      to

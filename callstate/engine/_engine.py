@@ -180,15 +180,23 @@ class Engine:
 
     def _apply_due(self, now: int) -> None:
         """Apply the network's due signals and the due queue timeouts, each at its instant."""
-        timeouts = self._store.due_queue_timeouts(now)
-        for iid, job_id, deadline in timeouts:
-            self._apply_network_due(deadline)
-            self._apply_quietly(QueueTimeout(iid, job_id, deadline), deadline)
-        self._apply_network_due(now)
+        # A signal may queue a call whose deadline has passed already (a ring timeout applied
+        # late): look again until neither source has anything due.
+        signalled = True
+        while signalled:  # only a signal can queue a call: none applied, nothing new is due
+            signalled = False
+            for iid, job_id, deadline in self._store.due_queue_timeouts(now):
+                signalled |= self._apply_network_due(deadline)
+                self._apply_quietly(QueueTimeout(iid, job_id, deadline), deadline)
+            signalled |= self._apply_network_due(now)
 
-    def _apply_network_due(self, now: int) -> None:
+    def _apply_network_due(self, now: int) -> bool:
+        """Apply the network's signals due by ``now``; answer whether there were any."""
+        applied = False
         while self.network is not None and (due := self.network.pop_due(now)) is not None:
             self._apply_quietly(due.signal, due.due_ms)
+            applied = True
+        return applied
 
     def _apply_quietly(self, request: Request, at: int) -> None:
         try:

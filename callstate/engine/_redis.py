@@ -664,6 +664,7 @@ class RedisTransaction:
             job_id = "" if user is None else user.job_id
             records.append(key)
             args += [version, "" if data == raw else data, "u", job_id, ""]
+        queued: list[int] = []  # deadlines this commit writes, so this process asks in time
         for (iid, jid), job in self._jobs.items():
             key = store._keys_of(iid).job(jid)
             version, raw = self._read.get(key, (0, ""))
@@ -671,6 +672,7 @@ class RedisTransaction:
             forget: int | str = "-"  # not queued (the index forgets it)
             if job is not None and job.state is JobState.QUEUED:
                 forget = f"q{job.queue_deadline_ms}"
+                queued.append(job.queue_deadline_ms)
             elif job is not None and job.state is JobState.ENDED and key not in self._ended_before:
                 forget = job.ended_ms + config.retention_ms
             records.append(key)
@@ -684,5 +686,8 @@ class RedisTransaction:
             raise StoreConflict(f"instance {instance_id}: changed since read")
         first = int(reply[1])
         store._last_now[instance_id] = now
+        if queued:
+            earliest, asked = store._queue_seen.get(instance_id, (2**62, -1_000))
+            store._queue_seen[instance_id] = (min(earliest, *queued), asked)
         stamped = tuple(e.stamped(first + i) for i, e in enumerate(events, 1))
         return Committed(stamped, first + len(stamped))

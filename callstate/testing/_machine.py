@@ -27,7 +27,9 @@ Invariants (checked on the engine's live state after every step):
 * no live call is without a live agent leg unless it is QUEUED (the customer waits for the
   next offer): no customer is left alone on hold;
 * every ended call published exactly one ``CDRReady``, a live call none; event ``seq`` goes up by
-  one per event.
+  one per event;
+* no queued call outlives its deadline (the instance's ``queuingTimeoutMs`` after it was
+  queued), and only a queued call has one.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ CALLEES = {
     "13100000002": {"outcome": "busy", "afterMs": 500},
     "13100000003": {"outcome": "noAnswer"},
     "13100000004": {"outcome": "reject", "afterMs": 1000},
+    "13100000005": {"outcome": "answer", "afterMs": 2000, "earlyMedia": True},
+    "13100000006": {"outcome": "busy", "afterMs": 500, "earlyMedia": True},
 }
 
 #: The world the machine plays in: three agents, two skill groups, two numbers.
@@ -77,6 +81,7 @@ MACHINE_WORLD: dict[str, Any] = {
             "holdMusic": ["default", "jazz"],
             "ringTimeoutMs": 20_000,
             "retentionMs": 60_000,
+            "queuingTimeoutMs": 100_000,
             "skillGroups": [{"skillGroupId": g} for g in GROUPS],
             "users": [
                 {
@@ -353,6 +358,17 @@ class CallCentreMachine(RuleBasedStateMachine):
         assert view is not None
         for job in view.jobs.values():
             assert self.cdrs[job.job_id] == (1 if job.state is JobState.ENDED else 0), job
+
+    @invariant()
+    def no_queued_call_outlives_its_deadline(self) -> None:
+        """A QUEUED call's deadline is still ahead; no other call has one."""
+        view = self.engine.view(INSTANCE)
+        assert view is not None
+        for job in view.jobs.values():
+            if job.state is JobState.QUEUED:
+                assert self.clock() < job.queue_deadline_ms, (self.clock(), job)
+            else:
+                assert job.queue_deadline_ms == 0, job
 
     @invariant()
     def agents_agree_with_their_calls(self) -> None:
