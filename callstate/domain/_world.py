@@ -8,12 +8,14 @@ A world is read from a JSON document (or the same structure as a Python dict)::
         "holdMusic": [],                       # names HoldCall's Music may take; [] = any
         "ringTimeoutMs": 30000,                # an unanswered offer times out; null = never
         "retentionMs": 3600000,                # how long an ended call stays visible
+        "queuingTimeoutMs": 600000,            # a queued call ends (QueuingTimeout) after this
         "skillGroups": [{"skillGroupId": "skill-group@ccc-test", "name": "..."}],
         "users": [{"userId": "user-test@ccc-test", "extension": "80011474",
                    "mobile": "13900000001", "workMode": "ON_SITE",
                    "skillGroups": ["skill-group@ccc-test"]}],
         "dialling": {"default": {"outcome": "answer", "afterMs": 0},
-                     "numbers": {"13188888888": {"outcome": "answer", "afterMs": 1075}}}
+                     "numbers": {"13188888888": {"outcome": "answer", "afterMs": 1075},
+                                 "13188888889": {"outcome": "busy", "earlyMedia": true}}}
     }]}
 
 Every number is a duration in milliseconds, an integer from 0 (``ringTimeoutMs``: 1) to
@@ -72,10 +74,15 @@ class DialOutcome(Enum):
 
 @attrs.frozen
 class Dialling:
-    """A dialled number's behaviour: its outcome, ``after_ms`` after the call starts ringing."""
+    """A dialled number's behaviour: its outcome, ``after_ms`` after the call starts ringing.
+
+    The far end reports early media first when ``early_media`` (an announcement or ringback
+    played before answer), then rings, unless it is busy (a busy line never rings).
+    """
 
     outcome: DialOutcome = DialOutcome.ANSWER
     after_ms: int = 0
+    early_media: bool = False
 
 
 @attrs.frozen
@@ -108,6 +115,7 @@ class InstanceConfig:
     hold_music: tuple[str, ...] = ()
     ring_timeout_ms: int | None = 30_000
     retention_ms: int = 3_600_000
+    queuing_timeout_ms: int = 600_000
     default_dialling: Dialling = Dialling()
     dialling: Mapping[str, Dialling] = attrs.field(factory=dict)
     #: Every agent's extension, for O(1) look-ups whatever the number of agents.
@@ -183,6 +191,10 @@ class _Reader:
             raise WorldError(f"{self.path}.{key}: must be <= {MAX_DURATION_MS}")
         return value
 
+    def boolean(self, key: str, default: bool) -> bool:
+        value: bool = self._get(key, bool, default)
+        return value
+
     def strings(self, key: str) -> tuple[str, ...]:
         value: list[Any] = self._get(key, list, [])
         for i, item in enumerate(value):
@@ -242,7 +254,8 @@ def _dialling(reader: _Reader | None, default: Dialling) -> Dialling:
     if reader is None:
         return default
     outcome = reader.enum("outcome", DialOutcome, default.outcome)
-    return Dialling(outcome, reader.integer("afterMs", 0) or 0)
+    early_media = reader.boolean("earlyMedia", default.early_media)
+    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media)
 
 
 def _instance(r: _Reader) -> InstanceConfig:
@@ -287,13 +300,22 @@ def _instance(r: _Reader) -> InstanceConfig:
         hold_music=r.strings("holdMusic"),
         ring_timeout_ms=r.integer("ringTimeoutMs", 30_000, minimum=1),
         retention_ms=r.integer("retentionMs", 3_600_000) or 0,
+        queuing_timeout_ms=_queuing_timeout(r),
         default_dialling=default,
         dialling=per_number,
     )
 
 
+def _queuing_timeout(r: _Reader) -> int:
+    """Every queued call ends: a queue timeout is required (no ``null`` for "never")."""
+    value = r.integer("queuingTimeoutMs", 600_000, minimum=1)
+    if value is None:
+        raise WorldError(f"{r.path}.queuingTimeoutMs: expected an integer (a queued call ends)")
+    return value
+
+
 def _dialling_dict(d: Dialling) -> dict[str, Any]:
-    return {"outcome": d.outcome.value, "afterMs": d.after_ms}
+    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media}
 
 
 def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
@@ -303,6 +325,7 @@ def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
         "holdMusic": list(i.hold_music),
         "ringTimeoutMs": i.ring_timeout_ms,
         "retentionMs": i.retention_ms,
+        "queuingTimeoutMs": i.queuing_timeout_ms,
         "skillGroups": [
             {"skillGroupId": g.skill_group_id, "name": g.name} for g in i.skill_groups.values()
         ],

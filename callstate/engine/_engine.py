@@ -31,6 +31,7 @@ from ..domain import (
     Event,
     InternalServiceCommon,
     Outcome,
+    QueueTimeout,
     Request,
     ServiceUnavailable,
     World,
@@ -135,7 +136,11 @@ class Engine:
         return self._run(request, self.ids.request_id())
 
     def tick(self) -> None:
-        """Apply the simulated network's signals that are due by now (never raises)."""
+        """Apply what is due by now: the network's signals, queued calls' timeouts (never raises).
+
+        Each request does this first too; an embedder whose engine may sit idle calls it on a
+        timer, so that queued calls end on time.
+        """
         try:
             with self._lock:
                 self._apply_due(self.clock())
@@ -178,11 +183,30 @@ class Engine:
         raise ServiceUnavailable()
 
     def _apply_due(self, now: int) -> None:
+        """Apply the network's due signals and the due queue timeouts, each at its instant."""
+        # A signal may queue a call whose deadline has passed already (a ring timeout applied
+        # late): look again until neither source has anything due.
+        signalled = True
+        while signalled:  # only a signal can queue a call: none applied, nothing new is due
+            signalled = False
+            for iid, job_id, deadline in self._store.due_queue_timeouts(now):
+                signalled |= self._apply_network_due(deadline)
+                self._apply_quietly(QueueTimeout(iid, job_id, deadline), deadline)
+            signalled |= self._apply_network_due(now)
+
+    def _apply_network_due(self, now: int) -> bool:
+        """Apply the network's signals due by ``now``; answer whether there were any."""
+        applied = False
         while self.network is not None and (due := self.network.pop_due(now)) is not None:
-            try:
-                self._apply(due.signal, due.due_ms)
-            except CCCError as err:  # the call moved on before the network reacted
-                log.debug("simulated %s dropped: %s", due.signal.action, err)
+            self._apply_quietly(due.signal, due.due_ms)
+            applied = True
+        return applied
+
+    def _apply_quietly(self, request: Request, at: int) -> None:
+        try:
+            self._apply(request, at)
+        except CCCError as err:  # the call moved on before this was due
+            log.debug("due %s dropped: %s", request.action, err)
 
     def _publish(self, events: tuple[Event, ...]) -> None:
         if self._feed_local:
@@ -267,13 +291,16 @@ class Engine:
 
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data: instances, JobId sequence, pending signals."""
+        # Under the lock, only cheap copies; rendering (O(calls)) happens outside it.
         with self._lock:
+            render = self._store.capture()
             pending = [] if self.network is None else self.network.pending()
-            return {
-                "instances": self._store.snapshot(),
-                "jobIds": self.ids.state(),
-                "network": [p.to_dict() for p in pending],
-            }
+            job_ids = self.ids.state()
+        return {
+            "instances": render(),
+            "jobIds": job_ids,
+            "network": [p.to_dict() for p in sorted(pending)],
+        }
 
     @property
     def store(self) -> Store:

@@ -22,6 +22,7 @@ Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries 
     cs:{N:I}:holds:<JobId>  list: the call's superseded hold intervals; expires with the call
     cs:{N:I}:jobs           sorted set: the JobIds, in creation order
     cs:{N:I}:ended          sorted set: ended JobIds, by the instant they are forgotten
+    cs:{N:I}:queued         sorted set: QUEUED JobIds, by their queue deadline
     cs:{N:I}:events         stream: entry id <gen>-<seq>, field e (the event, JSON)
 
 A connection failure or a timeout anywhere is :class:`~callstate.domain.ServiceUnavailable`.
@@ -115,7 +116,7 @@ if tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') >= gen then return 0 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], p .. 'queued')
 for i = 4 + 2 * math.max(n, 0), #ARGV - 1 do
   redis.call('DEL', p .. 'user:' .. ARGV[i])
 end
@@ -146,8 +147,9 @@ _COMMIT = """
 -- KEYS: meta, events, jobs, ended, then the records read or created.
 -- ARGV: gen, now, retention, log size, n records, then per record: the version read (0: none),
 -- the new record ('' = unchanged), kind (u user, j job, n new job), the JobId (of the user's call
--- for a user), the instant an ended call is forgotten ('' unless it ended now), how many entries
--- it appends to the call's hold history; then those entries, record by record; then the events.
+-- for a user), the instant an ended call is forgotten ('' unless it ended now; for a call also
+-- 'q<deadline>' while it is QUEUED, '-' otherwise: the queued index), how many entries it
+-- appends to the call's hold history; then those entries, record by record; then the events.
 -- Only the records read are checked: unrelated calls never contend (each record's instant is
 -- checked by the transaction against the instants it read, before it comes here).
 -- Redis does not undo the writes of a script that fails half-way, so everything that can fail
@@ -183,6 +185,7 @@ int(ARGV[4], 'log size')
 kind_of(KEYS[3], 'zset', 'the jobs index')
 kind_of(KEYS[4], 'zset', 'the ended index')
 local created, p = int(m[4] or '0', 'jobs'), string.sub(KEYS[1], 1, -5)
+kind_of(p .. 'queued', 'zset', 'the queued index')
 local entries = 6 + 6 * n  -- the first history entry
 for i = 1, n do
   local a = 6 * i
@@ -190,7 +193,11 @@ for i = 1, n do
   local kind, forget = ARGV[a + 2], ARGV[a + 4]
   if kind ~= 'u' and kind ~= 'j' and kind ~= 'n' then error('callstate commit: bad kind', 0) end
   if kind == 'n' then created = created + 1 end
-  if forget ~= '' then int(forget, 'forget instant') end
+  if string.sub(forget, 1, 1) == 'q' then
+    int(string.sub(forget, 2), 'queue deadline')
+  elseif forget ~= '' and forget ~= '-' then
+    int(forget, 'forget instant')
+  end
   local appended = int(ARGV[a + 5], 'history entries')
   if appended > 0 then
     if kind == 'u' then error('callstate commit: a user has no hold history', 0) end
@@ -231,8 +238,14 @@ for i = 1, n do
       if kind == 'n' then
         redis.call('ZADD', KEYS[3], digits(redis.call('HINCRBY', KEYS[1], 'jobs', 1)), id)
       end
-      if ARGV[a + 4] ~= '' then
-        redis.call('ZADD', KEYS[4], ARGV[a + 4], id)
+      local ix = ARGV[a + 4]
+      if string.sub(ix, 1, 1) == 'q' then
+        redis.call('ZADD', p .. 'queued', string.sub(ix, 2), id)
+      elseif ix ~= '' then
+        redis.call('ZREM', p .. 'queued', id)
+      end
+      if ix ~= '' and ix ~= '-' and string.sub(ix, 1, 1) ~= 'q' then
+        redis.call('ZADD', KEYS[4], ix, id)
         redis.call('PEXPIRE', key, ARGV[3])
         redis.call('PEXPIRE', p .. 'holds:' .. id, ARGV[3])
       end
@@ -319,7 +332,7 @@ def _event(entry_id: str, payload: str) -> Event:
 class _Keys:
     """The key names of one instance."""
 
-    __slots__ = ("ended", "events", "jobs", "meta", "prefix")
+    __slots__ = ("ended", "events", "jobs", "meta", "prefix", "queued")
 
     def __init__(self, namespace: str, instance_id: str) -> None:
         self.prefix = f"cs:{{{namespace}:{instance_id}}}:"
@@ -327,6 +340,7 @@ class _Keys:
         self.events = self.prefix + "events"
         self.jobs = self.prefix + "jobs"
         self.ended = self.prefix + "ended"
+        self.queued = self.prefix + "queued"
 
     def user(self, user_id: str) -> str:
         return self.prefix + "user:" + user_id
@@ -369,6 +383,8 @@ class RedisStore:
         self._token = ""  # the store's generation (the world's token), "" before the first
         self._keys: dict[str, _Keys] = {}
         self._last_now: dict[str, int] = {}
+        # InstanceId -> (the earliest queue deadline last seen, when it was asked)
+        self._queue_seen: dict[str, tuple[int, int]] = {}
         self._init_world = client.register_script(_INIT_WORLD)
         self._replace_world = client.register_script(_REPLACE_WORLD)
         self._provision = client.register_script(_PROVISION)
@@ -447,6 +463,7 @@ class RedisStore:
             gen, old = self._replace_world([self._world_key], [doc, token])
             before = World.from_dict(json.loads(old)) if old else World()
             self._last_now.clear()
+            self._queue_seen.clear()
             self._adopt(world, int(gen), token, before)
 
     def _adopt(self, world: World, gen: int, token: str, before: World | None = None) -> None:
@@ -664,6 +681,30 @@ class RedisStore:
                 out[iid] = instance_snapshot(view.last_now, view.seq, view.users, view.jobs)
         return out
 
+    def capture(self) -> Callable[[], dict[str, Any]]:
+        """Redis is read consistently per instance by :meth:`snapshot` itself: nothing to copy."""
+        return self.snapshot
+
+    def due_queue_timeouts(self, now: int) -> list[tuple[str, str, int]]:
+        """Queued calls due by ``now``, by their deadlines in the shared index.
+
+        Asked at most once a second per instance, or when the earliest deadline seen has come,
+        so that a request costs no extra round trip. Another process may apply the same
+        timeout first: the call is then ENDED, and this one is refused and dropped.
+        """
+        due: list[tuple[str, str, int]] = []
+        for iid in self._world.instances:
+            earliest, asked = self._queue_seen.get(iid, (0, -1_000))
+            if now < earliest and now < asked + 1_000:
+                continue
+            key = self._keys_of(iid).queued
+            with _available():
+                found: list[Any] = self.client.zrangebyscore(key, "-inf", now, 0, 100, True)
+                nxt: list[Any] = self.client.zrange(key, 0, 0, withscores=True)
+            self._queue_seen[iid] = (int(nxt[0][1]) if nxt else 2**62, now)
+            due += [(iid, job_id, int(score)) for job_id, score in found]
+        return sorted(due, key=lambda d: d[2])
+
     def close(self) -> None:
         """Close the connections."""
         self.client.close()
@@ -804,12 +845,16 @@ class RedisTransaction:
             job_id = "" if user is None else user.job_id
             records.append(key)
             args += [version, "" if data == raw else data, "u", job_id, "", 0]
+        queued: list[int] = []  # deadlines this commit writes, so this process asks in time
         for (iid, jid), job in self._jobs.items():
             key = store._keys_of(iid).job(jid)
             version, raw = self._read.get(key, (0, ""))
             data, appended = ("", []) if job is None else encode_job(job)
-            forget: int | str = ""
-            if job is not None and job.state is JobState.ENDED and key not in self._ended_before:
+            forget: int | str = "-"  # not queued (the index forgets it)
+            if job is not None and job.state is JobState.QUEUED:
+                forget = f"q{_exact(job.queue_deadline_ms, 'queue deadline')}"
+                queued.append(job.queue_deadline_ms)
+            elif job is not None and job.state is JobState.ENDED and key not in self._ended_before:
                 forget = job.ended_ms + config.retention_ms
             records.append(key)
             kind = "j" if version else "n"
@@ -825,5 +870,8 @@ class RedisTransaction:
             raise StoreConflict(f"instance {instance_id}: changed since read")
         first = int(reply[1])
         store._last_now[instance_id] = now
+        if queued:
+            earliest, asked = store._queue_seen.get(instance_id, (2**62, -1_000))
+            store._queue_seen[instance_id] = (min(earliest, *queued), asked)
         stamped = tuple(e.stamped(first + i) for i, e in enumerate(events, 1))
         return Committed(stamped, first + len(stamped))
