@@ -144,6 +144,13 @@ def goals(results: dict[str, Any]) -> list[dict[str, str]]:
             g.add("W5 requests/s vs bare Starlette", _x(r), ">= 0.5x", r >= 0.5)
         else:
             g.add("W5 requests/s vs bare Starlette", w5.get("skipped", "skipped"), ">= 0.5x", None)
+    if r1 := results.get("R1"):
+        goal = "R1 Redis command cost, 1,000 earlier holds vs none"
+        if "ratios" in r1:
+            r = max(r1["ratios"].values())
+            g.add(goal, f"{_x(r)} (worst size)", "<= 1.2x", r <= 1.2)
+        else:
+            g.add(goal, r1.get("skipped", "skipped"), "<= 1.2x", None)
     return g.rows
 
 
@@ -178,6 +185,7 @@ def _w4_goals(w4: dict[str, Any], g: _Goals) -> None:
     for key, title, target, limit, unit in (
         ("bytes_per_call", "bytes per live call (engine, tracemalloc)", "<= 4096 B", 4096, "B"),
         ("gc_pause_ms", "full gc.collect() pause", "<= 100 ms", 100, "ms"),
+        ("gc_held_pause_ms", "full GC pause, every call held at least once", "<= 50 ms", 50, "ms"),
     ):
         measured = [n for n, r in engine.items() if key in r]
         if not measured:
@@ -259,6 +267,14 @@ def markdown(results: dict[str, Any]) -> str:
         out += _w4_markdown(results["W4"])
     if "W5" in results:
         out += _w5_markdown(results["W5"])
+    if "R1" in results:
+        out += ["", "## R1 Redis: HoldCall/RetrieveCall cost with 0, 100 and 1,000 earlier holds",
+                ""]  # fmt: skip
+        r1 = results["R1"]
+        if "skipped" in r1:
+            out.append(r1["skipped"])
+        else:
+            out += _contender_table(r1, "command", "no earlier holds")
     out += ["", "![cost versus live calls](chart.png)", ""]
     return "\n".join(out)
 
@@ -294,16 +310,17 @@ def _w4_markdown(w4: dict[str, Any]) -> list[str]:
                 if "skipped" in r:
                     probe = r.get("probe_create_ns")
                     create = f">= {_us(probe)} (not built: over budget)" if probe else "skipped"
-                    rows.append([label, _size(size), create, "", "", "", "", "", ""])
+                    rows.append([label, _size(size), create, "", "", "", "", "", "", ""])
                     continue
                 rows.append([
                     label, _size(size), _us(r["create_last_ns"]), _us(r["op_ns"]),
                     _n(r.get("bytes_per_call")), _n(r["rss_kib"] / 1024, 0),
-                    _n(r["gc_pause_ms"], 1), _n(r["gc_empty_ms"], 1),
-                    _n(r.get("gc_objects_per_call"), 1),
+                    _n(r["gc_pause_ms"], 1), _n(r.get("gc_held_pause_ms"), 1),
+                    _n(r["gc_empty_ms"], 1), _n(r.get("gc_objects_per_call"), 1),
                 ])  # fmt: skip
         head = ["contender", "live calls", "create us/call", "op us", "bytes/call", "RSS MiB",
-                "full GC ms", "GC ms, no calls", "GC objects/call"]  # fmt: skip
+                "full GC ms", "full GC ms, all held", "GC ms, no calls",
+                "GC objects/call"]  # fmt: skip
         out += _table(head, rows)
     return out
 

@@ -3,7 +3,7 @@
 Options::
 
     --quick                 small sizes, 5 repetitions, few iterations (a smoke test, < 60 s)
-    --workloads W1,W2,...   which workloads (default: all of W1-W5)
+    --workloads W1,W2,...   which workloads (default: all of W1-W5 and R1)
     --sizes 1000,10000,...  W4's live-call counts (default 1000,10000,100000; quick: 300,1000)
     --peer-max-size N       the library peers' largest W4 size (default 10000: a Machine per
                             object at 100k calls needs ~5 GB and minutes)
@@ -37,7 +37,7 @@ __all__ = ["main"]
 HERE = Path(__file__).resolve().parent
 DOC = HERE.parent / "docs" / "performance.md"
 BEGIN, END = "<!-- latest-run:begin -->", "<!-- latest-run:end -->"
-ALL = ("W1", "W2", "W3", "W4", "W5")
+ALL = ("W1", "W2", "W3", "W4", "W5", "R1")
 
 
 def _ints(text: str) -> list[int]:
@@ -123,6 +123,11 @@ def _run(chosen: list[str], sizes: list[int], args: Any, settings: Settings) -> 
             if args.quick
             else w5_http(reps=settings.reps, seconds=4.0)
         )
+    if "R1" in chosen:
+        _log("R1 Redis command cost vs the call's hold history")
+        from .r1_redis_holds import r1_redis_holds
+
+        results["R1"] = r1_redis_holds(reps=settings.reps, ops=50 if args.quick else 200)
     return results
 
 

@@ -9,6 +9,8 @@
 * ``gc_pause_ms`` / ``gc_empty_ms``: a full ``gc.collect()`` with the ``N`` live calls, and
   with none (the process's own floor); medians of 5; ``gc_objects_per_call``: how many more
   objects the collector tracks (and so walks on every full collection), per live call;
+* ``gc_held_pause_ms``: the same full collection once every live call was held at least once
+  (held and retrieved: each leg then keeps a hold history);
 * ``op_ns``: HoldCall + RetrieveCall (per operation) over up to 1,000 random live calls, median
   of 5 (W1's operation for the domain and the peers, W2's for ``callstate-engine``);
 * ``bytes_per_call``: ``tracemalloc``'s traced memory after building everything (the
@@ -132,6 +134,13 @@ class _Built:
             run()
         return (time.perf_counter_ns() - start) / (2 * len(runs))
 
+    def hold_every_call(self) -> None:
+        """HoldCall + RetrieveCall on every live call, with the collector off meanwhile."""
+        gc.disable()
+        for call in self.calls:
+            self._pair(*call)()
+        gc.enable()
+
 
 def _call(job: str, leg: str) -> Any:
     from .peers import Call
@@ -180,6 +189,9 @@ def measure(name: str, size: int, budget_s: float, sample: int = 1000) -> dict[s
     out["op_ns"] = statistics.median(built.op_ns(rep, sample) for rep in range(5))
     gc.enable()
     gc.unfreeze()
+    built.hold_every_call()
+    gc.collect()
+    out["gc_held_pause_ms"] = _gc_pause_ms()
     del built
     gc.collect()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from .domain import Event, ServiceUnavailable, WorldError, iso_time
@@ -73,6 +74,17 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         print(f"callstate: store {args.store or 'memory'}: {err}", file=sys.stderr)
         return 2
     credentials = dict(args.credentials or ())
+    if not credentials and not _is_loopback(args.host):
+        print(
+            f"callstate: WARNING: serving on {args.host} without --credentials: anyone who can "
+            "reach the port may call every action, and use the control plane at /_callstate/ "
+            "(read every call, stream every event, reset the world, hang up any call). "
+            "Pass --credentials AK:SECRET to require signatures and control-plane access keys.",
+            file=sys.stderr,
+        )
+    persistence = _persistence(engine)
+    # Only the limits given: the defaults are the server's own (callstate.server.DEFAULT_*).
+    limits = {name: getattr(args, name) for name in _LIMITS if getattr(args, name) is not None}
 
     def ready(url: str) -> None:
         checked = (
@@ -82,6 +94,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(f"callstate: serving CCC 2020-07-01 at {url} ({checked})\n")
         out.write(f"callstate: control plane at {url}/_callstate/ ; Ctrl-C to stop\n")
+        out.write(persistence)
         out.flush()
 
     stopped_by = server.serve(
@@ -92,6 +105,8 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
         on_ready=ready,
+        max_streams=args.max_streams or server.DEFAULT_MAX_STREAMS,
+        **limits,
     )
     engine.close()
     reason = f" ({stopped_by.name})" if stopped_by is not None else ""
@@ -100,12 +115,58 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (an interface to bind) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may be any interface
+        return False
+
+
+def _persistence(engine: Engine) -> str:
+    """On Redis, a line: what Redis persists, so what its restart would lose (docs/redis.md)."""
+    persistence = getattr(engine.store, "persistence", None)
+    if persistence is None:
+        return ""
+    found: dict[str, str] = persistence()
+    if not found:
+        return "callstate: Redis does not say what it persists (CONFIG GET is refused)\n"
+    aof, save = found.get("appendonly", "?"), found.get("save", "?")
+    if aof == "yes":
+        loses = f"AOF, fsync {found.get('appendfsync', '?')}: a crash loses about the last second"
+    elif save.strip():
+        loses = "RDB snapshots only: a crash loses every command since the last snapshot"
+    else:
+        loses = "none: a restart loses every call and agent (the world is provisioned again)"
+    return f'callstate: Redis persistence: appendonly={aof} save="{save}" ({loses})\n'
+
+
+_LIMITS = ("max_body_bytes", "header_timeout", "body_timeout")
+
+
 def _credential(text: str) -> tuple[str, str]:
     """``AK:SECRET`` -> ``(AK, SECRET)``; the secret may contain colons."""
     key, sep, secret = text.partition(":")
     if not sep or not key or not secret:
         raise argparse.ArgumentTypeError(f"expected AK:SECRET, got {text!r}")
     return key, secret
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` greater than zero."""
+
+    def read(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+        return value
+
+    return read
 
 
 def _print_event(event: Event, out: TextIO) -> None:
@@ -134,7 +195,11 @@ def _parser() -> argparse.ArgumentParser:
         "plane under /_callstate/ (docs/emulator.md). Needs the server extra: "
         "pip install 'callstate[server]'.",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to bind (default: loopback); another one without --credentials warns",
+    )
     serve.add_argument(
         "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
     )
@@ -144,8 +209,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="AK:SECRET",
         type=_credential,
         action="append",
-        help="an access key whose signatures are accepted (repeatable); "
-        "without any, every request is accepted whatever its signature",
+        help="an access key whose signatures are accepted, and which opens the control plane "
+        "(HTTP Basic, curl -u AK:SECRET); repeatable. Without any, every request is accepted "
+        "whatever its signature and the control plane is open",
     )
     serve.add_argument(
         "--store",
@@ -153,6 +219,34 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where state lives: memory, or redis://host:port/db (shared by several serve "
         "processes); default: $CALLSTATE_STORE, else memory",
+    )
+    serve.add_argument(
+        "--max-streams",
+        type=_positive(int),
+        default=None,
+        metavar="N",
+        help="open event streams served at once; more are answered 503 "
+        "(default: callstate.server.DEFAULT_MAX_STREAMS, 500)",
+    )
+    serve.add_argument(
+        "--max-body-bytes",
+        metavar="N",
+        type=_positive(int),
+        help="largest request body accepted, in bytes (default 1 MiB); larger is a 413",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a connection has to send a request's headers, from its opening or its "
+        "previous response, before it is closed (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        metavar="SECONDS",
+        type=_positive(float),
+        help="seconds a request's body has to arrive; then 408 and the connection is closed "
+        "(default 30)",
     )
     serve.add_argument(
         "--log-level",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import queue
@@ -18,8 +19,11 @@ from typing import IO, Any
 from alibabacloud_ccc20200701 import models
 from alibabacloud_ccc20200701.client import Client
 from alibabacloud_tea_openapi.models import Config
+from alibabacloud_tea_openapi.utils import Utils
+from darabonba.request import DaraRequest
 
 from callstate import default_world
+from callstate.server._signature import EMPTY_SHA256
 
 INSTANCE = "ccc-test"
 AGENT = "user-test@ccc-test"
@@ -41,6 +45,36 @@ def client(endpoint: str, *, v2: bool = False, ak: str = AK, secret: str = SECRE
         read_timeout=20_000,
     )
     return Client(config)
+
+
+def sdk_signed_headers(
+    endpoint: str,
+    action: str,
+    query: dict[str, str],
+    *,
+    ak: str = AK,
+    secret: str = SECRET,
+    nonce: str | None = None,
+) -> dict[str, str]:
+    """The headers of a V3 ``POST /`` with ``query`` and no body, signed by the SDK's signer.
+
+    Built as the SDK builds them (``Utils.get_authorization``), so a test can send the query it
+    likes (rewritten, replayed) under a signature the SDK made.
+    """
+    headers = {
+        "host": endpoint,
+        "x-acs-version": "2020-07-01",
+        "x-acs-action": action,
+        "x-acs-date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "x-acs-signature-nonce": nonce or Utils.get_nonce(),
+        "x-acs-content-sha256": EMPTY_SHA256,
+        "accept": "application/json",
+    }
+    request = DaraRequest()
+    request.method, request.pathname = "POST", "/"
+    request.query, request.headers = dict(query), dict(headers)
+    authorization = Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY_SHA256, ak, secret)
+    return {**headers, "authorization": authorization}
 
 
 def agent(user: str = AGENT, device: str = "dev-1") -> dict[str, str]:
@@ -71,34 +105,58 @@ def world_with_agents(count: int, **dialling: Any) -> dict[str, Any]:
     return world
 
 
+Auth = tuple[str, str] | None
+#: The control plane's access key in these tests: a server without credentials ignores it.
+CONTROL_AUTH: Auth = (AK, SECRET)
+
+
+def basic(auth: Auth) -> dict[str, str]:
+    """The ``Authorization: Basic`` header of an access key pair (none for ``None``)."""
+    if auth is None:
+        return {}
+    token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    return {"authorization": f"Basic {token}"}
+
+
 def http_call(
-    url: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    *,
+    auth: Auth = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """One plain HTTP request; ``body`` that is not bytes is sent as JSON."""
     host, port = url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
-        conn.request(method, path, body=data, headers=headers or {})
+        conn.request(method, path, body=data, headers={**basic(auth), **(headers or {})})
         resp = conn.getresponse()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     finally:
         conn.close()
 
 
-def control(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """A control-plane call: status and decoded JSON."""
-    status, _, data = http_call(url, method, path, body)
+def control(
+    url: str, method: str, path: str, body: Any = None, *, auth: Auth = CONTROL_AUTH
+) -> tuple[int, Any]:
+    """A control-plane call (with the tests' access key unless told): status and decoded JSON."""
+    status, _, data = http_call(url, method, path, body, auth=auth)
     return status, json.loads(data)
 
 
 class SSE:
     """A minimal Server-Sent Events reader over a raw socket (no client library needed)."""
 
-    def __init__(self, url: str, path: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, path: str, timeout: float = 10.0, *, auth: Auth = CONTROL_AUTH
+    ) -> None:
         host, port = url.removeprefix("http://").split(":")
         self.sock = socket.create_connection((host, int(port)), timeout=timeout)
-        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+        extra = "".join(f"{name}: {value}\r\n" for name, value in basic(auth).items())
+        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n{extra}\r\n"
         self.sock.sendall(request.encode())
         self.file = self.sock.makefile("rb")
         self.status = int(self.file.readline().split()[1])

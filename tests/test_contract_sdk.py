@@ -460,7 +460,7 @@ def test_poll_with_no_call_answers_an_empty_call_context_and_empty_lists() -> No
 @pytest.mark.parametrize(
     ("scenario", "states"),
     [
-        ("MakeCall", ["ANSWERED", "RINGING"]),
+        ("MakeCall", ["ANSWERED", "CREATED"]),
         ("AnswerCall", ["ANSWERED", "ANSWERED"]),
         ("HoldCall", ["ANSWERED"]),
         ("RetrieveCall", ["ANSWERED", "ANSWERED"]),

@@ -36,8 +36,7 @@ def test_diagrams_have_one_arrow_per_state_changing_transition() -> None:
         for ts in event.transitions.values()
         if ts[0].dest is not None
     )
-    # the hold region drops its reflexive "leave" arrow (ACTIVE -> ACTIVE)
-    assert len(arrows) == expected - 1
+    assert len(arrows) == expected
 
 
 def test_every_error_is_in_the_catalogue_page_with_its_template() -> None:

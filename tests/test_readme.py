@@ -1,40 +1,70 @@
-"""The README's code works as written."""
+"""The README's code works as written, each Python block in a fresh interpreter.
+
+A block that needs a running server is run, in a fresh interpreter too, by the test of its
+section (``SERVED``); every other block is run here. A new block is run by one or the other.
+"""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from callstate import HoldCall, Request
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+#: Sections whose blocks talk to ``callstate serve``, and the test module that runs them.
+SERVED = {
+    "Use it as an emulator": "test_readme_emulator.py",
+    "Share state on Redis": "test_redis_serve.py",
+}
 
 
-def python_block(heading: str) -> str:
-    section = README.read_text("utf-8").split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    found = re.search(r"```python\n(.*?)```", section, re.S)
-    assert found, f"no python block under {heading!r}"
-    return found.group(1)
+def python_blocks() -> dict[str, list[str]]:
+    """Every ```python block of the README, by the heading of its section."""
+    found: dict[str, list[str]] = {}
+    for section in README.read_text("utf-8").split("\n## ")[1:]:
+        heading = section.split("\n", 1)[0]
+        blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+        if blocks:
+            found[heading] = blocks
+    return found
 
 
-def test_the_embed_example_runs_and_fits_in_ten_lines(capsys: pytest.CaptureFixture[str]) -> None:
-    code = python_block("Embed it")
+def run_fresh(code: str) -> list[str]:
+    """Run ``code`` in a new interpreter; answer what it printed, line by line."""
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.splitlines()
+
+
+def test_every_python_block_is_run_by_a_test() -> None:
+    here = {"Embed it", "Property-test your integration"}
+    assert set(python_blocks()) == here | set(SERVED)
+    tests = Path(__file__).parent
+    for heading, module in SERVED.items():
+        assert f'HEADING = "{heading}"' in (tests / module).read_text("utf-8")
+
+
+def test_the_embed_example_runs_and_fits_in_ten_lines() -> None:
+    (code,) = python_blocks()["Embed it"]
     statements = [line for line in code.splitlines() if line and not line.startswith("#")]
     assert len(statements) <= 10
-    exec(compile(code, str(README), "exec"), {})
-    printed = capsys.readouterr().out.splitlines()
+    printed = run_fresh(code)
     assert printed[0].startswith('200 {"Code":"OK","Data":{"CallContext"')
     assert printed[1] == "InvalidOperation.ChannelState"
 
 
-def test_the_testing_snippet_names_a_real_test_case() -> None:
-    namespace: dict[str, object] = {}
-    exec(compile(python_block("Property-test your integration"), str(README), "exec"), namespace)
-    assert namespace["TestCallCentre"].__name__ == "CallCentreMachine.TestCase"  # type: ignore[attr-defined]
+def test_the_testing_snippet_names_a_real_test_case_in_a_fresh_interpreter() -> None:
+    (code,) = python_blocks()["Property-test your integration"]
+    printed = run_fresh(code + "print(TestCallCentre.__name__)\n")
+    assert printed == ["CallCentreMachine.TestCase"]
 
 
 @given(st.from_type(HoldCall))

@@ -54,7 +54,7 @@ def test_redis_down_is_503_within_the_socket_timeout_and_nothing_is_corrupted(
     tmp_path: Path,
 ) -> None:
     redis_server_or_skip()
-    server = RedisServer(tmp_path, appendonly=True)  # appendfsync: Redis's default (everysec)
+    server = RedisServer(tmp_path, appendonly=True)  # appendfsync everysec
     try:
         url = server.url("down", socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
         engine = setup_calls(url, [USER], 1)

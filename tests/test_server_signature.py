@@ -31,11 +31,12 @@ from server_support import client
 from callstate import (
     IncompleteSignature,
     InvalidAccessKeyIdNotFound,
+    InvalidParameterName,
     InvalidTimeStampExpired,
     SignatureDoesNotMatch,
     SignatureNonceUsed,
 )
-from callstate.server import NonceCache, Verifier, WireRequest
+from callstate.server import Verifier, WireRequest
 from callstate.server._signature import (
     EMPTY_SHA256,
     SKEW_MS,
@@ -465,20 +466,13 @@ def test_the_query_is_decoded_once_whatever_the_client_encoded() -> None:
     assert parse_query(b"M=%C3%A9%E4%B8%AD") == parse_query("M=é中".encode()) == {"M": "é中"}
 
 
-# --- the nonce cache ----------------------------------------------------------------------------
-def test_nonces_expire() -> None:
-    cache = NonceCache()
-    assert cache.use("n", expires_ms=1000, now_ms=0)
-    assert not cache.use("n", expires_ms=1000, now_ms=999)
-    assert cache.use("n", expires_ms=3000, now_ms=1000)  # forgotten at its expiry
-    assert len(cache) == 1
-
-
-def test_the_nonce_cache_is_bounded_and_forgets_the_soonest_to_expire() -> None:
-    cache = NonceCache(max_entries=3)
-    for i, expiry in enumerate([500, 100, 900]):
-        assert cache.use(f"n{i}", expires_ms=expiry, now_ms=0)
-    assert cache.use("n3", expires_ms=700, now_ms=0)
-    assert len(cache) == 3
-    assert cache.use("n1", expires_ms=700, now_ms=0)  # n1 (expiring at 100) was forgotten
-    assert not cache.use("n2", expires_ms=900, now_ms=0)
+@pytest.mark.parametrize("name", ["Caller=X&DeviceId", "a%b", "a b", "é", ""])
+def test_the_verifier_refuses_reserved_names_before_anything_else(
+    sent: Captured, name: str
+) -> None:
+    request = sent.wire()
+    for field in ("query", "form"):
+        changed = attrs.evolve(request, **{field: {**getattr(request, field), name: "1"}})
+        with pytest.raises(InvalidParameterName):
+            verifier_at(sent.date, ak="sk").verify(changed)
+    assert verifier_at(sent.date, ak="sk").verify(request) == "ak"

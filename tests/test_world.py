@@ -48,7 +48,7 @@ def _world(**instance: Any) -> dict[str, Any]:
     ("document", "message"),
     [
         ({"instances": "x"}, "$.instances: expected a list"),
-        ({"instances": [1]}, "$.instances[0]: expected an object, got int"),
+        ({"instances": [1]}, "$.instances[0]: expected an object, got a number"),
         ({"instances": [{}]}, "$.instances[0].instanceId: required"),
         ({"instances": [{"instanceId": " "}]}, "$.instances[0].instanceId: may not be blank"),
         (_world(numbers=[""]), "$.instances[0].numbers[0]: expected a non-blank string"),

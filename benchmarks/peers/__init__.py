@@ -5,7 +5,7 @@ callstate's domain (no parameter parsing, no rendering):
 
 * an agent is signed in and ``READY`` when the contender is built;
 * ``make_call``: the agent ``READY -> DIALING``; a job is created with the agent's leg
-  (``ANSWERED`` at once) and the customer's leg (``RINGING``);
+  (``ANSWERED`` at once) and the customer's leg (``CREATED``: it has not rung yet);
 * ``far_end_answered``: the customer's leg ``-> ANSWERED``, the agent ``DIALING -> TALKING``;
 * ``hold`` (any leg of the job): the acting agent is a participant whose own leg is answered,
   is ``TALKING``, and the leg is answered and not held -> held, opening a hold interval;

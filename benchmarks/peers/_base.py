@@ -95,14 +95,12 @@ class RulesPeer:
         theirs = self.leg_cls(f"{job_id}:customer:{callee}", "", True, now)
         job = self.job_cls(job_id, mine, theirs)
         self._attach_call(job)
-        self._fire(mine, "answer")
-        self._fire(theirs, "ring")
+        self._fire(mine, "answer")  # the customer's leg stays CREATED: the far end rings later
         self.jobs[job_id] = job
         agent.job_id = job_id
         agent.heartbeat = now
         self.publish("AgentDialing", now, job_id, "", user_id)
         self.publish("Dialing", now, job_id, theirs.channel_id, user_id)
-        self.publish("Ringing", now, job_id, theirs.channel_id, user_id)
         return Call(job_id, mine.channel_id, theirs.channel_id)
 
     def _job_leg(self, job_id: str, channel_id: str) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ XML, and :func:`read_xml` reads such XML back into the JSON body.
 """
 
 from ._params import parse_action, parse_request, parse_signal
-from ._render import Reply, error_reply, outcome_reply
+from ._render import Reply, error_reply, json_bytes, outcome_reply
 from ._shapes import ENVELOPE_KEYS, SHAPES, SIGNAL_SHAPE, Shape, envelope
 from ._xml import read_xml, write_xml
 
@@ -19,6 +19,7 @@ __all__ = [
     "Shape",
     "envelope",
     "error_reply",
+    "json_bytes",
     "outcome_reply",
     "parse_action",
     "parse_request",

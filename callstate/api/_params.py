@@ -7,7 +7,9 @@ Fields are read in declaration order; the first problem is the answer:
 * a boolean that is not ``true``/``false`` (any case: the SDK sends ``True``/``False``), an
   integer that is not decimal digits, a list that is not a JSON array of strings:
   ``Parameter.Format``;
-* an enumeration value that is not one of its values: ``Parameter.Enumeration``.
+* an enumeration value that is not one of its values: ``Parameter.Enumeration``;
+* a string (or a list's string) holding a lone surrogate, which is not Unicode text
+  (:func:`~callstate.domain.is_text`): ``Parameter.Format``. Nothing such is ever stored.
 
 Values that are already typed (``True``, ``5``, ``["a"]``) are accepted as well, for embedders.
 Parameters the request does not know are ignored, as CCC ignores them.
@@ -24,12 +26,14 @@ from typing import Any, TypeVar, Union, get_args, get_origin
 
 from ..domain import (
     ACTIONS,
+    NOT_TEXT_REASON,
     SIGNALS,
     InvalidActionNotFound,
     ParameterBlank,
     ParameterEnumeration,
     ParameterFormat,
     Request,
+    is_text,
     wire_fields,
 )
 
@@ -108,6 +112,8 @@ def _base_type(annotation: Any) -> Any:
 def _string(wire: str, raw: Any) -> str:
     if not isinstance(raw, str):
         raise ParameterFormat(wire, "It must be a string.")
+    if not is_text(raw):
+        raise ParameterFormat(wire, NOT_TEXT_REASON)
     return raw
 
 
@@ -149,4 +155,6 @@ def _strings(wire: str, raw: Any) -> tuple[str, ...]:
         isinstance(i, str) and i.strip() for i in items
     ):
         raise ParameterFormat(wire, "It must be a JSON array of non-blank strings.")
+    if not all(is_text(i) for i in items):
+        raise ParameterFormat(wire, NOT_TEXT_REASON)
     return tuple(items)

@@ -19,10 +19,25 @@ from ..domain import CCCError, Outcome
 from ._shapes import BOOL, INT, MAP, SHAPES, SIGNAL_SHAPE, STR, STRS, Shape, envelope
 from ._xml import write_xml
 
-__all__ = ["Reply", "error_reply", "outcome_reply"]
+__all__ = ["Reply", "error_reply", "json_bytes", "outcome_reply"]
 
 # json.dumps with arguments builds a new encoder on every call; one, made once, does the same.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ASCII_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def json_bytes(value: Any) -> bytes:
+    r"""``value`` as compact UTF-8 JSON (non-ASCII kept); never fails on a string.
+
+    Strings are checked where they enter (:func:`~callstate.domain.is_text`), but an embedder
+    can build a value by hand: a lone surrogate, which UTF-8 cannot carry, is then written as
+    its ``\uXXXX`` escape (the whole body ASCII-escaped), which JSON readers read back.
+    """
+    text = _JSON.encode(value)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _ASCII_JSON.encode(value).encode("ascii")
 
 
 @attrs.frozen
@@ -42,7 +57,7 @@ class Reply:
         return self.status == 200
 
     def to_json(self) -> str:
-        """The body as compact JSON (UTF-8 text, non-ASCII kept)."""
+        """The body as compact JSON (UTF-8 text, non-ASCII kept); bytes: :func:`json_bytes`."""
         return _JSON.encode(self.body)
 
     def to_xml(self) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "MakeCall",
     "MediaType",
     "PollUserStatus",
+    "QueueTimeout",
     "ReadyForService",
     "ReleaseCall",
     "Request",
@@ -354,6 +355,19 @@ class FarEndHungUp(ChannelSignal):
 @attrs.frozen
 class RingTimeout(ChannelSignal):
     """An agent did not answer an offered call in time: the offer is withdrawn."""
+
+
+@attrs.frozen
+class QueueTimeout(Signal):
+    """A queued call waited the instance's ``queuingTimeoutMs``: the platform ends it.
+
+    Not a network signal (it is not in :data:`SIGNALS`, so no client sends it): the engine
+    applies it from the store's index of queued calls when ``deadline_ms`` passes. It applies
+    only to the queueing that set that deadline; a call offered again since has moved on.
+    """
+
+    job_id: str
+    deadline_ms: int
 
 
 ACTIONS: dict[str, type[Command]] = {

@@ -32,6 +32,7 @@ import attrs
 
 from . import _commands as cmd
 from ._errors import (
+    InvalidOperationCallState,
     InvalidOperationOutboundScenario,
     InvalidOperationSkillGroup,
     NotExistsChannelId,
@@ -68,6 +69,7 @@ class Cause(Enum):
     NO_ANSWER = "480 - Temporarily Unavailable"
     REJECTED = "603 - Decline"
     RING_TIMEOUT = "408 - Request Timeout"
+    QUEUING_TIMEOUT = "480 - Queuing Timeout"
 
 
 class Workspace(Protocol):
@@ -288,6 +290,9 @@ def _release(step: _Step, job: Job, first: Channel, cause: Cause, initiator: str
     customer_live = any(c.live for c in job.channels if c.party is Party.CUSTOMER)
     if first.party is Party.USER and not job.live_agent_legs and withdrawn_offer and customer_live:
         JOB.move(job, "requeue")
+        inst = step.ws.instance(job.instance_id)
+        assert inst is not None, "a call belongs to a provisioned instance"
+        job.queue_deadline_ms = step.now + inst.queuing_timeout_ms
         return
     if first.party is Party.CUSTOMER or not job.live_agent_legs:
         for leg in job.channels:
@@ -347,6 +352,7 @@ def _go_offline(user: User, trigger: str) -> None:
 def _end(step: _Step, job: Job, cause: Cause, initiator: str) -> None:
     queued = job.state is JobState.QUEUED
     JOB.move(job, "end")
+    job.queue_deadline_ms = 0
     job.ended_ms = step.now
     job.release_initiator = initiator
     job.release_reason = cause.value
@@ -362,6 +368,8 @@ def _disposition(job: Job, cause: Cause, queued: bool) -> str:
     """CCC's CDR ``dispositionCode`` (reference/ccc-api.md §C.12)."""
     if job.established_ms:
         return "Success"
+    if cause is Cause.QUEUING_TIMEOUT:
+        return "QueuingTimeout"
     if cause in (Cause.BUSY, Cause.REJECTED):
         return "Reject"
     if job.call_type is CallType.INBOUND:
@@ -507,15 +515,14 @@ def _make_call(step: _Step, c: cmd.MakeCall) -> Outcome:
     agent_leg = _new_leg(job, Party.USER, c.callee, user.extension, user, job.skill_group_id,
                          now, media)  # fmt: skip
     CHANNEL.move(agent_leg, "answer")  # the workbench connects first (SPEC §8)
+    # The customer's leg stays CREATED until the far end reports early media or ringing.
     customer_leg = _new_leg(job, Party.CUSTOMER, caller, c.callee, user, job.skill_group_id,
                             now, media)  # fmt: skip
-    CHANNEL.move(customer_leg, "ring")
     user.reserved = now
     user.job_id = job.job_id
     step.ws.add_job(job)
     step.agent_event(EventType.AgentDialing, user)
     step.call_event(EventType.Dialing, job, customer_leg, user.user_id)
-    step.call_event(EventType.Ringing, job, customer_leg, user.user_id)
     return step.outcome(c, user, job)
 
 
@@ -637,6 +644,7 @@ def _call_reoffered(step: _Step, s: cmd.CallReoffered) -> Outcome:
     job = step.job(inst, s.job_id)
     user = _offer_checks(step, inst, s.user_id, s.skill_group_id)
     JOB.move(job, "reoffer")
+    job.queue_deadline_ms = 0
     job.skill_group_id = s.skill_group_id
     _offer(step, user, job, s.skill_group_id)
     return step.outcome(s, user, job)
@@ -672,8 +680,9 @@ def _far_end_ringing(step: _Step, s: cmd.FarEndRinging) -> Outcome:
     job, leg = _leg_signal(step, s, Party.CUSTOMER)
     CHANNEL.move(leg, "ring")
     leg.timestamp = step.now
-    step.call_event(EventType.Ringing, job, leg)
-    return step.outcome(s, _agent_of(step, job), job)
+    user = _agent_of(step, job)
+    step.call_event(EventType.Ringing, job, leg, user.user_id if user else "")
+    return step.outcome(s, user, job)
 
 
 @_decides(cmd.FarEndAnswered)
@@ -722,3 +731,18 @@ def _ring_timeout(step: _Step, s: cmd.RingTimeout) -> Outcome:
     user = step.ws.user(job.instance_id, leg.user_id)
     _release(step, job, leg, Cause.RING_TIMEOUT, leg.user_extension, trigger="refuse")
     return step.outcome(s, user, job)
+
+
+@_decides(cmd.QueueTimeout)
+def _queue_timeout(step: _Step, s: cmd.QueueTimeout) -> Outcome:
+    """The platform ends a call that waited its queue timeout: CCC's ``QueuingTimeout``."""
+    inst = step.instance(s.instance_id)
+    job = step.job(inst, s.job_id)
+    JOB.move(job, "queue_timeout")
+    if job.queue_deadline_ms != s.deadline_ms or step.now < s.deadline_ms:
+        # queued again since (or not yet due): this deadline is not the call's
+        raise InvalidOperationCallState(job.state.value, JOB.expected("queue_timeout"))
+    (customer,) = [c for c in job.channels if c.party is Party.CUSTOMER]
+    step.call_event(EventType.QueueingTimeout, job, customer)
+    _release(step, job, customer, Cause.QUEUING_TIMEOUT, job.callee)
+    return step.outcome(s, None, job)

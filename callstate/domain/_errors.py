@@ -27,6 +27,7 @@ from typing import ClassVar
 __all__ = [
     "CCCError",
     "CallstateError",
+    "ControlPlaneUnauthorized",
     "GatewayError",
     "IncompleteSignature",
     "InternalServiceCommon",
@@ -38,8 +39,10 @@ __all__ = [
     "InvalidOperationOutboundScenario",
     "InvalidOperationSkillGroup",
     "InvalidOperationUserState",
+    "InvalidParameterName",
     "InvalidTimeStampExpired",
     "InvalidVersion",
+    "MethodNotAllowed",
     "NotExistsChannelId",
     "NotExistsInstanceId",
     "NotExistsJobId",
@@ -54,10 +57,12 @@ __all__ = [
     "ParameterInvalid",
     "ParameterMaximum",
     "ParameterMinimum",
+    "PayloadTooLarge",
     "PermissionDenied",
     "PermissionDeviceId",
     "PermissionJobId",
     "PermissionSkillGroup",
+    "RequestTimeout",
     "ServiceError",
     "ServiceUnavailable",
     "SignatureDoesNotMatch",
@@ -348,6 +353,58 @@ class IncompleteSignature(GatewayError):
     template = "The request signature does not conform to Alibaba Cloud standards."
 
 
+class InvalidParameterName(GatewayError):
+    """A parameter name holds a character outside RFC 3986's unreserved set. Params: none.
+
+    Refused before any signature is verified: the canonical query does not encode names, so
+    only such names keep it unambiguous, and every CCC parameter name is alphanumeric.
+    """
+
+    code = "InvalidParameter.Name"
+    origin = "callstate"
+    template = "Specified parameter name is not valid: names hold only letters, digits and - . _ ~."
+
+
+class ControlPlaneUnauthorized(GatewayError):
+    """The control plane needs one of the server's access keys (HTTP Basic). Params: none."""
+
+    code = "Unauthorized"
+    http_status = 401
+    origin = "callstate"
+    template = (
+        "The control plane requires HTTP Basic authentication with an AccessKeyId and its "
+        "AccessKeySecret."
+    )
+
+
+# --- the HTTP edge: callstate's own, where CCC's gateway documents none -------------------------
+class MethodNotAllowed(GatewayError):
+    """A known path with an HTTP method it does not serve. Params: [method, allowed methods]."""
+
+    code = "MethodNotAllowed"
+    http_status = 405
+    origin = "callstate"
+    template = "The HTTP method %s is not allowed here; allowed: %s."
+
+
+class RequestTimeout(GatewayError):
+    """The request body did not arrive in time (the connection is closed). Params: [seconds]."""
+
+    code = "RequestTimeout"
+    http_status = 408
+    origin = "callstate"
+    template = "The request body was not received within %s seconds."
+
+
+class PayloadTooLarge(GatewayError):
+    """The request body is over the size limit (the connection is closed). Params: [bytes]."""
+
+    code = "PayloadTooLarge"
+    http_status = 413
+    origin = "callstate"
+    template = "The request body is larger than the limit of %s bytes."
+
+
 # --- 5xx --------------------------------------------------------------------------------------
 class ServiceError(CCCError):
     """The service could not answer; the request changed nothing."""
@@ -365,11 +422,22 @@ class ServiceUnavailable(ServiceError):
 
 
 class InternalServiceCommon(ServiceError):
-    """An unexpected fault (logged); the request changed nothing. Params: [detail]."""
+    """An unexpected fault, logged with its traceback under the reply's RequestId. Params: [detail].
+
+    The detail is always :data:`LOGGED`: what went wrong is for the server's log, never for the
+    client (no exception class or module name reaches a body).
+    """
 
     code = "InternalService.Common"
     origin = "CCC"
     template = "An internal service error occurred. %s"
+    #: The one detail a client is told.
+    LOGGED: ClassVar[str] = "The server logged the details under this RequestId."
+
+    @classmethod
+    def logged(cls) -> InternalServiceCommon:
+        """The error answered for an unexpected fault that has been logged."""
+        return cls(cls.LOGGED)
 
 
 def catalogue() -> list[type[CCCError]]:

@@ -39,6 +39,7 @@ class EventType(Enum):
     Released = "Released"
     Held = "Held"
     Retrieved = "Retrieved"
+    QueueingTimeout = "QueueingTimeout"
     CDRReady = "CDRReady"
 
 

@@ -6,8 +6,9 @@ Records are small slotted attrs classes that carry the state attributes the mach
 whole or throws away, so a rejected command never touches stored state.
 
 Hold accounting is derived from each leg's hold intervals (count, total, longest); nothing is
-counted twice because nothing is counted at all. The intervals are an immutable linked list
-(:class:`Holds`), so holding and retrieving cost the same however often a leg was held before.
+counted twice because nothing is counted at all. The intervals are an immutable linked list of
+plain tuples (:class:`Holds`), so holding and retrieving cost the same however often a leg was
+held before, and a packed leg holds atomic values only, held or not.
 """
 
 from __future__ import annotations
@@ -63,47 +64,59 @@ class HoldInterval:
 
 
 class Holds:
-    """A leg's hold intervals: an immutable linked list, newest first, iterated oldest first.
+    """A leg's hold intervals, newest first in a chain of plain tuples, iterated oldest first.
 
-    Adding an interval or closing the newest one is O(1) and copies nothing, so every working
-    copy of a leg shares its history; walking it (for the call detail record) is O(n) once.
+    The chain is ``(size, start_ms, end_ms, music, by_user, older)``, ``older`` being the same
+    shape or ``None``: atomic values only, so a stored leg stays invisible to the collector
+    however often it was held (:attr:`chain` is the packed form). Adding an interval or closing
+    the newest one is O(1) and copies nothing, so every working copy of a leg shares its
+    history; walking it (for the call detail record) is O(n) once.
     """
 
-    __slots__ = ("_older", "newest", "size")
+    __slots__ = ("chain",)
 
-    def __init__(self, newest: HoldInterval | None = None, older: Holds | None = None) -> None:
-        self.newest = newest
-        self._older = older
-        self.size: int = 0 if newest is None else 1 + (older.size if older else 0)
+    def __init__(self, chain: tuple[Any, ...] | None = None) -> None:
+        self.chain = chain
+
+    @property
+    def newest(self) -> HoldInterval | None:
+        """The latest interval (open while the leg is held), if any."""
+        node = self.chain
+        return None if node is None else HoldInterval(node[1], node[2], node[3], node[4])
 
     def add(self, interval: HoldInterval) -> Holds:
         """These intervals and a newer one."""
-        return Holds(interval, self if self.size else None)
+        return Holds((len(self) + 1, *_fields(interval), self.chain))
 
     def replace_newest(self, interval: HoldInterval) -> Holds:
         """These intervals with the newest one replaced (closed)."""
-        return Holds(interval, self._older)
+        assert self.chain is not None, "only a leg held before has a newest interval"
+        return Holds((self.chain[0], *_fields(interval), self.chain[5]))
 
     def __iter__(self) -> Iterator[HoldInterval]:
         newest_first: list[HoldInterval] = []
-        node: Holds | None = self
-        while node is not None and node.newest is not None:
-            newest_first.append(node.newest)
-            node = node._older
+        node = self.chain
+        while node is not None:
+            newest_first.append(HoldInterval(node[1], node[2], node[3], node[4]))
+            node = node[5]
         return reversed(newest_first)
 
     def __len__(self) -> int:
-        return self.size
+        return 0 if self.chain is None else int(self.chain[0])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Holds):
             return NotImplemented
-        return self.size == other.size and list(self) == list(other)
+        return len(self) == len(other) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Holds({list(self)!r})"
+
+
+def _fields(h: HoldInterval) -> tuple[int, int | None, str, str]:
+    return h.start_ms, h.end_ms, h.music, h.by_user
 
 
 NO_HOLDS = Holds()
@@ -253,6 +266,8 @@ class Job:
     established_ms: int = 0
     ended_ms: int = 0
     timeout_ms: int = 0
+    #: While QUEUED, the instant the call ends unless an agent is offered it first (else 0).
+    queue_deadline_ms: int = 0
     release_initiator: str = ""
     release_reason: str = ""
     disposition: str = ""
@@ -277,7 +292,7 @@ class Job:
         return [c for c in self.channels if c.party is Party.USER and c.live]
 
     def pack(self) -> tuple[Any, ...]:
-        """The call and its legs as nested plain tuples (atomic unless a leg was held)."""
+        """The call and its legs as nested plain tuples of atomic values."""
         return _pack_job(self)
 
     @staticmethod
@@ -309,8 +324,8 @@ _pack_channel, _unpack_channel = tuple_codec(
         "party": enum_codec(Party),
         "state": enum_codec(ChannelState),
         "hold_state": enum_codec(HoldState),
-        # an empty history is the shared NO_HOLDS; a held leg keeps its (tracked) list
-        "holds": (lambda h: h if h.size else None, lambda h: h or NO_HOLDS),
+        # the chain of plain tuples; an empty history is the shared NO_HOLDS
+        "holds": (lambda h: h.chain, lambda chain: NO_HOLDS if chain is None else Holds(chain)),
     },
 )
 _pack_job, _unpack_job = tuple_codec(

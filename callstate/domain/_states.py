@@ -132,14 +132,15 @@ CHANNEL_ROWS: Sequence[tuple[str, Any, ChannelState | None]] = (
 HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("hold",      H.ACTIVE,            H.HELD),
     ("retrieve",  H.HELD,              H.ACTIVE),
-    ("leave",     [H.ACTIVE, H.HELD],  H.ACTIVE),  # the leg leaves ANSWERED: the region resets
+    ("leave",     H.HELD,              H.ACTIVE),  # a held leg leaves ANSWERED: the region resets
 )  # fmt: skip
 
-# Job (SPEC §3.3)     trigger    from                      to
+# Job (SPEC §3.3)     trigger          from                      to
 JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
-    ("requeue",  J.ACTIVE,               J.QUEUED),
-    ("reoffer",  J.QUEUED,               J.ACTIVE),
-    ("end",      [J.ACTIVE, J.QUEUED],   J.ENDED),
+    ("requeue",        J.ACTIVE,               J.QUEUED),
+    ("reoffer",        J.QUEUED,               J.ACTIVE),
+    ("queue_timeout",  J.QUEUED,               None),  # the call ends: ``end`` fires
+    ("end",            [J.ACTIVE, J.QUEUED],   J.ENDED),
 )  # fmt: skip
 
 

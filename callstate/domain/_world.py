@@ -8,13 +8,20 @@ A world is read from a JSON document (or the same structure as a Python dict)::
         "holdMusic": [],                       # names HoldCall's Music may take; [] = any
         "ringTimeoutMs": 30000,                # an unanswered offer times out; null = never
         "retentionMs": 3600000,                # how long an ended call stays visible
+        "queuingTimeoutMs": 600000,            # a queued call ends (QueuingTimeout) after this
         "skillGroups": [{"skillGroupId": "skill-group@ccc-test", "name": "..."}],
         "users": [{"userId": "user-test@ccc-test", "extension": "80011474",
                    "mobile": "13900000001", "workMode": "ON_SITE",
                    "skillGroups": ["skill-group@ccc-test"]}],
         "dialling": {"default": {"outcome": "answer", "afterMs": 0},
-                     "numbers": {"13188888888": {"outcome": "answer", "afterMs": 1075}}}
+                     "numbers": {"13188888888": {"outcome": "answer", "afterMs": 1075},
+                                 "13188888889": {"outcome": "busy", "earlyMedia": true}}}
     }]}
+
+Every number is a duration in milliseconds, an integer from 0 (``ringTimeoutMs``: 1) to
+:data:`MAX_DURATION_MS` (10**12, about 31.7 years): an epoch instant plus any of them stays
+below 2**53, so it is exact wherever it goes (a JSON number, a Lua number in the Redis store's
+commit script, a Redis expiry).
 
 :meth:`World.from_dict` checks the whole document and raises :class:`WorldError` naming the
 first offending path; :meth:`World.to_dict` writes the same structure back.
@@ -29,8 +36,10 @@ from typing import Any, TypeVar
 import attrs
 
 from ._errors import WorldError
+from ._text import NOT_TEXT_REASON, is_text
 
 __all__ = [
+    "MAX_DURATION_MS",
     "DialOutcome",
     "Dialling",
     "InstanceConfig",
@@ -39,6 +48,11 @@ __all__ = [
     "WorkMode",
     "World",
 ]
+
+
+#: The largest duration a world may give (ms): about 31.7 years. An instant plus a duration then
+#: stays far below 2**53, so it is exact as a Lua number, a JSON number and a Redis expiry.
+MAX_DURATION_MS = 10**12
 
 
 class WorkMode(Enum):
@@ -60,10 +74,15 @@ class DialOutcome(Enum):
 
 @attrs.frozen
 class Dialling:
-    """A dialled number's behaviour: its outcome, ``after_ms`` after the call starts ringing."""
+    """A dialled number's behaviour: its outcome, ``after_ms`` after the call starts ringing.
+
+    The far end reports early media first when ``early_media`` (an announcement or ringback
+    played before answer), then rings, unless it is busy (a busy line never rings).
+    """
 
     outcome: DialOutcome = DialOutcome.ANSWER
     after_ms: int = 0
+    early_media: bool = False
 
 
 @attrs.frozen
@@ -96,6 +115,7 @@ class InstanceConfig:
     hold_music: tuple[str, ...] = ()
     ring_timeout_ms: int | None = 30_000
     retention_ms: int = 3_600_000
+    queuing_timeout_ms: int = 600_000
     default_dialling: Dialling = Dialling()
     dialling: Mapping[str, Dialling] = attrs.field(factory=dict)
     #: Every agent's extension, for O(1) look-ups whatever the number of agents.
@@ -125,6 +145,8 @@ class World:
             if inst.instance_id in instances:
                 raise WorldError(f"{item.path}.instanceId: duplicate {inst.instance_id!r}")
             instances[inst.instance_id] = inst
+        if not instances:  # a world with none would silently wipe every agent and call
+            raise WorldError(f"{reader.path}.instances: a world needs at least one instance")
         return cls(instances)
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,7 +159,7 @@ class _Reader:
 
     def __init__(self, data: object, path: str) -> None:
         if not isinstance(data, Mapping):
-            raise WorldError(f"{path}: expected an object, got {type(data).__name__}")
+            raise WorldError(f"{path}: expected an object, got {_json_kind(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
 
@@ -158,12 +180,19 @@ class _Reader:
         value: str = self._get(key, str, _REQUIRED if default is None else default)
         if default is None and not value.strip():
             raise WorldError(f"{self.path}.{key}: may not be blank")
-        return value
+        return _checked_text(value, f"{self.path}.{key}")
 
     def integer(self, key: str, default: int | None, *, minimum: int = 0) -> int | None:
+        """A duration in ms, from ``minimum`` to :data:`MAX_DURATION_MS` (every number is one)."""
         value: int | None = self._get(key, int, default, nullable=True)
         if value is not None and value < minimum:
             raise WorldError(f"{self.path}.{key}: must be >= {minimum}")
+        if value is not None and value > MAX_DURATION_MS:
+            raise WorldError(f"{self.path}.{key}: must be <= {MAX_DURATION_MS}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value: bool = self._get(key, bool, default)
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
@@ -171,7 +200,12 @@ class _Reader:
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
                 raise WorldError(f"{self.path}.{key}[{i}]: expected a non-blank string")
+            _checked_text(item, f"{self.path}.{key}[{i}]")
         return tuple(value)
+
+    def text_keys(self) -> list[str]:
+        """The object's keys, each checked as text (a key is stored and rendered too)."""
+        return [_checked_text(key, f"{self.path} key {i}") for i, key in enumerate(self.data)]
 
     def items(self, key: str) -> list[_Reader]:
         value: list[Any] = self._get(key, list, [])
@@ -193,6 +227,26 @@ class _Reader:
 
 _REQUIRED = object()
 _KIND_NAMES = {str: "a string", int: "an integer", list: "a list", bool: "a boolean"}
+
+
+def _checked_text(value: str, path: str) -> str:
+    """``value``, if it is Unicode text (:func:`is_text`); a world never stores anything else."""
+    if not is_text(value):
+        raise WorldError(f"{path}: {NOT_TEXT_REASON.removesuffix('.')}")
+    return value
+
+
+def _json_kind(value: object) -> str:
+    """What a JSON document calls ``value``'s type (messages never name Python types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "a list"
+
+
 E = TypeVar("E", bound=Enum)
 
 
@@ -200,7 +254,8 @@ def _dialling(reader: _Reader | None, default: Dialling) -> Dialling:
     if reader is None:
         return default
     outcome = reader.enum("outcome", DialOutcome, default.outcome)
-    return Dialling(outcome, reader.integer("afterMs", 0) or 0)
+    early_media = reader.boolean("earlyMedia", default.early_media)
+    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media)
 
 
 def _instance(r: _Reader) -> InstanceConfig:
@@ -235,7 +290,7 @@ def _instance(r: _Reader) -> InstanceConfig:
     per_number: dict[str, Dialling] = {}
     numbers = dialling.object("numbers") if dialling else None
     if numbers is not None:
-        for number in numbers.data:
+        for number in numbers.text_keys():
             per_number[number] = _dialling(numbers.object(number), default)
     return InstanceConfig(
         instance_id=instance_id,
@@ -245,13 +300,22 @@ def _instance(r: _Reader) -> InstanceConfig:
         hold_music=r.strings("holdMusic"),
         ring_timeout_ms=r.integer("ringTimeoutMs", 30_000, minimum=1),
         retention_ms=r.integer("retentionMs", 3_600_000) or 0,
+        queuing_timeout_ms=_queuing_timeout(r),
         default_dialling=default,
         dialling=per_number,
     )
 
 
+def _queuing_timeout(r: _Reader) -> int:
+    """Every queued call ends: a queue timeout is required (no ``null`` for "never")."""
+    value = r.integer("queuingTimeoutMs", 600_000, minimum=1)
+    if value is None:
+        raise WorldError(f"{r.path}.queuingTimeoutMs: expected an integer (a queued call ends)")
+    return value
+
+
 def _dialling_dict(d: Dialling) -> dict[str, Any]:
-    return {"outcome": d.outcome.value, "afterMs": d.after_ms}
+    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media}
 
 
 def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
@@ -261,6 +325,7 @@ def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
         "holdMusic": list(i.hold_music),
         "ringTimeoutMs": i.ring_timeout_ms,
         "retentionMs": i.retention_ms,
+        "queuingTimeoutMs": i.queuing_timeout_ms,
         "skillGroups": [
             {"skillGroupId": g.skill_group_id, "name": g.name} for g in i.skill_groups.values()
         ],

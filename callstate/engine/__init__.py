@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, ManualClock, SystemClock
 from ._engine import DEFAULT_NETWORK, Engine
+from ._feed import EventFeed
 from ._ids import EPOCH_MS, Ids, JobIdDraft
 from ._network import Scheduled, SimulatedNetwork
 from ._open import STORE_FACTORIES, StoreSpecError, open_store
@@ -24,6 +25,7 @@ __all__ = [
     "Clock",
     "Committed",
     "Engine",
+    "EventFeed",
     "Ids",
     "InstanceView",
     "JobIdDraft",

@@ -31,12 +31,14 @@ from ..domain import (
     Event,
     InternalServiceCommon,
     Outcome,
+    QueueTimeout,
     Request,
     ServiceUnavailable,
     World,
     decide,
 )
 from ._clock import Clock, SystemClock
+from ._feed import EventFeed
 from ._ids import Ids
 from ._network import SimulatedNetwork
 from ._open import open_store
@@ -101,6 +103,11 @@ class Engine:
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self._reset_listeners: list[Callable[[], None]] = []
+        self._feed = EventFeed()
+        self._feed.reset(self._store.generation())
+        self._feed_local = True  # the engine feeds its own commits (until the store does)
+        self._stop_feed: Callable[[], None] | None = None
+        self._feed_started = False
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
@@ -129,7 +136,11 @@ class Engine:
         return self._run(request, self.ids.request_id())
 
     def tick(self) -> None:
-        """Apply the simulated network's signals that are due by now (never raises)."""
+        """Apply what is due by now: the network's signals, queued calls' timeouts (never raises).
+
+        Each request does this first too; an embedder whose engine may sit idle calls it on a
+        timer, so that queued calls end on time.
+        """
         try:
             with self._lock:
                 self._apply_due(self.clock())
@@ -145,11 +156,9 @@ class Engine:
             return outcome_reply(outcome, request_id, seq)
         except CCCError as err:
             return error_reply(err, request_id, request.action)
-        except Exception as exc:
+        except Exception:
             log.exception("request %s (%s) failed", request_id, request.action)
-            return error_reply(
-                InternalServiceCommon(type(exc).__name__), request_id, request.action
-            )
+            return error_reply(InternalServiceCommon.logged(), request_id, request.action)
 
     def _apply(self, request: Request, at: int | None) -> tuple[Outcome, int, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""
@@ -174,13 +183,34 @@ class Engine:
         raise ServiceUnavailable()
 
     def _apply_due(self, now: int) -> None:
+        """Apply the network's due signals and the due queue timeouts, each at its instant."""
+        # A signal may queue a call whose deadline has passed already (a ring timeout applied
+        # late): look again until neither source has anything due.
+        signalled = True
+        while signalled:  # only a signal can queue a call: none applied, nothing new is due
+            signalled = False
+            for iid, job_id, deadline in self._store.due_queue_timeouts(now):
+                signalled |= self._apply_network_due(deadline)
+                self._apply_quietly(QueueTimeout(iid, job_id, deadline), deadline)
+            signalled |= self._apply_network_due(now)
+
+    def _apply_network_due(self, now: int) -> bool:
+        """Apply the network's signals due by ``now``; answer whether there were any."""
+        applied = False
         while self.network is not None and (due := self.network.pop_due(now)) is not None:
-            try:
-                self._apply(due.signal, due.due_ms)
-            except CCCError as err:  # the call moved on before the network reacted
-                log.debug("simulated %s dropped: %s", due.signal.action, err)
+            self._apply_quietly(due.signal, due.due_ms)
+            applied = True
+        return applied
+
+    def _apply_quietly(self, request: Request, at: int) -> None:
+        try:
+            self._apply(request, at)
+        except CCCError as err:  # the call moved on before this was due
+            log.debug("due %s dropped: %s", request.action, err)
 
     def _publish(self, events: tuple[Event, ...]) -> None:
+        if self._feed_local:
+            self._feed.publish(events)
         for event in events:
             for subscriber in list(self._subscribers):
                 try:
@@ -197,13 +227,14 @@ class Engine:
         after_seq: int | None = None,
         on_reset: Callable[[], None] | None = None,
     ) -> Callable[[], None]:
-        """Call ``subscriber(event)`` for every committed event, in commit order.
+        """Call ``subscriber(event)`` for every event committed through this engine, in order.
 
         With ``instance_id``, only that instance's events. With ``after_seq`` too, the logged
         events after it are delivered first, in the same step as the subscription, so that no
         event is missed or delivered twice. ``on_reset`` is called when the engine is reset
         (sequence numbers start over). Subscribers run inside the engine's lock: keep them
-        quick. Answers a function that unsubscribes.
+        quick. Answers a function that unsubscribes. (Event streams read :meth:`feed` instead,
+        which on a shared store carries every process's events.)
         """
         if instance_id is not None:
             everything = subscriber
@@ -229,6 +260,25 @@ class Engine:
 
         return unsubscribe
 
+    def feed(self) -> EventFeed:
+        """The process's shared log of recent events, as event streams read it.
+
+        On a shared store, the first call starts the store's background reader, after which
+        the feed carries every process's events in the store's order (and moves to a new
+        generation when any process resets the store, or the store lost its data).
+        """
+        with self._lock:
+            if not self._feed_started:
+                self._feed_started = True
+                self._stop_feed = self._store.feed(self._feed)
+                self._feed_local = self._stop_feed is None
+            return self._feed
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The store's generation and the instance's logged events after ``after_seq``."""
+        with self._lock:
+            return self._store.log(instance_id, after_seq)
+
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
         """The instance's logged events with ``seq > after_seq``, oldest first."""
         with self._lock:
@@ -241,13 +291,21 @@ class Engine:
 
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data: instances, JobId sequence, pending signals."""
+        # Under the lock, only cheap copies; rendering (O(calls)) happens outside it.
         with self._lock:
+            render = self._store.capture()
             pending = [] if self.network is None else self.network.pending()
-            return {
-                "instances": self._store.snapshot(),
-                "jobIds": self.ids.state(),
-                "network": [p.to_dict() for p in pending],
-            }
+            job_ids = self.ids.state()
+        return {
+            "instances": render(),
+            "jobIds": job_ids,
+            "network": [p.to_dict() for p in sorted(pending)],
+        }
+
+    @property
+    def store(self) -> Store:
+        """The store state lives in (a server asks it for shared services, such as nonces)."""
+        return self._store
 
     @property
     def blocking_io(self) -> bool:
@@ -269,6 +327,8 @@ class Engine:
             self._store.reset(self.world if world is None else load_world(world))
             if self.network is not None:
                 self.network.clear()
+            if self._feed_local:
+                self._feed.reset(self._store.generation())
             for listener in list(self._reset_listeners):
                 try:
                     listener()
@@ -276,5 +336,7 @@ class Engine:
                     log.exception("reset listener %r failed", listener)
 
     def close(self) -> None:
-        """Release the store's resources."""
+        """Stop the store's event reader, if one runs, and release the store's resources."""
+        if self._stop_feed is not None:
+            self._stop_feed()
         self._store.close()

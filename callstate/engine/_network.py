@@ -2,9 +2,11 @@
 
 It watches committed outcomes and schedules the signals a real network would send (SPEC §8):
 
-* after MakeCall, the dialled number behaves as the world's ``dialling`` says: it answers
-  (``afterMs`` after the call started ringing, or never if that is past the call's timeout, in
-  which case it does not answer), is busy, rejects, or does not answer (at the call's timeout);
+* after MakeCall, the dialled number behaves as the world's ``dialling`` says: at once it
+  reports early media (where the world says ``earlyMedia``) and rings (unless it is busy: a busy
+  line never rings); then it answers (``afterMs`` after it started ringing, or never if that is
+  past the call's timeout, in which case it does not answer), is busy, rejects, or does not
+  answer (at the call's timeout);
 * after an inbound call is offered to an agent, the offer times out after the instance's
   ``ringTimeoutMs`` (``null`` in the world: never).
 
@@ -27,8 +29,10 @@ from ..domain import (
     DialOutcome,
     FarEndAnswered,
     FarEndBusy,
+    FarEndEarlyMedia,
     FarEndNoAnswer,
     FarEndRejected,
+    FarEndRinging,
     InstanceConfig,
     MakeCall,
     Outcome,
@@ -80,7 +84,12 @@ class SimulatedNetwork:
             after = dialling.after_ms
             if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
                 kind, after = FarEndNoAnswer, job.timeout_ms
-            self._at(now + after, kind(job.instance_id, job.job_id, leg.channel_id))
+            ids = (job.instance_id, job.job_id, leg.channel_id)
+            if dialling.early_media:
+                self._at(now, FarEndEarlyMedia(*ids))
+            if kind is not FarEndBusy:
+                self._at(now, FarEndRinging(*ids))
+            self._at(now + after, kind(*ids))
         elif isinstance(request, CallOffered | CallReoffered) and config.ring_timeout_ms:
             leg = job.channels[-1]
             self._at(now + config.ring_timeout_ms,
@@ -95,9 +104,13 @@ class SimulatedNetwork:
             return heapq.heappop(self._pending)
         return None
 
+    def next_due(self) -> int | None:
+        """When the earliest scheduled signal is due (``None``: nothing is scheduled)."""
+        return self._pending[0].due_ms if self._pending else None
+
     def pending(self) -> list[Scheduled]:
-        """Everything scheduled, earliest first."""
-        return sorted(self._pending)
+        """Everything scheduled, in no particular order (a copy: sort it as needed)."""
+        return list(self._pending)
 
     def clear(self) -> None:
         """Forget everything scheduled (the world was reset)."""

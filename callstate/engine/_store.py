@@ -17,6 +17,8 @@ applies one request at a time, so it never conflicts.
 
 from __future__ import annotations
 
+import heapq
+import secrets
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -24,11 +26,13 @@ from typing import Any, Protocol
 import attrs
 
 from ..domain import Event, InstanceConfig, Job, JobState, User, World
+from ._feed import EventFeed
 
 __all__ = [
     "Committed",
     "InstanceView",
     "MemoryStore",
+    "QueueDeadline",
     "Store",
     "StoreConflict",
     "Transaction",
@@ -65,6 +69,10 @@ class InstanceView:
     jobs: dict[str, Job]
     seq: int
     last_now: int
+
+
+#: A queued call's deadline, as a store's index holds it: (InstanceId, JobId, deadline ms).
+QueueDeadline = tuple[str, str, int]
 
 
 class Transaction(Protocol):
@@ -124,8 +132,39 @@ class Store(Protocol):
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
         """The instance's logged events with ``seq > after_seq``, oldest first."""
 
+    def generation(self) -> str:
+        """An opaque token of the store's data: event ids carry it with ``seq``.
+
+        It changes at every reset and whenever the data was lost and provisioned again (a
+        ``seq`` of another generation names another event), never otherwise.
+        """
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The generation and the instance's logged events after ``after_seq``, read together."""
+
+    def feed(self, feed: EventFeed) -> Callable[[], None] | None:
+        """Keep ``feed`` filled with every process's events, by a background reader.
+
+        Answers a function that stops the reader; ``None`` when the store serves one process
+        (the engine then feeds its own commits).
+        """
+
     def snapshot(self) -> dict[str, Any]:
         """Every instance's live state as JSON-ready data."""
+
+    def capture(self) -> Callable[[], dict[str, Any]]:
+        """A cheap copy of the state, as a function that renders it as :meth:`snapshot` does.
+
+        The engine captures under its lock and renders outside it, so that no request waits
+        for a rendering whose cost grows with the number of calls.
+        """
+
+    def due_queue_timeouts(self, now: int) -> list[QueueDeadline]:
+        """The queued calls whose deadline is ``now`` or earlier, earliest first.
+
+        The index is written with the calls (a call is in it exactly while QUEUED, under the
+        deadline of its latest queueing), so a call is due once.
+        """
 
     def close(self) -> None:
         """Release connections (a no-op for the memory store)."""
@@ -152,7 +191,8 @@ class _Instance:
     working copies (a copy it needed anyway) and packs what it commits.
     """
 
-    __slots__ = ("config", "events", "expiries", "jobs", "last_now", "seq", "users")
+    __slots__ = ("config", "deadlines", "events", "expiries", "jobs", "last_now", "queue", "seq",
+                 "users")  # fmt: skip
 
     def __init__(self, config: InstanceConfig, log_size: int) -> None:
         self.config = config
@@ -164,6 +204,10 @@ class _Instance:
         self.seq = 0
         self.events: deque[Event] = deque(maxlen=log_size)
         self.expiries: deque[tuple[int, str]] = deque()  # (forget at, JobId), in ending order
+        # Queued calls: JobId -> deadline, and a heap of (deadline, JobId) whose entries that no
+        # longer match ``deadlines`` (the call was offered again, or ended) are skipped.
+        self.deadlines: dict[str, int] = {}
+        self.queue: list[tuple[int, str]] = []
 
 
 class MemoryStore:
@@ -180,6 +224,7 @@ class MemoryStore:
         self._log_size = log_size
         self._attached = False
         self._world = World()
+        self._generation = ""
         self._instances: dict[str, _Instance] = {}
 
     def attach(self, world: World) -> None:
@@ -191,6 +236,7 @@ class MemoryStore:
         """Replace everything with ``world`` as provisioned."""
         self._attached = True
         self._world = world
+        self._generation = secrets.token_hex(6)
         self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
 
     def node_id(self) -> None:
@@ -219,18 +265,58 @@ class MemoryStore:
         )
 
     def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
-        """Logged events after ``after_seq``."""
+        """Logged events after ``after_seq`` (O(answered): the log's seqs are consecutive)."""
         inst = self._instances.get(instance_id)
-        return [] if inst is None else [e for e in inst.events if e.seq > after_seq]
+        if inst is None or not inst.events:
+            return []
+        log = inst.events
+        start = min(max(after_seq + 1 - log[0].seq, 0), len(log))
+        return [log[i] for i in range(start, len(log))]
+
+    def generation(self) -> str:
+        """A new random token at every reset."""
+        return self._generation
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The generation and the logged events after ``after_seq``."""
+        return self._generation, self.events(instance_id, after_seq)
+
+    def feed(self, feed: EventFeed) -> None:
+        """One process: the engine feeds its own commits."""
+        return None
 
     def snapshot(self) -> dict[str, Any]:
         """Every instance's live state as JSON-ready data."""
-        snapshot = {}
-        for iid in self._instances:
-            view = self.view(iid)
-            assert view is not None
-            snapshot[iid] = instance_snapshot(view.last_now, view.seq, view.users, view.jobs)
-        return snapshot
+        return self.capture()()
+
+    def capture(self) -> Callable[[], dict[str, Any]]:
+        """Shallow copies of the dicts of packed records (immutable tuples), rendered later."""
+        copies = [(iid, i.last_now, i.seq, i.users.copy(), i.jobs.copy())
+                  for iid, i in self._instances.items()]  # fmt: skip
+
+        def render() -> dict[str, Any]:
+            return {
+                iid: instance_snapshot(
+                    last_now,
+                    seq,
+                    {k: User.unpack(u) for k, u in users.items()},
+                    {k: Job.unpack(j) for k, j in jobs.items()},
+                )
+                for iid, last_now, seq, users, jobs in copies
+            }
+
+        return render
+
+    def due_queue_timeouts(self, now: int) -> list[QueueDeadline]:
+        """Queued calls due by ``now``, taken out of the index (each is due once)."""
+        due: list[QueueDeadline] = []
+        for iid, inst in self._instances.items():
+            while inst.queue and inst.queue[0][0] <= now:
+                deadline, job_id = heapq.heappop(inst.queue)
+                if inst.deadlines.get(job_id) == deadline:
+                    del inst.deadlines[job_id]
+                    due.append((iid, job_id, deadline))
+        return sorted(due, key=lambda d: d[2])
 
     def close(self) -> None:
         """Nothing to release."""
@@ -287,6 +373,12 @@ class _MemoryTransaction:
         for key, job in self._jobs.items():
             inst = self._instances[key[0]]
             inst.jobs[key[1]] = job.pack()
+            if job.state is JobState.QUEUED:
+                if inst.deadlines.get(key[1]) != job.queue_deadline_ms:
+                    inst.deadlines[key[1]] = job.queue_deadline_ms
+                    heapq.heappush(inst.queue, (job.queue_deadline_ms, key[1]))
+            else:
+                inst.deadlines.pop(key[1], None)
             if job.state is JobState.ENDED and key not in self._ended_before:
                 inst.expiries.append((job.ended_ms + inst.config.retention_ms, job.job_id))
         inst = self._instances[instance_id]

@@ -4,13 +4,15 @@ The RPC endpoint (``GET /`` and ``POST /``) reads a request as the official SDK 
 (``shared/reference/wire-protocol.md``) and answers in this order, the first failure being the
 answer:
 
-1. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
+1. every parameter name (query and form body) holds only RFC 3986's unreserved characters,
+   else ``InvalidParameter.Name`` (400), with or without credentials (:func:`check_names`);
+2. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
    ``InvalidVersion`` (400);
-2. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
+3. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
    ``InvalidAction.NotFound`` (404);
-3. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
+4. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
    error; with none configured any signature (or none) is accepted;
-4. the engine applies the action to the decoded query plus form-body parameters.
+5. the engine applies the action to the decoded query plus form-body parameters.
 
 The engine is synchronous and serializes requests under its lock. An engine whose store waits
 on I/O (Redis) is called on worker threads, so the event loop never blocks; one whose requests
@@ -28,9 +30,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, request_response
 
 from ..api import Reply, error_reply
 from ..domain import (
@@ -38,11 +41,16 @@ from ..domain import (
     CCCError,
     InvalidActionNotFound,
     InvalidVersion,
+    MethodNotAllowed,
 )
 from ..engine import Engine, SystemClock
-from ._control import ControlPlane, StreamRegistry
+from ._access import require_access_key
+from ._control import ControlPlane
 from ._http import Endpoint, error_response, guarded, reply_response
-from ._signature import Verifier, WireRequest, parse_form, parse_query
+from ._limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
+from ._nonces import nonces_for
+from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
+from ._stream import DEFAULT_MAX_STREAMS, StreamRegistry
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
 
@@ -52,7 +60,7 @@ log = logging.getLogger("callstate.server")
 API_VERSION = "2020-07-01"
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_SIGNALS = "/_callstate/signals/"
 
 
 class Emulator:
@@ -68,12 +76,30 @@ class Emulator:
         *,
         tick_interval: float = 0.05,
         heartbeat: float = 15.0,
+        max_streams: int = DEFAULT_MAX_STREAMS,
     ) -> None:
         self.engine = engine
         self.verifier = verifier
         self.tick_interval = tick_interval
-        self.streams = StreamRegistry()
-        self.control = ControlPlane(engine, self.streams, heartbeat=heartbeat)
+        self.streams = StreamRegistry(engine, max_streams=max_streams, heartbeat=heartbeat)
+        self.control = control = ControlPlane(engine, self.streams)
+        guard = self._control_access
+        #: literal path -> method -> endpoint.
+        self._paths: dict[str, dict[str, Endpoint]] = {
+            "/": {"GET": self.rpc, "POST": self.rpc},
+            "/_callstate/reset": {"POST": guard(control.reset)},
+            "/_callstate/world": {"GET": guard(control.get_world), "PUT": guard(control.put_world)},
+            "/_callstate/state": {"GET": guard(control.state)},
+            "/_callstate/events": {"GET": guard(control.events)},
+        }
+        #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> endpoint.
+        self._signal_paths: dict[str, Endpoint] = {"POST": guard(control.signal)}
+
+    def _control_access(self, endpoint: Endpoint) -> Endpoint:
+        """A control-plane endpoint; with credentials configured, for access-key holders only."""
+        if self.verifier is None:
+            return endpoint
+        return require_access_key(endpoint, self.verifier.credentials, self.engine.ids)
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
@@ -88,11 +114,21 @@ class Emulator:
         return reply_response(await self.answer(wire), xml=xml)
 
     async def answer(self, wire: WireRequest) -> Reply:
-        """The reply to one RPC request (gateway checks, then the engine on a worker thread)."""
+        """The reply to one RPC request: gateway checks, then the engine.
+
+        On a worker thread when the engine's store blocks: the nonce is then recorded in that
+        store too (:func:`nonces_for`).
+        """
+        if self.engine.blocking_io:
+            return await run_in_threadpool(self._answer, wire)
+        return self._answer(wire)
+
+    def _answer(self, wire: WireRequest) -> Reply:
         v3 = wire.header("authorization") is not None
         action = _pick(wire.header("x-acs-action"), wire.query.get("Action"), header_first=v3)
         version = _pick(wire.header("x-acs-version"), wire.query.get("Version"), header_first=v3)
         try:
+            check_names(wire.query, wire.form)
             if version != API_VERSION:
                 raise InvalidVersion()
             if action not in ACTIONS:
@@ -101,14 +137,32 @@ class Emulator:
                 self.verifier.verify(wire)
         except CCCError as err:
             return error_reply(err, self.engine.ids.request_id(), action)
-        params = {**wire.query, **wire.form}
-        if self.engine.blocking_io:
-            return await run_in_threadpool(self.engine.handle, action, params)
-        return self.engine.handle(action, params)
+        return self.engine.handle(action, {**wire.query, **wire.form})
 
-    async def not_found(self, request: Request) -> Response:
-        """Any other path or method: ``InvalidAction.NotFound`` (404), never a redirect."""
-        return error_response(InvalidActionNotFound(), self.engine.ids)
+    async def dispatch(self, request: Request) -> Response:
+        """Route on the literal path the client sent, then on the method.
+
+        The path matched is ``raw_path``, as received: ``/_callstate%2Freset`` is not
+        ``/_callstate/reset`` (Starlette would match the decoded path). An unknown path is
+        ``InvalidAction.NotFound`` (404), never a redirect; a known path with a method it does
+        not serve is ``MethodNotAllowed`` (405) with an ``Allow`` header (``HEAD`` runs nothing).
+        """
+        raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+        path = raw.decode("latin-1")
+        methods = self._paths.get(path)
+        name = path.removeprefix(_SIGNALS)
+        if methods is None and path.startswith(_SIGNALS) and name and "/" not in name:
+            methods = self._signal_paths
+            request.scope["path_params"] = {"name": name}
+        if methods is None:
+            raise InvalidActionNotFound()
+        endpoint = methods.get(request.method)
+        if endpoint is None:
+            allowed = ", ".join(methods)
+            response = error_response(MethodNotAllowed(request.method, allowed), self.engine.ids)
+            response.headers["allow"] = allowed
+            return response
+        return await endpoint(request)
 
     # --- the simulated network's clock -------------------------------------------------------
     async def tick_forever(self) -> None:
@@ -120,24 +174,13 @@ class Emulator:
                 self.engine.tick()
             await asyncio.sleep(self.tick_interval)
 
-    def routes(self) -> list[Route]:
-        """The app's routes, every endpoint guarded against unexpected faults."""
-        ids = self.engine.ids
+    def routes(self) -> list[Mount]:
+        """Every path and method go to :meth:`dispatch`, guarded against faults.
 
-        def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
-            return Route(path, guarded(endpoint, ids), methods=methods)
-
-        control = self.control
-        return [
-            route("/", self.rpc, ["GET", "POST"]),
-            route("/_callstate/reset", control.reset, ["POST"]),
-            route("/_callstate/world", control.get_world, ["GET"]),
-            route("/_callstate/world", control.put_world, ["PUT"]),
-            route("/_callstate/signals/{name}", control.signal, ["POST"]),
-            route("/_callstate/state", control.state, ["GET"]),
-            route("/_callstate/events", control.events, ["GET"]),
-            route("/{path:path}", self.not_found, _ALL_METHODS),
-        ]
+        A mount, not a ``Route``: a route would answer methods it was not given (and ``HEAD``
+        for ``GET``) itself.
+        """
+        return [Mount("", app=request_response(guarded(self.dispatch, self.engine.ids)))]
 
 
 def _pick(header: str | None, query: str | None, *, header_first: bool) -> str:
@@ -170,22 +213,43 @@ def create_app(
     clock: Callable[[], int] | None = None,
     tick_interval: float = 0.05,
     heartbeat: float = 15.0,
+    max_streams: int = DEFAULT_MAX_STREAMS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> Starlette:
     """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
 
     Args:
         engine: the engine to serve; the app never replaces it (resets go through it).
         credentials: AccessKeyId -> AccessKeySecret. When given (and not empty), every RPC
-            request must be signed with one of them; when not, any signature is accepted.
+            request must be signed with one of them (its nonce recorded in the engine's store
+            when that store is shared, e.g. Redis), and the control plane needs one of them as
+            HTTP Basic credentials (:mod:`._access`); when not, any signature is accepted and
+            the control plane is open.
         clock: the server's clock for the signatures' 15-minute window, epoch ms (default: the
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.
         heartbeat: seconds between keep-alive comments on idle event streams.
+        max_streams: open event streams served at once; one more is answered
+            ``ServiceUnavailable`` (503).
+        max_body_bytes: the largest request body accepted (``PayloadTooLarge``, 413, beyond).
+        body_timeout: seconds a request's body may take to arrive (``RequestTimeout``, 408).
+
+    The request head's timeout is the server's (:class:`~callstate.server.EmulatorServer`):
+    the app is called only once a head has arrived.
 
     """
     engine = engine if engine is not None else Engine()
-    verifier = Verifier(credentials, clock or SystemClock()) if credentials else None
-    emulator = Emulator(engine, verifier, tick_interval=tick_interval, heartbeat=heartbeat)
+    verifier = None
+    if credentials:
+        verifier = Verifier(credentials, clock or SystemClock(), nonces=nonces_for(engine))
+    emulator = Emulator(
+        engine,
+        verifier,
+        tick_interval=tick_interval,
+        heartbeat=heartbeat,
+        max_streams=max_streams,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -198,6 +262,9 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
 
-    app = Starlette(routes=emulator.routes(), lifespan=lifespan)
+    limits = Middleware(
+        BodyLimits, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
+    )
+    app = Starlette(routes=emulator.routes(), middleware=[limits], lifespan=lifespan)
     app.state.emulator = emulator
     return app

@@ -6,16 +6,17 @@ answer carries a ``Content-Length`` (Starlette sets it) and is never a redirect.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from ..api import Reply, error_reply
+from ..api import Reply, error_reply, json_bytes
 from ..domain import CCCError, InternalServiceCommon, ParameterFormat
 from ..engine import Ids
 
@@ -26,7 +27,7 @@ __all__ = [
     "error_response",
     "guarded",
     "json_response",
-    "read_json",
+    "read_object",
     "reply_response",
 ]
 
@@ -41,17 +42,17 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    """``body`` as compact UTF-8 JSON."""
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return Response(text.encode("utf-8"), status, media_type=JSON_TYPE)
+    """``body`` as compact UTF-8 JSON (:func:`~callstate.api.json_bytes`: it cannot fail)."""
+    return Response(json_bytes(body), status, media_type=JSON_TYPE)
 
 
 def reply_response(reply: Reply, *, xml: bool = False) -> Response:
     """An engine :class:`Reply` as the HTTP answer: status = ``HttpStatusCode``, JSON or XML."""
-    content = reply.to_xml() if xml else reply.to_json()
+    # XML writes what XML 1.0 cannot carry (lone surrogates included) as U+FFFD.
+    content = reply.to_xml().encode("utf-8") if xml else json_bytes(reply.body)
     headers = {"x-acs-request-id": str(reply.body.get("RequestId", ""))}
     media_type = XML_TYPE if xml else JSON_TYPE
-    return Response(content.encode("utf-8"), reply.status, headers, media_type)
+    return Response(content, reply.status, headers, media_type)
 
 
 def error_response(error: CCCError, ids: Ids, action: str = "", *, xml: bool = False) -> Response:
@@ -59,34 +60,50 @@ def error_response(error: CCCError, ids: Ids, action: str = "", *, xml: bool = F
     return reply_response(error_reply(error, ids.request_id(), action), xml=xml)
 
 
-async def read_json(request: Request, name: str) -> Any:
-    """The request's JSON body (``None`` if empty); bad JSON is ``Parameter.Format`` on ``name``."""
+async def read_object(request: Request, name: str) -> Mapping[str, Any] | None:
+    """The request's body as a JSON object; ``None`` for an empty (or white-space) body.
+
+    Anything else is ``Parameter.Format`` on ``name``: a body that is not JSON (the decoder's
+    own words go to the log, not to the client), JSON that is not an object (``null``
+    included), and a body that starts with a byte-order mark (a BOM is not JSON, RFC 8259 §8.1).
+    """
     body = await request.body()
+    if body.startswith(codecs.BOM_UTF8):
+        raise ParameterFormat(name, "It must be UTF-8 JSON without a byte-order mark.")
     if not body.strip():
         return None
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as err:
-        raise ParameterFormat(name, f"It is not JSON: {err}.") from None
+        value = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        raise ParameterFormat(name, "It is not JSON.") from err
+    if not isinstance(value, Mapping):
+        raise ParameterFormat(name, "It must be a JSON object.")
+    return value
 
 
 def guarded(endpoint: Endpoint, ids: Ids) -> Endpoint:
     """``endpoint``, with raised errors answered as JSON bodies, never as tracebacks.
 
-    A catalogue error is answered with its own body; any other fault with
-    ``InternalService.Common`` (500), and logged.
+    A catalogue error is answered with its own body (its cause, if any, is logged under the
+    reply's RequestId); any other fault with ``InternalService.Common`` (500), its traceback
+    logged under the RequestId.
     """
 
     @functools.wraps(endpoint)
     async def run(request: Request) -> Response:
         try:
             return await endpoint(request)
-        except CCCError as err:
-            return error_response(err, ids)
         except ClientDisconnect:
             return Response(status_code=499)  # nobody is listening
-        except Exception as exc:
-            log.exception("%s %s failed", request.method, request.url.path)
-            return error_response(InternalServiceCommon(type(exc).__name__), ids)
+        except CCCError as err:
+            request_id, error = ids.request_id(), err
+            if err.__cause__ is not None:
+                log.info("request %s: %s %s refused (%s): %s", request_id, request.method,
+                         request.url.path, err.code, err.__cause__)  # fmt: skip
+        except Exception:
+            request_id = ids.request_id()
+            log.exception("request %s: %s %s failed", request_id, request.method, request.url.path)
+            error = InternalServiceCommon.logged()
+        return reply_response(error_reply(error, request_id))
 
     return run

@@ -1,9 +1,11 @@
 """Running the app with uvicorn: in the foreground (``callstate serve``) or on a thread (tests).
 
-:class:`EmulatorServer` is uvicorn's server with three changes: it reports its URL once the
+:class:`EmulatorServer` is uvicorn's server with these changes: it reports its URL once the
 socket is bound (so ``--port 0`` can tell which port it got), it ends open event streams
-before waiting for connections to close, and SIGINT/SIGTERM shut it down gracefully and then
-simply return (uvicorn would re-raise the signal afterwards).
+before waiting for connections to close, SIGINT/SIGTERM shut it down gracefully and then
+simply return (uvicorn would re-raise the signal afterwards), a connection must send each
+request head within ``header_timeout`` (uvicorn's h11 protocol, always), and asyncio's
+accept-error tracebacks are rate-limited (:class:`~callstate.server.AcceptErrorFilter`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from starlette.applications import Starlette
 
 from ..engine import Engine
 from ._app import Emulator, create_app
+from ._limits import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    AcceptErrorFilter,
+    header_timeout_protocol,
+)
+from ._stream import DEFAULT_MAX_STREAMS
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "EmulatorServer", "ThreadedServer", "serve"]
 
@@ -40,6 +50,8 @@ class EmulatorServer(uvicorn.Server):
         log_level: uvicorn's log level.
         access_log: whether to log every request.
         on_ready: called with the URL once the server listens.
+        header_timeout: seconds a connection has to send a request head, from its opening or
+            its previous response; then it is closed.
 
     """
 
@@ -52,6 +64,7 @@ class EmulatorServer(uvicorn.Server):
         log_level: str = "info",
         access_log: bool = True,
         on_ready: Callable[[str], None] | None = None,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     ) -> None:
         config = uvicorn.Config(
             app,
@@ -61,6 +74,7 @@ class EmulatorServer(uvicorn.Server):
             access_log=access_log,
             lifespan="on",
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            http=header_timeout_protocol(header_timeout),
         )
         super().__init__(config)
         self.emulator: Emulator = app.state.emulator
@@ -86,6 +100,7 @@ class EmulatorServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Bind, then report the URL."""
+        AcceptErrorFilter.install()
         await super().startup(sockets)
         if self.started:
             self._ready.set()
@@ -127,15 +142,33 @@ def serve(
     log_level: str = "info",
     access_log: bool = True,
     on_ready: Callable[[str], None] | None = None,
+    max_streams: int = DEFAULT_MAX_STREAMS,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> signal.Signals | None:
     """Serve ``engine`` over HTTP until SIGINT or SIGTERM; answers the signal that stopped it.
 
     ``credentials`` (AccessKeyId -> secret) turn signature checking on. ``on_ready`` is called
-    with the URL once the server listens (useful with ``port=0``).
+    with the URL once the server listens (useful with ``port=0``). ``max_streams``: open event
+    streams served at once. The limits are those of :func:`create_app` (body) and
+    :class:`EmulatorServer` (request head).
     """
-    app = create_app(engine, credentials=credentials)
+    app = create_app(
+        engine,
+        credentials=credentials,
+        max_streams=max_streams,
+        max_body_bytes=max_body_bytes,
+        body_timeout=body_timeout,
+    )
     server = EmulatorServer(
-        app, host=host, port=port, log_level=log_level, access_log=access_log, on_ready=on_ready
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        on_ready=on_ready,
+        header_timeout=header_timeout,
     )
     server.run()
     return server.stopped_by
@@ -154,7 +187,9 @@ class ThreadedServer:
         host: the interface (default loopback).
         port: the port (default ``0``: a free one).
         credentials: AccessKeyId -> secret; none means any signature is accepted.
-        app: an app to serve instead of making one (``engine`` and ``credentials`` unused).
+        app: an app to serve instead of making one (``engine``, ``credentials``,
+            ``max_body_bytes`` and ``body_timeout`` unused).
+        max_body_bytes, header_timeout, body_timeout: the limits, as :func:`serve` takes them.
 
     """
 
@@ -166,10 +201,25 @@ class ThreadedServer:
         port: int = 0,
         credentials: Mapping[str, str] | None = None,
         app: Starlette | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
-        self.app = app if app is not None else create_app(engine, credentials=credentials)
+        if app is None:
+            app = create_app(
+                engine,
+                credentials=credentials,
+                max_body_bytes=max_body_bytes,
+                body_timeout=body_timeout,
+            )
+        self.app = app
         self.server = EmulatorServer(
-            self.app, host=host, port=port, log_level="warning", access_log=False
+            self.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            header_timeout=header_timeout,
         )
         self._thread: threading.Thread | None = None
 

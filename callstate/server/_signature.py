@@ -9,7 +9,8 @@ Two schemes (``shared/reference/wire-protocol.md`` §3 and §4):
   over every other query parameter plus the form-body parameters.
 
 Nothing here does I/O or reads the time: a :class:`WireRequest` is the request as received,
-the :class:`Verifier` is given a clock (epoch ms), and the :class:`NonceCache` is told ``now``.
+the :class:`Verifier` is given a clock (epoch ms), and its nonces (:mod:`._nonces`) are told
+``now``.
 A failed check raises the catalogue's gateway errors (SPEC §5).
 """
 
@@ -17,10 +18,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import heapq
 import hmac
+import logging
 import re
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote, quote_plus, unquote_plus
@@ -30,21 +30,23 @@ import attrs
 from ..domain import (
     IncompleteSignature,
     InvalidAccessKeyIdNotFound,
+    InvalidParameterName,
     InvalidTimeStampExpired,
     SignatureDoesNotMatch,
     SignatureNonceUsed,
 )
+from ._nonces import NONCE_MAX_BYTES, NonceCache, Nonces
 
 __all__ = [
     "EMPTY_SHA256",
     "REQUIRED_SIGNED_HEADERS",
     "SKEW_MS",
     "V3_ALGORITHM",
-    "NonceCache",
     "Verifier",
     "WireRequest",
     "canonical_query",
     "canonical_request",
+    "check_names",
     "parse_authorization",
     "parse_form",
     "parse_query",
@@ -54,6 +56,8 @@ __all__ = [
     "sign_v3",
     "v3_string_to_sign",
 ]
+
+log = logging.getLogger("callstate.server")
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 #: How far a signed date may be from the server's clock, either way: 15 minutes.
@@ -73,6 +77,8 @@ REQUIRED_SIGNED_HEADERS = (
 _AUTHORIZATION = re.compile(
     r"^ACS3-HMAC-SHA256 Credential=([^,\s]+),SignedHeaders=([^,\s]*),Signature=([0-9a-fA-F]+)$"
 )
+#: RFC 3986's unreserved characters: the only ones a parameter name may hold.
+_UNRESERVED_NAME = re.compile(r"[A-Za-z0-9._~-]+")
 _TIME_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
 _V2_REQUIRED = ("AccessKeyId", "Signature", "SignatureNonce", "Timestamp")
 
@@ -117,6 +123,21 @@ def parse_query(raw: bytes | str) -> dict[str, str]:
     return params
 
 
+def check_names(*params: Mapping[str, str]) -> None:
+    """Refuse a parameter name the canonical query cannot carry: :class:`InvalidParameterName`.
+
+    A decoded name must be one or more of RFC 3986's unreserved characters (letters, digits,
+    ``-._~``). The V3 canonical query (the SDK's ``get_canonical_query_string``) encodes values
+    but not names: only with such names can it be read back one way. Otherwise
+    ``Caller%3DX%26DeviceId=Y`` would verify with the signature of ``Caller=X&DeviceId=Y``.
+    """
+    for mapping in params:
+        for name in mapping:
+            if _UNRESERVED_NAME.fullmatch(name) is None:
+                log.debug("refused the parameter name %.80r", name)
+                raise InvalidParameterName()
+
+
 def parse_form(body: bytes) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body, decoded like :func:`parse_query`."""
     return parse_query(body)
@@ -138,7 +159,11 @@ def parse_time(text: str) -> int:
 
 # --- V3 ----------------------------------------------------------------------------------------
 def canonical_query(query: Mapping[str, str]) -> str:
-    """The V3 canonical query: names sorted, values RFC 3986-encoded (names as they are)."""
+    """The V3 canonical query, byte for byte the SDK's ``get_canonical_query_string``.
+
+    Names sorted by code point, values RFC 3986-encoded as UTF-8, names as they are: unambiguous
+    only for the names :func:`check_names` lets through.
+    """
     return "&".join(f"{k}={quote(query[k], safe='~')}" for k in sorted(query))
 
 
@@ -199,45 +224,6 @@ def sign_v2(secret: str, string_to_sign: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-# --- replay protection -------------------------------------------------------------------------
-class NonceCache:
-    """Nonces seen recently, each kept until its request could no longer pass the time check.
-
-    Bounded: past ``max_entries`` live nonces the one that expires first is forgotten (a replay
-    of it would then pass; at the SDK's rates this needs ``max_entries`` requests in the skew
-    window). Thread-safe.
-    """
-
-    def __init__(self, max_entries: int = 100_000) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be positive")
-        self.max_entries = max_entries
-        self._expiry: dict[str, int] = {}
-        self._heap: list[tuple[int, str]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def use(self, nonce: str, expires_ms: int, now_ms: int) -> bool:
-        """Record ``nonce`` until ``expires_ms``; ``False`` if it is already recorded (a replay)."""
-        with self._lock:
-            self._purge(now_ms)
-            if nonce in self._expiry:
-                return False
-            while len(self._expiry) >= self.max_entries:
-                _, oldest = heapq.heappop(self._heap)
-                del self._expiry[oldest]
-            self._expiry[nonce] = expires_ms
-            heapq.heappush(self._heap, (expires_ms, nonce))
-            return True
-
-    def _purge(self, now_ms: int) -> None:
-        while self._heap and self._heap[0][0] <= now_ms:
-            _, nonce = heapq.heappop(self._heap)
-            del self._expiry[nonce]
-
-
 # --- the verifier ------------------------------------------------------------------------------
 class Verifier:
     """Checks requests' signatures against known access keys.
@@ -245,7 +231,8 @@ class Verifier:
     Args:
         credentials: AccessKeyId -> AccessKeySecret.
         clock: the server's clock, epoch ms (the signed date must be within ``skew_ms`` of it).
-        nonces: where used nonces are remembered (default: a new :class:`NonceCache`).
+        nonces: where used nonces are remembered (default: a new process-local
+            :class:`~callstate.server.NonceCache`; a server on a shared store passes the store's).
         skew_ms: the allowed distance between the signed date and the clock, either way.
 
     """
@@ -255,24 +242,27 @@ class Verifier:
         credentials: Mapping[str, str],
         clock: Callable[[], int],
         *,
-        nonces: NonceCache | None = None,
+        nonces: Nonces | None = None,
         skew_ms: int = SKEW_MS,
     ) -> None:
         self.credentials = dict(credentials)
         self.clock = clock
-        self.nonces = nonces if nonces is not None else NonceCache()
+        self.nonces: Nonces = nonces if nonces is not None else NonceCache()
         self.skew_ms = skew_ms
 
     def verify(self, request: WireRequest) -> str:
         """Answer the request's AccessKeyId, or raise the gateway error it deserves.
 
         V3 when an ``Authorization`` header is present, V2 when a ``Signature`` query parameter
-        is; neither is ``IncompleteSignature``. Checks, in order: the signature material is
-        complete (``IncompleteSignature``), the key is known (``InvalidAccessKeyId.NotFound``),
-        the body matches its hash and the signature matches (``SignatureDoesNotMatch``), the
-        date is within the skew (``InvalidTimeStamp.Expired``), the nonce is new
-        (``SignatureNonceUsed``). The nonce is recorded only when every other check passed.
+        is; neither is ``IncompleteSignature``. Checks, in order: every parameter name is
+        unreserved (``InvalidParameter.Name``, :func:`check_names`), the signature material is
+        complete, its nonce at most 128 bytes (``IncompleteSignature``), the key is known
+        (``InvalidAccessKeyId.NotFound``), the body matches its hash and the signature matches
+        (``SignatureDoesNotMatch``), the date is within the skew (``InvalidTimeStamp.Expired``),
+        the nonce is new (``SignatureNonceUsed``; ``ServiceUnavailable`` if it cannot be
+        recorded). The nonce is recorded only when every other check passed.
         """
+        check_names(request.query, request.form)
         authorization = request.header("authorization")
         if authorization is not None:
             access_key_id, date, nonce = self._verify_v3(request, authorization)
@@ -300,6 +290,7 @@ class Verifier:
         for name in REQUIRED_SIGNED_HEADERS:
             if name not in lowered or not request.header(name):
                 raise IncompleteSignature()
+        nonce = _nonce(request.header("x-acs-signature-nonce") or "")
         secret = self._secret(access_key_id)
         payload_hash = request.header("x-acs-content-sha256") or ""
         if not hmac.compare_digest(hashlib.sha256(request.body).hexdigest(), payload_hash.lower()):
@@ -308,11 +299,7 @@ class Verifier:
         expected = sign_v3(secret, v3_string_to_sign(canonical))
         if not hmac.compare_digest(expected, signature):
             raise SignatureDoesNotMatch()
-        return (
-            access_key_id,
-            request.header("x-acs-date") or "",
-            request.header("x-acs-signature-nonce") or "",
-        )
+        return access_key_id, request.header("x-acs-date") or "", nonce
 
     def _verify_v2(self, request: WireRequest) -> tuple[str, str, str]:
         query = request.query
@@ -320,10 +307,18 @@ class Verifier:
             raise IncompleteSignature()
         if query.get("SignatureMethod", "HMAC-SHA1") != "HMAC-SHA1":
             raise IncompleteSignature()
+        nonce = _nonce(query["SignatureNonce"])
         secret = self._secret(query["AccessKeyId"])
         params = {k: v for k, v in query.items() if k != "Signature"}
         params.update(request.form)
         expected = sign_v2(secret, rpc_string_to_sign(request.method, params))
         if not hmac.compare_digest(expected.encode(), query["Signature"].encode()):
             raise SignatureDoesNotMatch()
-        return query["AccessKeyId"], query["Timestamp"], query["SignatureNonce"]
+        return query["AccessKeyId"], query["Timestamp"], nonce
+
+
+def _nonce(text: str) -> str:
+    """A request's nonce, refused (``IncompleteSignature``) past :data:`NONCE_MAX_BYTES`."""
+    if len(text.encode("utf-8", "surrogatepass")) > NONCE_MAX_BYTES:
+        raise IncompleteSignature()
+    return text

@@ -5,10 +5,21 @@
 * :func:`wire_params`: action names and raw parameter dicts as they might arrive on the wire.
 * :func:`request_values`: well-typed command and signal values; ``st.from_type(HoldCall)``
   works once Hypothesis has loaded callstate's entry point.
+
+This package imports nothing when it is imported: its names are loaded on first use. Hypothesis
+runs its plugins (``_hypothesis_setup_hook`` here) while ``import hypothesis`` is still under
+way, so a package that imported Hypothesis at its top would be half-loaded when Hypothesis asked
+it for the hook, and ``from callstate.testing import ...`` would fail in a fresh interpreter.
 """
 
-from ._machine import MACHINE_WORLD, CallCentreMachine
-from ._strategies import ids, register_strategies, request_values, wire_params
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._machine import MACHINE_WORLD, CallCentreMachine
+    from ._strategies import ids, register_strategies, request_values, wire_params
 
 __all__ = [
     "MACHINE_WORLD",
@@ -19,7 +30,25 @@ __all__ = [
     "wire_params",
 ]
 
+_WHERE = {
+    "MACHINE_WORLD": "._machine",
+    "CallCentreMachine": "._machine",
+    "ids": "._strategies",
+    "register_strategies": "._strategies",
+    "request_values": "._strategies",
+    "wire_params": "._strategies",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (PEP 562)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 def _hypothesis_setup_hook() -> None:
     """Hypothesis' entry point: register strategies for every request class."""
-    register_strategies()
+    __getattr__("register_strategies")()

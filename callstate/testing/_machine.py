@@ -27,7 +27,9 @@ Invariants (checked on the engine's live state after every step):
 * no live call is without a live agent leg unless it is QUEUED (the customer waits for the
   next offer): no customer is left alone on hold;
 * every ended call published exactly one ``CDRReady``, a live call none; event ``seq`` goes up by
-  one per event.
+  one per event;
+* no queued call outlives its deadline (the instance's ``queuingTimeoutMs`` after it was
+  queued), and only a queued call has one.
 """
 
 from __future__ import annotations
@@ -51,46 +53,10 @@ from ..domain import (
     catalogue,
 )
 from ..engine import Engine, Ids, ManualClock
+from ._machine_world import AGENTS, CALLEES, DEVICES, GROUPS, INSTANCE, MACHINE_WORLD, NUMBERS
 
 __all__ = ["MACHINE_WORLD", "CallCentreMachine"]
 
-INSTANCE = "ccc-test"
-GROUPS = ("sales@ccc-test", "support@ccc-test")
-NUMBERS = ("01010000001", "01010000002")
-AGENTS = ("agent1@ccc-test", "agent2@ccc-test", "agent3@ccc-test")
-DEVICES = ("dev-1", "dev-2")
-# Dialled numbers and what the simulated network makes them do.
-CALLEES = {
-    "13100000000": {"outcome": "answer", "afterMs": 0},
-    "13100000001": {"outcome": "answer", "afterMs": 3000},
-    "13100000002": {"outcome": "busy", "afterMs": 500},
-    "13100000003": {"outcome": "noAnswer"},
-    "13100000004": {"outcome": "reject", "afterMs": 1000},
-}
-
-#: The world the machine plays in: three agents, two skill groups, two numbers.
-MACHINE_WORLD: dict[str, Any] = {
-    "instances": [
-        {
-            "instanceId": INSTANCE,
-            "numbers": list(NUMBERS),
-            "holdMusic": ["default", "jazz"],
-            "ringTimeoutMs": 20_000,
-            "retentionMs": 60_000,
-            "skillGroups": [{"skillGroupId": g} for g in GROUPS],
-            "users": [
-                {
-                    "userId": a,
-                    "extension": f"8000000{i}",
-                    "mobile": f"1390000000{i}",
-                    "skillGroups": list(GROUPS[: 1 + i % 2]),
-                }
-                for i, a in enumerate(AGENTS)
-            ],
-            "dialling": {"numbers": CALLEES},
-        }
-    ]
-}
 
 _CODES = {cls.code: cls for cls in catalogue()}
 _CALLER_SIGNALS = (
@@ -353,6 +319,17 @@ class CallCentreMachine(RuleBasedStateMachine):
         assert view is not None
         for job in view.jobs.values():
             assert self.cdrs[job.job_id] == (1 if job.state is JobState.ENDED else 0), job
+
+    @invariant()
+    def no_queued_call_outlives_its_deadline(self) -> None:
+        """A QUEUED call's deadline is still ahead; no other call has one."""
+        view = self.engine.view(INSTANCE)
+        assert view is not None
+        for job in view.jobs.values():
+            if job.state is JobState.QUEUED:
+                assert self.clock() < job.queue_deadline_ms, (self.clock(), job)
+            else:
+                assert job.queue_deadline_ms == 0, job
 
     @invariant()
     def agents_agree_with_their_calls(self) -> None:

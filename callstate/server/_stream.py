@@ -1,0 +1,352 @@
+"""``GET /_callstate/events``: the engine's events as Server-Sent Events, resumable.
+
+Every stream of the app reads the engine's shared :class:`~callstate.engine.EventFeed` with a
+cursor of its own, at its own pace (a stream whose client reads slowly simply waits in
+``send``). Adding an event wakes the app's streams through one :class:`Waker`, at most once per
+``wake_interval`` under load (the first event after a quiet spell at once), so the cost of
+publishing does not grow with the number of streams, and each stream sends what came since in
+one write. The SSE form of an event is rendered once for all the streams.
+
+Event ids are ``<generation>-<seq>``: the store's generation (a token that changes at every
+reset, and when a Redis store lost its data) and the instance's sequence number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ..api import json_bytes
+from ..domain import (
+    CCCError,
+    Event,
+    NotExistsInstanceId,
+    ParameterBlank,
+    ParameterFormat,
+    ServiceUnavailable,
+)
+from ..engine import Engine, EventFeed
+
+__all__ = ["DEFAULT_MAX_STREAMS", "EventStream", "StreamRegistry", "Waker", "events_endpoint"]
+
+log = logging.getLogger("callstate.server")
+
+#: Open event streams an app serves at most, unless ``create_app(max_streams=...)`` says.
+DEFAULT_MAX_STREAMS = 500
+#: Seconds between two wake-ups of the streams while events keep coming, at least.
+WAKE_INTERVAL = 0.02
+#: The streams get at most 1 / SHARE of the event loop: after a wake-up whose sends took T s,
+#: the next one waits SHARE * T s (if longer than WAKE_INTERVAL), so that many streams deliver
+#: larger batches less often instead of starving the requests.
+SHARE = 5
+#: ``after`` / ``Last-Event-ID``: ``<seq>`` or ``<generation>-<seq>``, ASCII only, bounded.
+_AFTER = re.compile(r"(?:([0-9A-Za-z]{1,64})-)?([0-9]{1,18})", re.ASCII)
+
+
+class Waker:
+    """Wakes every stream of one event loop at once: one notification per wake, not per stream.
+
+    :meth:`notify` may be called from any thread (the engine's, the feed reader's); the streams
+    wait on one :class:`asyncio.Event`, replaced at every wake. Wakes are spaced by
+    ``interval``, or by :data:`SHARE` times what the streams' sends took after the last one
+    (each stream reports with :meth:`sent`). A heartbeat wakes them every ``heartbeat`` s too
+    (:attr:`beats` counts them), so idle streams need no timer each.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, interval: float, heartbeat: float):
+        self._loop = loop
+        self._interval = interval
+        self._heartbeat = heartbeat
+        self._event = asyncio.Event()
+        self._pending = False
+        self._last = 0.0
+        self._busy_until = 0.0  # when the last stream woken by the last wake had sent
+        self._beater: asyncio.Task[None] | None = None
+        self.beats = 0
+        self.closing = False
+        self.unwatch: Callable[[], None] | None = None  # stops the feed's calls to notify
+
+    def notify(self) -> None:
+        """Wake the streams soon (any thread). Repeated calls before the wake are one."""
+        if self._pending:
+            return
+        self._pending = True
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server stopped
+            self._loop.call_soon_threadsafe(self._schedule)
+
+    def _schedule(self) -> None:
+        spacing = max(self._interval, SHARE * (self._busy_until - self._last))
+        delay = self._last + spacing - self._loop.time()
+        if delay > 0:
+            self._loop.call_later(delay, self.wake)
+        else:
+            self.wake()
+
+    def wake(self) -> None:
+        """Wake every waiting stream now (event loop only)."""
+        self._pending = False
+        self._last = self._loop.time()
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    def sent(self) -> None:
+        """A woken stream has sent what it had (event loop only)."""
+        self._busy_until = self._loop.time()
+
+    async def wait(self) -> None:
+        """Until the next wake."""
+        if self._beater is None:
+            self._beater = self._loop.create_task(self._beat(), name="callstate-heartbeat")
+        await self._event.wait()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            self.beats += 1
+            self.wake()
+
+    def close(self) -> None:
+        """End every stream (the server is shutting down)."""
+        self.closing = True
+        if self.unwatch is not None:
+            self.unwatch()
+        if self._beater is not None:
+            self._beater.cancel()
+        self.wake()
+
+
+class StreamRegistry:
+    """The open event streams of one app, their cap, and their waker (event loop only)."""
+
+    def __init__(self, engine: Engine, *, max_streams: int, heartbeat: float) -> None:
+        self.engine = engine
+        self.max_streams = max_streams
+        self.heartbeat = heartbeat
+        self._streams: set[EventStream] = set()
+        self._waker: Waker | None = None
+        self._texts: dict[int, tuple[Event, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+    def waker(self, feed: EventFeed) -> Waker:
+        """The app's waker, watching the engine's feed from the first stream on."""
+        if self._waker is None or self._waker.closing:
+            loop = asyncio.get_running_loop()
+            waker = self._waker = Waker(loop, interval=WAKE_INTERVAL, heartbeat=self.heartbeat)
+            waker.unwatch = feed.watch(waker.notify)
+        return self._waker
+
+    def add(self, stream: EventStream) -> None:
+        """Track an open stream."""
+        self._streams.add(stream)
+
+    def discard(self, stream: EventStream) -> None:
+        """Forget a closed stream."""
+        self._streams.discard(stream)
+
+    def close_all(self) -> None:
+        """End every open stream."""
+        if self._waker is not None:
+            self._waker.close()
+
+    def render(self, event: Event) -> str:
+        """The event's ``event:`` and ``data:`` lines, rendered once for every stream."""
+        hit = self._texts.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        if len(self._texts) >= 20_000:  # about two feeds' worth: older ones are rarely read
+            self._texts.clear()
+        data = json_bytes(event.to_dict()).decode("utf-8")  # never fails, whatever a value holds
+        text = f"event: {event.event_type.value}\ndata: {data}\n\n"
+        self._texts[id(event)] = (event, text)
+        return text
+
+
+class EventStream(Response):
+    """A Server-Sent Events answer: the engine's events, live, after an optional backlog.
+
+    Each event is ``id: <generation>-<seq>``, ``event: <eventType>``, ``data: <JSON>``. With
+    ``after`` (a seq, or an id), the instance's logged events after it come first, then live
+    ones, each once; an ``after`` of another generation than the store's is answered
+    ``event: reset`` and then the log from its start. A reset of the store while streaming is
+    an ``event: reset`` too, in order with the events. A stream that falls further behind than
+    the feed holds is ended (the client resumes with ``Last-Event-ID``).
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        registry: StreamRegistry,
+        *,
+        instance: str | None,
+        after: tuple[str | None, int] | None,
+    ) -> None:
+        super().__init__(status_code=200, media_type=self.media_type)
+        self.registry = registry
+        self.engine = registry.engine
+        self.instance = instance
+        self.after = after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream until the client goes, the server shuts down or the client falls behind."""
+        self.registry.add(self)
+        try:
+            if self.engine.blocking_io:  # a shared store's feed starts a reader: I/O
+                feed = await run_in_threadpool(self.engine.feed)
+            else:
+                feed = self.engine.feed()
+            waker = self.registry.waker(feed)
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"text/event-stream; charset=utf-8"),
+                                    (b"cache-control", b"no-cache"),
+                                    (b"x-accel-buffering", b"no")]})  # fmt: skip
+            await _send(send, "retry: 1000\n: callstate events\n\n")
+            pump = asyncio.ensure_future(self._pump(send, feed, waker))
+            disconnected = asyncio.ensure_future(_wait_disconnect(receive))
+            try:
+                await asyncio.wait({pump, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                gone = disconnected.done()
+                pump.cancel()
+                disconnected.cancel()
+            if not gone:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.registry.discard(self)
+
+    async def _pump(self, send: Send, feed: EventFeed, waker: Waker) -> None:
+        try:
+            if self.instance is None:
+                await self._pump_all(send, feed, waker)
+            else:
+                await self._pump_instance(send, feed, waker, self.instance)
+        except CCCError as err:  # the store's log could not be read (Redis down): end it
+            log.warning("event stream of %s ended: %s", self.instance, err)
+
+    async def _pump_instance(
+        self, send: Send, feed: EventFeed, waker: Waker, instance: str
+    ) -> None:
+        if self.after is None:
+            generation, seq = feed.head(instance)
+        else:
+            generation, seq = await self._backlog(send, instance, *self.after)
+        stale = feed.generation if feed.generation != generation else None
+        beats, quiet = waker.beats, True
+        while not waker.closing:
+            current, events = feed.since(instance, seq)
+            if current != generation:
+                if current == stale:  # the feed has not reached the backlog's generation yet
+                    events = []
+                else:
+                    await _send(send, "event: reset\ndata: {}\n\n")
+                    generation, seq, stale, quiet = current, 0, None, False
+                    continue
+            if events is None:
+                log.warning("event stream of %s fell behind the feed: ending it", instance)
+                return
+            if events:
+                await _send(send, self._text(generation, events))
+                seq, quiet = events[-1].seq, False
+                waker.sent()
+                continue
+            await waker.wait()
+            if waker.beats != beats:
+                if quiet:
+                    await _send(send, ": keep-alive\n\n")
+                beats, quiet = waker.beats, True
+
+    async def _pump_all(self, send: Send, feed: EventFeed, waker: Waker) -> None:
+        generation, position = feed.head(None)
+        beats, quiet = waker.beats, True
+        while not waker.closing:
+            current, events, position = feed.since_position(position)
+            if current != generation:
+                await _send(send, "event: reset\ndata: {}\n\n")
+                generation, quiet = current, False
+            if events is None:
+                log.warning("event stream fell behind the feed: ending it")
+                return
+            if events:
+                await _send(send, self._text(generation, events))
+                quiet = False
+                waker.sent()
+                continue
+            await waker.wait()
+            if waker.beats != beats:
+                if quiet:
+                    await _send(send, ": keep-alive\n\n")
+                beats, quiet = waker.beats, True
+
+    async def _backlog(
+        self, send: Send, instance: str, generation: str | None, seq: int
+    ) -> tuple[str, int]:
+        """Send the logged events after ``(generation, seq)``; answers the cursor after them."""
+        if self.engine.blocking_io:
+            current, events = await run_in_threadpool(self.engine.log, instance, seq)
+        else:
+            current, events = self.engine.log(instance, seq)
+        if generation is not None and generation != current:
+            await _send(send, "event: reset\ndata: {}\n\n")
+            seq = 0
+            if self.engine.blocking_io:
+                current, events = await run_in_threadpool(self.engine.log, instance, 0)
+            else:
+                current, events = self.engine.log(instance, 0)
+        if events:
+            await _send(send, self._text(current, events))
+            seq = events[-1].seq
+        return current, seq
+
+    def _text(self, generation: str, events: list[Event]) -> str:
+        render = self.registry.render
+        return "".join(f"id: {generation}-{e.seq}\n{render(e)}" for e in events)
+
+
+async def _send(send: Send, text: str) -> None:
+    await send({"type": "http.response.body", "body": text.encode("utf-8"), "more_body": True})
+
+
+async def _wait_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def parse_after(raw: str) -> tuple[str | None, int]:
+    """``after`` or ``Last-Event-ID``: ``<seq>`` or ``<generation>-<seq>``, else 400."""
+    found = _AFTER.fullmatch(raw.strip())
+    if found is None:
+        raise ParameterFormat(
+            "after", "It must be an event id: <seq> or <generation>-<seq>, in ASCII."
+        )
+    return found.group(1), int(found.group(2))
+
+
+async def events_endpoint(registry: StreamRegistry, request: Request) -> Response:
+    """``GET /_callstate/events?instance=&after=``: the event stream (SSE).
+
+    Beyond ``max_streams`` open streams: ``ServiceUnavailable`` (503).
+    """
+    query = request.query_params
+    instance = query.get("instance") or None
+    raw_after = query.get("after", request.headers.get("last-event-id"))
+    after = None
+    if raw_after is not None and raw_after.strip():
+        after = parse_after(raw_after)
+        if instance is None:
+            raise ParameterBlank("instance")
+    if instance is not None and instance not in registry.engine.world.instances:
+        raise NotExistsInstanceId(instance)
+    if len(registry) >= registry.max_streams:
+        log.warning("refused an event stream: %d are open (max_streams)", len(registry))
+        raise ServiceUnavailable()
+    return EventStream(registry, instance=instance, after=after)

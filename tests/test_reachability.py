@@ -1,0 +1,172 @@
+"""Every signal can succeed and every row of every state table can fire, from a fresh world.
+
+Nothing here lists which request reaches which row: a seeded random search sends actions and
+signals (aimed at the ids that exist, as a workbench and a switch would) to a fresh engine on
+the bundled world, records the (table, trigger, state) pairs the machines fire or let through
+in requests that succeeded, and must cover every pair the tables declare.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import INSTANCE, Agent
+
+from callstate import (
+    ACTIONS,
+    SIGNALS,
+    Engine,
+    Ids,
+    JobState,
+    ManualClock,
+    MemoryStore,
+    default_world,
+)
+from callstate.domain import _states
+from callstate.domain._states import StateTable
+from callstate.engine._store import _MemoryTransaction
+
+GROUP = "skill-group@ccc-test"
+TABLES = {"agent": _states.AGENT, "channel": _states.CHANNEL, "hold": _states.HOLD,
+          "job": _states.JOB}  # fmt: skip
+
+
+def declared() -> set[tuple[str, str, str]]:
+    """Every (table, trigger, source state) pair the tables declare."""
+    return {
+        (name, trigger, source)
+        for name, table in TABLES.items()
+        for trigger, event in table.machine.events.items()
+        for source in event.transitions
+    }
+
+
+class Recorder:
+    """Records the pairs a decision moves through (guard-only rows too); kept if it commits."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.pending: set[tuple[str, str, str]] = set()
+        self.reached: set[tuple[str, str, str]] = set()
+        names = {id(t): n for n, t in TABLES.items()}
+        move = StateTable.move
+
+        def moved(table: StateTable[Any], record: object, trigger: str) -> None:
+            state = getattr(record, table.attribute).name
+            move(table, record, trigger)  # a refusal raises: the pair is not reached
+            self.pending.add((names[id(table)], trigger, state))
+
+        begin, commit = MemoryStore.begin, _MemoryTransaction.commit
+
+        def began(store: MemoryStore, new_job_id: Any) -> _MemoryTransaction:
+            self.pending = set()  # what a refused decision reached does not count
+            return begin(store, new_job_id)
+
+        def committed(tx: _MemoryTransaction, *args: Any) -> Any:
+            self.reached |= self.pending
+            return commit(tx, *args)
+
+        monkeypatch.setattr(StateTable, "move", moved)
+        monkeypatch.setattr(MemoryStore, "begin", began)
+        monkeypatch.setattr(_MemoryTransaction, "commit", committed)
+
+
+def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Endless plausible requests: ("action"|"signal"|"tick", name, params)."""
+    user = "user-test@ccc-test"
+    while True:
+        view = engine.view(INSTANCE)
+        assert view is not None
+        live = [j for j in view.jobs.values() if j.state is not JobState.ENDED]
+        jobs = live or list(view.jobs.values())
+        kind = rng.choice(["action"] * 4 + ["signal"] * 4 + ["tick"])
+        if kind == "tick":
+            yield "tick", "", {"ms": rng.choice([1, 1000, 30_000, 700_000])}
+            continue
+        name = rng.choice(sorted(ACTIONS if kind == "action" else SIGNALS))
+        params: dict[str, Any] = {"InstanceId": INSTANCE}
+        if jobs:
+            job = rng.choice(jobs)
+            leg = rng.choice(job.channels)
+            params.update(JobId=job.job_id, ChannelId=leg.channel_id)
+        if kind == "action" or name in ("CallOffered", "CallReoffered"):
+            params.update(UserId=user, DeviceId="dev-1", SkillGroupId=GROUP)
+        params.update(
+            SignedSkillGroupIdList=json.dumps([GROUP]),
+            Caller=rng.choice(["01012345678", "13800000000"]),
+            Callee=rng.choice(["13900000000", "01012345678"]),
+            Code="lunch",
+            WorkMode="ON_SITE",
+        )
+        if name == "ReleaseCall" and rng.random() < 0.5:
+            params.pop("ChannelId", None)
+        yield kind, name, params
+
+
+def test_every_signal_and_every_table_row_is_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(monkeypatch)
+    succeeded: set[str] = set()
+    goal = declared()
+    rng = random.Random(8)
+    for _walk in range(5000):
+        clock = ManualClock(1_700_000_000_000)
+        engine = Engine(clock=clock, ids=Ids(seed=1), store=MemoryStore(), network=None)
+        walk = steps(engine, rng)
+        for _ in range(40):
+            kind, name, params = next(walk)
+            if kind == "tick":
+                clock.advance(params["ms"])
+                engine.tick()
+                continue
+            reply = (engine.handle if kind == "action" else engine.signal)(name, params)
+            if reply.ok and kind == "signal":
+                succeeded.add(name)
+        if goal <= recorder.reached and succeeded == set(SIGNALS):
+            break
+    assert sorted(set(SIGNALS) - succeeded) == []
+    assert sorted(goal - recorder.reached) == [], (_walk, sorted(goal - recorder.reached))
+
+
+def test_the_simulated_network_reports_early_media_and_ringing_as_the_world_says() -> None:
+    world = default_world().to_dict()
+    world["instances"][0]["dialling"]["numbers"] = {
+        "13100000005": {"outcome": "answer", "afterMs": 2000, "earlyMedia": True},
+        "13100000006": {"outcome": "busy", "afterMs": 500, "earlyMedia": True},
+    }
+    clock = ManualClock(1_700_000_000_000)
+    engine = Engine(world, clock=clock, ids=Ids(seed=2))
+    agent = Agent(engine, clock)
+    agent.sign_in()
+    seen: list[str] = []
+    engine.subscribe(lambda e: seen.append(e.event_type.value))
+
+    def customer_state(job: str) -> str:
+        view = engine.view(INSTANCE)
+        assert view is not None
+        (leg,) = [c for c in view.jobs[job].channels if not c.user_id]
+        return leg.state.value
+
+    made = agent.ok("MakeCall", Caller="01012345678", Callee="13100000005")
+    states = [c["ChannelState"] for c in made["CallContext"]["ChannelContexts"]]
+    assert states == ["ANSWERED", "CREATED"]  # the reply: the far end has not reported yet
+    job = made["CallContext"]["JobId"]
+    assert customer_state(job) == "RINGING"  # early media, then ringing, at the dial instant
+    assert seen == ["AgentDialing", "Dialing", "Ringing"]
+    clock.advance(2000)
+    engine.tick()
+    assert customer_state(job) == "ANSWERED"
+    assert agent.ok("ReleaseCall", JobId=job)["UserContext"]["UserState"] == "WORKING"
+    agent.ok("ReadyForService")
+
+    busy = agent.ok("MakeCall", Caller="01012345678", Callee="13100000006")["CallContext"]
+    assert (
+        customer_state(busy["JobId"]) == "EARLY_MEDIA"
+    )  # an announcement; a busy line never rings
+    clock.advance(500)
+    engine.tick()
+    assert customer_state(busy["JobId"]) == "RELEASED"
+    assert seen.count("Ringing") == 1
+    engine.close()

@@ -1,0 +1,129 @@
+"""Event streams on Redis: every replica delivers every event of the instance, and a Redis that
+lost its data is a new generation (the reset marker, an error in the log), never reused ids."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import RedisServer, redis_server_or_skip
+from server_support import AGENT, GROUP, INSTANCE, SSE, ServeProcess, control, http_call
+
+from callstate import Engine
+from callstate.server import ThreadedServer
+
+pytestmark = pytest.mark.redis_store
+
+AGENTS = [f"agent-{i}@ccc-test" for i in range(2)]
+
+
+def world() -> dict[str, object]:
+    from server_support import world_with_agents
+
+    return world_with_agents(len(AGENTS))
+
+
+def rpc(url: str, action: str, user: str, **params: str) -> dict[str, object]:
+    query = {"Action": action, "Version": "2020-07-01", "InstanceId": INSTANCE,
+             "UserId": user, "DeviceId": f"dev-{user}", **params}  # fmt: skip
+    status, _, body = http_call(url, "GET", "/?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    assert status == 200, body
+    return json.loads(body)  # type: ignore[no-any-return]
+
+
+def take(stream: SSE, count: int) -> list[dict[str, str]]:
+    """The next ``count`` messages with an ``event:`` (events and reset markers)."""
+    out: list[dict[str, str]] = []
+    for message in stream.messages():
+        if "event" in message:
+            out.append(message)
+            if len(out) == count:
+                break
+    return out
+
+
+def test_every_replica_streams_every_event_in_seq_order(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    world_file = tmp_path / "world.json"
+    world_file.write_text(json.dumps(world()))
+    store = redis_server.url(f"replicas-{secrets.token_hex(4)}")
+    servers = [ServeProcess("--store", store, "--world", str(world_file)) for _ in range(2)]
+    streams = [SSE(s.url, f"/_callstate/events?instance={INSTANCE}") for s in servers]
+    try:
+        for stream in streams:
+            assert stream.status == 200
+        control(servers[0].url, "GET", "/_callstate/state")  # both streams are attached by now
+
+        def work(server: ServeProcess, user: str) -> None:
+            for _ in range(10):
+                rpc(server.url, "SignInGroup", user, SignedSkillGroupIdList=f'["{GROUP}"]')
+                rpc(server.url, "SignOutGroup", user)
+
+        workers = [
+            threading.Thread(target=work, args=(server, user))
+            for server, user in zip(servers, AGENTS, strict=True)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        total = len(Engine(store=store).events(INSTANCE))
+        received = [stream.events(total) for stream in streams]
+    finally:
+        for stream in streams:
+            stream.close()
+        for server in servers:
+            server.stop()
+    assert total >= 40
+    for events in received:
+        assert [e["seq"] for e in events] == list(range(1, total + 1))
+        assert {e["agentId"] for e in events} == set(AGENTS)
+    assert received[0] == received[1]
+
+
+def test_a_redis_that_lost_its_data_is_a_new_generation(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    redis_server_or_skip()
+    redis = RedisServer(tmp_path)  # no persistence at all: a restart loses everything
+    try:
+        engine = Engine(store=redis.url("lost"))
+        with ThreadedServer(engine) as server:
+            rpc(server.url, "SignInGroup", AGENT, SignedSkillGroupIdList=f'["{GROUP}"]')
+            rpc(server.url, "SignOutGroup", AGENT)
+            stream = SSE(server.url, f"/_callstate/events?instance={INSTANCE}&after=0")
+            try:
+                old = [m for m in take(stream, 2)][-1]["id"]
+            finally:
+                stream.close()
+            redis.stop()
+            redis.start()  # same port, empty
+            with caplog.at_level(logging.ERROR, logger="callstate"):
+                rpc(server.url, "SignInGroup", AGENT, SignedSkillGroupIdList=f'["{GROUP}"]')
+            assert any("lost" in r.getMessage() for r in caplog.records), caplog.text
+            resumed = SSE(server.url, f"/_callstate/events?instance={INSTANCE}&after={old}")
+            try:
+                marker, first = take(resumed, 2)
+            finally:
+                resumed.close()
+        engine.close()
+    finally:
+        redis.stop()
+    assert marker["event"] == "reset"
+    assert json.loads(first["data"])["seq"] == 1 and first["event"] == "AgentCheckIn"
+    assert first["id"].rpartition("-")[0] != old.rpartition("-")[0]
+
+
+def test_serve_prints_the_redis_persistence_it_found(redis_server: RedisServer) -> None:
+    server = ServeProcess("--store", redis_server.url(f"persist-{secrets.token_hex(4)}"))
+    try:
+        printed = [server.lines.get(timeout=10) for _ in range(2)]
+    finally:
+        server.stop()
+    assert 'callstate: Redis persistence: appendonly=no save=""' in printed[-1]
+    assert "a restart loses every call" in printed[-1]
