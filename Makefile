@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check callstate tests
 	$(BIN)/ruff format --check callstate tests
 	$(BIN)/mypy --strict callstate
+	$(BIN)/mypy tests
 
 # Benchmarks (docs/performance.md): the bench extra, and wrk for W5 when Debian has it.
 bench: $(STAMP)

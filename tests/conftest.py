@@ -242,7 +242,7 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
         return None
     if getattr(obj, "store_twin", False):
         return None  # a twin: collected by unittest's own hook
-    module = collector.obj
+    module = collector.obj  # type: ignore[attr-defined]  # a Module collector has obj
     twins = [
         type(f"{name}[memory]", (obj,), {"store_twin": True}),
         pytest.mark.usefixtures("on_redis")(type(f"{name}[redis]", (obj,), {"store_twin": True})),

@@ -74,6 +74,16 @@ class World:
 Params = Callable[[World], dict[str, str]]
 
 
+def with_(make: Callable[..., dict[str, str]], **override: str) -> Params:
+    """The params ``make`` builds for a world, with ``override`` (bound now, not late)."""
+    return lambda w: make(w, **override)
+
+
+def const(value: list[str]) -> Callable[[World], list[str]]:
+    """Expected Params that do not depend on the world."""
+    return lambda w: value
+
+
 def as_a(w: World, **extra: str) -> dict[str, str]:
     return {"InstanceId": "ccc-test", "UserId": A, "DeviceId": DEV_A, **extra}
 
@@ -83,7 +93,7 @@ def hold(w: World, **override: str) -> dict[str, str]:
 
 
 # (id, action, params, code, Params) — the state changes a row needs come from its "setup".
-ROWS: list[tuple[str, str, Params, str, Callable[[World], list[str]], Callable[[World], None]]]
+ROWS: list[tuple[str, str, Params, str, Callable[[World], list[str]], Callable[[World], object]]]
 ROWS = []
 
 
@@ -93,7 +103,7 @@ def row(
     params: Params,
     code: str,
     expected: Callable[[World], list[str]],
-    setup: Callable[[World], None] = lambda w: None,
+    setup: Callable[[World], object] = lambda w: None,
 ) -> None:
     ROWS.append((name, action, params, code, expected, setup))
 
@@ -113,9 +123,9 @@ for _name in ("InstanceId", "JobId", "ChannelId", "DeviceId", "UserId"):
     row(
         f"hold-blank-{_name}",
         "HoldCall",
-        lambda w, n=_name: hold(w, **{n: " "}),
+        with_(hold, **{_name: " "}),
         "Parameter.Blank",
-        lambda w, n=_name: [n],
+        const([_name]),
     )
 row("hold-missing-all", "HoldCall", lambda w: {}, "Parameter.Blank", lambda w: ["InstanceId"])
 row(
@@ -193,9 +203,9 @@ for _name in ("InstanceId", "JobId", "ChannelId", "DeviceId", "UserId"):
     row(
         f"retrieve-blank-{_name}",
         "RetrieveCall",
-        lambda w, n=_name: hold(w, **{n: ""}),
+        with_(hold, **{_name: ""}),
         "Parameter.Blank",
-        lambda w, n=_name: [n],
+        const([_name]),
     )
 row(
     "retrieve-instance",
@@ -254,37 +264,37 @@ for _action, _state_row in [
     row(
         f"{_action}-blank-InstanceId",
         _action,
-        lambda w, e=extra: as_a(w, InstanceId="", **e),
+        with_(as_a, InstanceId="", **extra),
         "Parameter.Blank",
         lambda w: ["InstanceId"],
     )
     row(
         f"{_action}-blank-UserId",
         _action,
-        lambda w, e=extra: as_a(w, UserId="", **e),
+        with_(as_a, UserId="", **extra),
         "Parameter.Blank",
         lambda w: ["UserId"],
     )
     row(
         f"{_action}-instance",
         _action,
-        lambda w, e=extra: as_a(w, InstanceId="x", **e),
+        with_(as_a, InstanceId="x", **extra),
         "NotExists.InstanceId",
         lambda w: ["x"],
     )
     row(
         f"{_action}-user",
         _action,
-        lambda w, e=extra: as_a(w, UserId="u@x", **e),
+        with_(as_a, UserId="u@x", **extra),
         "NotExists.UserId",
         lambda w: ["u@x", "ccc-test"],
     )
     row(
         f"{_action}-state",
         _action,
-        lambda w, e=extra: as_a(w, **e),
+        with_(as_a, **extra),
         "InvalidOperation.UserState",
-        lambda w, p=_state_row: p,
+        const(_state_row),
     )
 row(
     "ReadyForService-offline",
@@ -359,9 +369,9 @@ for _name in ("InstanceId", "SignedSkillGroupIdList", "DeviceId", "UserId"):
     row(
         f"SignInGroup-blank-{_name}",
         "SignInGroup",
-        lambda w, n=_name: sign_in(w, **{n: ""}),
+        with_(sign_in, **{_name: ""}),
         "Parameter.Blank",
-        lambda w, n=_name: [n],
+        const([_name]),
     )
 row(
     "SignInGroup-empty-list",
@@ -654,7 +664,7 @@ def test_error_row(
     params: Params,
     code: str,
     expected: Callable[[World], list[str]],
-    setup: Callable[[World], None],
+    setup: Callable[[World], object],
 ) -> None:
     w = World()
     setup(w)

@@ -11,8 +11,8 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import INSTANCE, Call, signal
-from test_scenarios import GROUP, TWO, WORLD, Centre
+from conftest import GROUP, INSTANCE, Call, signal
+from test_scenarios import TWO, WORLD, Centre
 
 import callstate.engine._store as store_module
 from callstate import Engine, EventType, Ids, ManualClock, MemoryStore, World, WorldError

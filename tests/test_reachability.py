@@ -31,8 +31,12 @@ from callstate.domain._states import StateTable
 from callstate.engine._store import _MemoryTransaction
 
 GROUP = "skill-group@ccc-test"
-TABLES = {"agent": _states.AGENT, "channel": _states.CHANNEL, "hold": _states.HOLD,
-          "job": _states.JOB}  # fmt: skip
+TABLES: dict[str, StateTable[Any]] = {
+    "agent": _states.AGENT,
+    "channel": _states.CHANNEL,
+    "hold": _states.HOLD,
+    "job": _states.JOB,
+}
 
 
 def declared() -> set[tuple[str, str, str]]:

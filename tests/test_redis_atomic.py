@@ -143,8 +143,10 @@ def test_an_event_id_the_stream_would_refuse_fails_the_commit_before_its_first_w
     """The stream is ahead of the instance's seq (an id reused): XADD would refuse it."""
     engine, store, job = talking_engine(redis_server)
     prefix = f"cs:{{{store.namespace}:{INSTANCE}}}:"
-    top = store.client.xrevrange(prefix + "events", count=1)[0][0]
-    gen, seq = top.split("-")
+    newest = store.client.xrevrange(prefix + "events", count=1)
+    assert newest
+    top = newest[0][0]
+    gen, seq = (top.decode() if isinstance(top, bytes) else str(top)).split("-")
     store.client.xadd(prefix + "events", {"e": "{}"}, id=f"{gen}-{int(seq) + 100}")
     released_and_unchanged(redis_server, engine, store.namespace, job)
 
@@ -155,7 +157,7 @@ def test_an_instant_out_of_range_is_refused_before_the_script(redis_server: Redi
     sent: list[Any] = []
     script = store._commit
     store._commit = lambda keys, args: sent.append(args) or script(keys, args)  # type: ignore[assignment,func-returns-value]
-    engine.clock = ManualClock(2**53)  # type: ignore[attr-defined]
+    engine.clock = ManualClock(2**53)
     released_and_unchanged(redis_server, engine, store.namespace, job)
     assert sent == []
 

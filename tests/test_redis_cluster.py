@@ -37,11 +37,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[RedisServ
             nodes.append(RedisServer(directory, *cluster, "--cluster-port", str(bus)))
         clients = [redis.Redis(port=n.port, decode_responses=True) for n in nodes]
         for i, client in enumerate(clients):
-            client.execute_command(
+            client.execute_command(  # type: ignore[no-untyped-call]
                 "CLUSTER ADDSLOTSRANGE", i * SLOTS // NODES, (i + 1) * SLOTS // NODES - 1
             )
         for node, bus in zip(nodes[1:], buses[1:], strict=True):
-            clients[0].execute_command("CLUSTER MEET", "127.0.0.1", node.port, bus)
+            clients[0].execute_command(  # type: ignore[no-untyped-call]
+                "CLUSTER MEET", "127.0.0.1", node.port, bus
+            )
         deadline = time.monotonic() + 20
         while not all(c.cluster("INFO")["cluster_state"] == "ok" for c in clients):
             assert time.monotonic() < deadline, "the cluster did not form"
@@ -69,7 +71,9 @@ def test_instances_spread_over_the_nodes_and_share_one_truth(cluster: list[Redis
     client = store.client
     assert isinstance(client, redis.RedisCluster)
     nodes = {
-        client.get_node_from_key(f"cs:{{{store.namespace}:{iid}}}:meta").port
+        client.get_node_from_key(  # type: ignore[no-untyped-call]
+            f"cs:{{{store.namespace}:{iid}}}:meta"
+        ).port
         for iid in other.world.instances
     }
     assert len(nodes) > 1  # the instances are spread: scale-out

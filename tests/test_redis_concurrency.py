@@ -145,7 +145,7 @@ def work(url: str, users: list[str], threads: int, seconds: float, seed: int) ->
             conflicts.append(1)
             raise
 
-    RedisTransaction.commit = counted  # type: ignore[method-assign]
+    RedisTransaction.commit = counted  # type: ignore[method-assign,assignment]
     workers = [Worker(url, users, seed * 100 + i) for i in range(threads)]
     print("bursting", flush=True)
     runners = [threading.Thread(target=w.run, args=(seconds,)) for w in workers]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from conftest import AGENT, GROUP, INSTANCE, NUMBER, RedisServer, redis_server_or_skip
 
 from callstate import Engine, Event, EventType, Ids, ManualClock, default_world
@@ -59,6 +60,7 @@ def test_a_url_opens_a_redis_store_with_its_namespace_and_timeouts(
 ) -> None:
     store = open_store(redis_server.url("one", socket_timeout=0.25))
     assert isinstance(store, RedisStore) and store.namespace == "one"
+    assert isinstance(store.client, redis.Redis)  # not a cluster: one pool
     options = store.client.connection_pool.connection_kwargs
     assert options["socket_timeout"] == 0.25
     assert options["socket_connect_timeout"] == DEFAULT_SOCKET_TIMEOUT

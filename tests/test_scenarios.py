@@ -47,8 +47,9 @@ class Centre:
 
     def __init__(self, network: bool = True, world: dict[str, Any] = WORLD) -> None:
         self.clock = ManualClock(1_700_000_000_000)
-        self.engine = Engine(
-            world, clock=self.clock, ids=Ids(seed=5), **({} if network else {"network": None})
+        engine = Engine(world, clock=self.clock, ids=Ids(seed=5))
+        self.engine = (
+            engine if network else Engine(world, clock=self.clock, ids=Ids(seed=5), network=None)
         )
         self.events: list[Event] = []
         self.engine.subscribe(self.events.append)
@@ -242,7 +243,8 @@ def test_ring_timeout_withdraws_the_offer_and_the_call_waits_for_another_agent()
     )
     assert view.users[AGENT].job_id == ""
     assert view.jobs[call.job].state.value == "QUEUED"
-    assert view.jobs[call.job].channel(call.customer_leg).live
+    customer = view.jobs[call.job].channel(call.customer_leg)
+    assert customer is not None and customer.live
     reoffered = c.engine.signal(
         "CallReoffered",
         {"InstanceId": INSTANCE, "JobId": call.job, "UserId": TWO, "SkillGroupId": GROUP},

@@ -358,7 +358,12 @@ def test_shutdown_ends_open_streams_and_stops_the_ticker(monkeypatch: pytest.Mon
     engine = Engine()
     ticks: list[float] = []
     tick = engine.tick
-    monkeypatch.setattr(engine, "tick", lambda: (ticks.append(time.monotonic()), tick())[1])
+
+    def counted() -> None:
+        ticks.append(time.monotonic())
+        tick()
+
+    monkeypatch.setattr(engine, "tick", counted)
     running = ThreadedServer(engine)
     running.start()
     stream = SSE(running.url, "/_callstate/events")

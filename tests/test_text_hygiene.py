@@ -205,4 +205,4 @@ def test_an_embedder_gets_the_same_refusal(engine: Engine, bad: str) -> None:
 def test_no_stored_string_can_make_a_json_rendering_fail() -> None:
     body = {"Code": "OK", "Message": "\ud800 \U0001f600 \x00", "Params": ["\udfff"]}
     for response in (reply_response(Reply("X", 200, body)), json_response(body)):
-        assert json.loads(response.body) == body
+        assert json.loads(bytes(response.body)) == body
