@@ -3,7 +3,8 @@
 The parameter table is the request class itself (:func:`~callstate.domain.wire_fields`).
 Fields are read in declaration order; the first problem is the answer:
 
-* a required parameter that is absent, empty or white space: ``Parameter.Blank``;
+* a required parameter that is absent, empty or white space: ``Parameter.Blank``
+  (:meth:`~callstate.domain.WireField.given`, the check a command's construction makes too);
 * a boolean that is not ``true``/``false`` (any case: the SDK sends ``True``/``False``), an
   integer that is not decimal digits, a list that is not a JSON array of strings:
   ``Parameter.Format``;
@@ -29,10 +30,10 @@ from ..domain import (
     NOT_TEXT_REASON,
     SIGNALS,
     InvalidActionNotFound,
-    ParameterBlank,
     ParameterEnumeration,
     ParameterFormat,
     Request,
+    WireField,
     is_text,
     wire_fields,
 )
@@ -61,27 +62,22 @@ def parse_signal(name: str, params: Mapping[str, Any]) -> Request:
 def parse_request(cls: type[R], params: Mapping[str, Any]) -> R:
     """Build ``cls`` from wire parameters, checking them in field order."""
     values: dict[str, Any] = {}
-    for name, wire, required, convert in _readers(cls):
-        raw = params.get(wire)
-        if raw is None or (raw.__class__ is str and not raw.strip()):
-            if required:
-                raise ParameterBlank(wire)
-            continue
-        values[name] = convert(wire, raw)
+    for field, convert in _readers(cls):
+        raw = params.get(field.wire)
+        if field.given(raw):  # a blank required parameter raises Parameter.Blank here
+            values[field.name] = convert(field.wire, raw)
     return cls(**values)
 
 
-Reader = tuple[str, str, bool, Callable[[str, Any], Any]]
+Reader = tuple[WireField, Callable[[str, Any], Any]]
 _READERS: dict[type[Request], tuple[Reader, ...]] = {}
 
 
 def _readers(cls: type[Request]) -> tuple[Reader, ...]:
-    """(field name, wire name, required, converter) per field, compiled once per class."""
+    """(parameter, converter) per field, compiled once per class."""
     readers = _READERS.get(cls)
     if readers is None:
-        readers = _READERS[cls] = tuple(
-            (f.name, f.wire, f.required, _converter(f.type)) for f in wire_fields(cls)
-        )
+        readers = _READERS[cls] = tuple((f, _converter(f.type)) for f in wire_fields(cls))
     return readers
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ..domain import CCCError, Outcome
+from ._codegen import generate
 from ._shapes import BOOL, INT, MAP, SHAPES, SIGNAL_SHAPE, STR, STRS, Shape, envelope
 from ._xml import write_xml
 
@@ -87,8 +88,10 @@ def error_reply(error: CCCError, request_id: str, action: str = "") -> Reply:
 # --- projections: every field any action shows, as an expression ------------------------------
 # A renderer is generated once per shape from these tables: a function returning one dict
 # literal, each key of the shape with its expression, or its type's empty value. (A dict
-# literal of attribute reads costs a fraction of a comprehension calling a getter per field;
-# Enum members are read through ``_value_``, a plain attribute, not the ``value`` property.)
+# literal of attribute reads costs a fraction of a comprehension calling a getter per field:
+# measured, a plain-Python renderer makes a whole HoldCall/RetrieveCall request ~12% dearer, see
+# docs/performance.md. Enum members are read through ``_value_``, a plain attribute, not the
+# ``value`` property.) Its source is registered for tracebacks (``_codegen``).
 _USER = {
     "BreakCode": "u.break_code",
     "ChatDeviceId": "u.chat_device_id",
@@ -164,9 +167,9 @@ def render(outcome, context_id):
     u, job = outcome.user, outcome.job
     return {_literal(shape, data)}
 """
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # generated once per shape, as attrs generates __init__
-    render: Callable[[Outcome, int], dict[str, Any]] = namespace["render"]
+    render: Callable[[Outcome, int], dict[str, Any]] = generate(
+        source, f"render {action or 'signal'}", "render", {}
+    )
     return render
 
 
