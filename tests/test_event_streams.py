@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
 from server_support import AGENT, CUSTOMER, GROUP, INSTANCE, NUMBER, SSE, control, http_call
 
-from callstate import Engine
+from callstate import Engine, Ids
 from callstate.server import ThreadedServer, create_app
 
 ME = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
@@ -126,3 +128,38 @@ def test_streams_beyond_the_cap_are_refused_with_503(server: ThreadedServer) -> 
     finally:
         for stream in opened:
             stream.close()
+
+
+def test_a_live_stream_starts_where_the_client_learns_it_is_connected() -> None:
+    """Not one event earlier (committed before it), not one later (committed right after)."""
+    engine = Engine(ids=Ids(seed=4))
+    app = create_app(engine)
+    agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
+    assert engine.handle("SignInGroup", {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}).ok
+    body = bytearray()
+    done = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":  # the client's next request, at once
+            assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+        body.extend(message.get("body", b""))
+        if b"AgentBreak" in body:
+            done.set()
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": "/_callstate/events",
+             "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
+             "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 80)}  # fmt: skip
+
+    async def run() -> None:
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    asyncio.run(run())
+    kinds = re.findall(r"^event: (\w+)$", body.decode(), re.M)
+    assert kinds == ["AgentBreak"]
+    engine.close()

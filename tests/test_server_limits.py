@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import socket
 import subprocess
@@ -212,6 +213,7 @@ def test_at_the_fd_limit_accept_errors_are_logged_a_few_a_second(tmp_path: Path)
         "from callstate.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     command = [sys.executable, "-c", code, "serve", "--port", "0", "--header-timeout", "60"]
+    started = time.monotonic()
     with (tmp_path / "stderr").open("w") as sink:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=sink, text=True)
     try:
@@ -230,8 +232,9 @@ def test_at_the_fd_limit_accept_errors_are_logged_a_few_a_second(tmp_path: Path)
     finally:
         process.terminate()
         process.wait(10)
+    seconds = time.monotonic() - started  # a loaded machine makes it longer, not the rate higher
     logged = (tmp_path / "stderr").read_text()
     assert logged.count(AcceptErrorFilter.MESSAGE) >= 1  # the limit was reached
     tracebacks = logged.count("Traceback (most recent call last)")
-    assert tracebacks <= 5 * 5, tracebacks  # 5 a second, for less than 5 s, shutdown included
+    assert tracebacks <= 5 * (math.ceil(seconds) + 1), (tracebacks, seconds)  # 5 a second
     assert "more accept errors were not logged" in logged

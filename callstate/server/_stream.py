@@ -206,12 +206,15 @@ class EventStream(Response):
             else:
                 feed = self.engine.feed()
             waker = self.registry.waker(feed)
+            # Where a live stream starts is fixed before the client learns it is connected: an
+            # event committed after the client's next request is then never missed.
+            start = None if self.after is not None else await self._start(feed)
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"text/event-stream; charset=utf-8"),
                                     (b"cache-control", b"no-cache"),
                                     (b"x-accel-buffering", b"no")]})  # fmt: skip
             await _send(send, "retry: 1000\n: callstate events\n\n")
-            pump = asyncio.ensure_future(self._pump(send, feed, waker))
+            pump = asyncio.ensure_future(self._pump(send, feed, waker, start))
             disconnected = asyncio.ensure_future(_wait_disconnect(receive))
             try:
                 await asyncio.wait({pump, disconnected}, return_when=asyncio.FIRST_COMPLETED)
@@ -224,21 +227,47 @@ class EventStream(Response):
         finally:
             self.registry.discard(self)
 
-    async def _pump(self, send: Send, feed: EventFeed, waker: Waker) -> None:
+    async def _start(self, feed: EventFeed) -> tuple[str, int]:
+        """Where a live stream starts: the instance's last committed event, or the feed's end.
+
+        A shared store's feed can lag its log by a read: the events it has not read yet were
+        committed before this stream, so they are skipped, as they would be on one process.
+        """
+        if self.instance is None:
+            return feed.head(None)
+        generation, seq = feed.head(self.instance)
+        if self.engine.blocking_io:
+            current, missed = await run_in_threadpool(self.engine.log, self.instance, seq)
+        else:
+            current, missed = self.engine.log(self.instance, seq)
+        if current == generation and missed:
+            seq = missed[-1].seq
+        return generation, seq
+
+    async def _pump(
+        self, send: Send, feed: EventFeed, waker: Waker, start: tuple[str, int] | None
+    ) -> None:
         try:
             if self.instance is None:
-                await self._pump_all(send, feed, waker)
+                assert start is not None, "a stream of every instance takes no after"
+                await self._pump_all(send, feed, waker, start)
             else:
-                await self._pump_instance(send, feed, waker, self.instance)
+                await self._pump_instance(send, feed, waker, self.instance, start)
         except CCCError as err:  # the store's log could not be read (Redis down): end it
             log.warning("event stream of %s ended: %s", self.instance, err)
 
     async def _pump_instance(
-        self, send: Send, feed: EventFeed, waker: Waker, instance: str
+        self,
+        send: Send,
+        feed: EventFeed,
+        waker: Waker,
+        instance: str,
+        start: tuple[str, int] | None,
     ) -> None:
-        if self.after is None:
-            generation, seq = feed.head(instance)
+        if start is not None:
+            generation, seq = start
         else:
+            assert self.after is not None
             generation, seq = await self._backlog(send, instance, *self.after)
         stale = feed.generation if feed.generation != generation else None
         beats, quiet = waker.beats, True
@@ -265,8 +294,10 @@ class EventStream(Response):
                     await _send(send, ": keep-alive\n\n")
                 beats, quiet = waker.beats, True
 
-    async def _pump_all(self, send: Send, feed: EventFeed, waker: Waker) -> None:
-        generation, position = feed.head(None)
+    async def _pump_all(
+        self, send: Send, feed: EventFeed, waker: Waker, start: tuple[str, int]
+    ) -> None:
+        generation, position = start
         beats, quiet = waker.beats, True
         while not waker.closing:
             current, events, position = feed.since_position(position)
