@@ -222,3 +222,18 @@ def test_an_answered_leg_cannot_be_refused_or_ring_out(way: Way) -> None:
     with pytest.raises(InvalidOperationChannelState) as refused:
         release(step, job, job.channels[1], way, Cause.RING_TIMEOUT, "initiator")
     assert refused.value.params == ("ANSWERED", "CREATED,EARLY_MEDIA,RINGING")
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        pytest.param(CALL_ROWS[1:], "no call-cascade row", id="a situation without a row"),
+        pytest.param((*CALL_ROWS, CALL_ROWS[0]), "two call-cascade rows", id="two rows for one"),
+    ],
+)
+def test_the_call_table_has_exactly_one_row_per_situation(
+    rows: tuple[Any, ...], problem: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cascade, "CALL_ROWS", rows)
+    with pytest.raises(ValueError, match=problem):
+        _cascade._compile_call_rows()
