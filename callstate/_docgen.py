@@ -1,7 +1,8 @@
 """Generates the reference pages of ``docs/`` from the code, so that they cannot drift.
 
 * ``state-machines.md``: each kind's table and a mermaid diagram, read from the transitions
-  machines themselves (``machine.events``), not from a second copy of the table;
+  machines themselves (``machine.events``), not from a second copy of the table, then the
+  release cascade's tables (``domain/_cascade.py``);
 * ``errors.md``: the exception tree's catalogue (code, HTTP status, message template, params);
 * ``actions.md``: every action's and signal's parameters (from the request classes) and the
   response fields (from the shapes).
@@ -32,6 +33,7 @@ from .domain import (
     catalogue,
     wire_fields,
 )
+from .domain._cascade import AGENT_ROWS, CALL_ROWS, LEAVES_BY, ROLES
 
 __all__ = ["main", "pages"]
 
@@ -78,6 +80,53 @@ def _hold_region() -> str:
     return "\n".join(lines)
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "any" if value == "*" else str(getattr(value, "value", value))
+
+
+def _cascade() -> str:
+    """The release cascade's tables, read from ``callstate/domain/_cascade.py``."""
+    ways = ["| way | channel trigger |", "|---|---|"]
+    ways += [f"| {way.value} | `{trigger}` |" for way, trigger in LEAVES_BY.items()]
+    roles = ["| party | answered | role |", "|---|---|---|"]
+    roles += [f"| {p.value} | {_cell(a)} | {r.value} |" for (p, a), r in ROLES.items()]
+    agents = [
+        "| released leg | way | agent's state | agent trigger | agent event | break code "
+        "| leaves the call (no JobId) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for role, way, state, move in AGENT_ROWS:
+        agents.append(
+            f"| {role.value} | {way.value} | {state.value} | `{move.trigger}` | "
+            f"{move.event.value} | {move.break_code or '(unchanged)'} | {_cell(move.leaves_call)} |"
+        )
+    calls = ["| customers live | agent legs live | released leg | the call |", "|---|---|---|---|"]
+    calls += [f"| {' | '.join(_cell(v) for v in row)} |" for row in CALL_ROWS]
+    return "\n".join(
+        [
+            "\n## Release cascade\n",
+            "Releasing a leg (a hang-up, a refusal, a ring or queue timeout, ReleaseCall, "
+            "ResetAgentState) takes the channel row its way names; an open hold closes first. "
+            "Its agent then moves by the agent rows, keyed by the leg's role, the way and the "
+            "agent's state (no row: the agent does not move), and the call by the call rows, "
+            "keyed by what is left live. A call that ends releases every live leg *with the "
+            "call*. The tables are in `callstate/domain/_cascade.py`.\n",
+            *ways,
+            "",
+            *roles,
+            "",
+            "The released leg's agent:\n",
+            *agents,
+            "",
+            "The call, once the leg is released:\n",
+            *calls,
+            "",
+        ]
+    )
+
+
 def state_machines() -> str:
     """The page of state tables and diagrams."""
     parts = [
@@ -105,7 +154,7 @@ def state_machines() -> str:
         _table(JOB),
         "",
         _mermaid(JOB, JOB.initial),
-        "",
+        _cascade(),
     ]
     return "\n".join(parts)
 

@@ -18,6 +18,8 @@ Theory of operation (the rules of this file):
 6. Regions are declared: hold is a region of ``ANSWERED`` (``Region(CHANNEL, ANSWERED)``), so a
    leg that is not answered refuses every hold trigger. ``ChannelState`` stays ``ANSWERED``
    while the hold region is ``HELD``; in error messages a held channel's state is ``HELD``.
+7. Coupled transitions (a released leg moves its agent; the last agent leg gone requeues or
+   ends the call) are the release cascade's tables, beside these in ``_cascade.py``.
 """
 
 from __future__ import annotations

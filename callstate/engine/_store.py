@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from ..domain import Event, InstanceConfig, Job, JobState, User, World
+from ..domain import Event, InstanceConfig, Job, JobState, User, Workspace, World
 from ._feed import EventFeed
 
 __all__ = [
@@ -75,23 +75,8 @@ class InstanceView:
 QueueDeadline = tuple[str, str, int]
 
 
-class Transaction(Protocol):
-    """One request's access to the store; also the domain's ``Workspace``."""
-
-    def instance(self, instance_id: str) -> InstanceConfig | None:
-        """The instance's provisioning."""
-
-    def user(self, instance_id: str, user_id: str) -> User | None:
-        """A working copy of the user, the same object on every call."""
-
-    def job(self, instance_id: str, job_id: str) -> Job | None:
-        """A working copy of the call, the same object on every call."""
-
-    def add_job(self, job: Job) -> None:
-        """Record a new call."""
-
-    def new_job_id(self, now_ms: int) -> str:
-        """A fresh JobId (from the engine's draft)."""
+class Transaction(Workspace, Protocol):
+    """One request's access to the store: the domain's ``Workspace``, and its commit."""
 
     def last_now(self, instance_id: str) -> int:
         """The latest ``now`` committed in the instance (0 if none)."""

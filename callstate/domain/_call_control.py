@@ -1,0 +1,139 @@
+"""The call-control actions (SPEC §4, §8): Make, Answer, Hold, Retrieve and ReleaseCall.
+
+Each runs SPEC §4's checks in order (existence, device, participation, the user's state, the
+channel's state, world values); every state check is the table row that also makes the change.
+ReleaseCall hands the leg to the release cascade, which moves the agents and the call.
+"""
+
+from __future__ import annotations
+
+from . import _commands as cmd
+from ._cascade import Cause, Way, release
+from ._errors import NotExistsNumber, ParameterBlank, ParameterInvalid
+from ._events import EventType
+from ._records import CallType, Channel, HoldInterval, Job, Party, User
+from ._states import AGENT, CHANNEL, HOLD, UserState
+from ._step import (
+    Decider,
+    Outcome,
+    Step,
+    channel_of,
+    check_device,
+    close_hold,
+    decides,
+    new_leg,
+    own_leg,
+)
+from ._world import InstanceConfig
+
+__all__ = ["DECIDERS"]
+
+DEFAULT_DIAL_TIMEOUT_MS = 30_000
+
+#: The decider of each call-control action.
+DECIDERS: dict[type[cmd.Request], Decider] = {}
+
+
+@decides(DECIDERS, cmd.MakeCall)
+def _make_call(step: Step, c: cmd.MakeCall) -> Outcome:
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    caller = c.caller or (inst.numbers[0] if inst.numbers else "")
+    if not caller:
+        raise ParameterBlank("Caller")  # the instance has no number to call from
+    if caller not in inst.numbers:
+        raise NotExistsNumber(caller, inst.instance_id)
+    check_device(user, c.device_id)
+    AGENT.move(user, "MakeCall")
+    if c.callee in inst.extensions:
+        raise ParameterInvalid("Callee", "Internal calls to an extension are not supported")
+    now = step.now
+    job = Job(
+        job_id=step.ws.new_job_id(now),
+        instance_id=inst.instance_id,
+        call_type=CallType.OUTBOUND,
+        caller=caller,
+        callee=c.callee,
+        created_ms=now,
+        skill_group_id=user.signed_skill_group_ids[0] if user.signed_skill_group_ids else "",
+        timeout_ms=(c.timeout_seconds * 1000) if c.timeout_seconds else DEFAULT_DIAL_TIMEOUT_MS,
+    )
+    media = c.media_type.value
+    agent_leg = new_leg(job, Party.USER, c.callee, user.extension, user, job.skill_group_id,
+                        now, media)  # fmt: skip
+    CHANNEL.move(agent_leg, "answer")  # the workbench connects first (SPEC §8)
+    # The customer's leg stays CREATED until the far end reports early media or ringing.
+    customer_leg = new_leg(job, Party.CUSTOMER, caller, c.callee, user, job.skill_group_id,
+                           now, media)  # fmt: skip
+    user.reserved = now
+    user.job_id = job.job_id
+    step.ws.add_job(job)
+    step.agent_event(EventType.AgentDialing, user)
+    step.call_event(EventType.Dialing, job, customer_leg, user.user_id)
+    return step.outcome(c, user, job)
+
+
+@decides(DECIDERS, cmd.AnswerCall)
+def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    job = step.job(inst, c.job_id)
+    check_device(user, c.device_id)
+    leg = own_leg(user, job, answered=False)
+    AGENT.move(user, "AnswerCall")
+    CHANNEL.move(leg, "answer")
+    leg.timestamp = step.now
+    job.established_ms = step.now
+    step.call_event(EventType.Established, job, leg, user.user_id)
+    step.agent_event(EventType.AgentTalk, user)
+    return step.outcome(c, user, job)
+
+
+def _hold_checks(
+    step: Step, c: cmd.HoldCall | cmd.RetrieveCall, trigger: str
+) -> tuple[InstanceConfig, User, Job, Channel]:
+    """SPEC §4 checks 2-9, shared by HoldCall and RetrieveCall."""
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    job = step.job(inst, c.job_id)
+    leg = channel_of(job, c.channel_id)
+    check_device(user, c.device_id)
+    own_leg(user, job, answered=True)
+    AGENT.move(user, c.action)
+    HOLD.move(leg, trigger)
+    return inst, user, job, leg
+
+
+@decides(DECIDERS, cmd.HoldCall)
+def _hold_call(step: Step, c: cmd.HoldCall) -> Outcome:
+    inst, user, job, leg = _hold_checks(step, c, "hold")
+    if c.music and inst.hold_music and c.music not in inst.hold_music:
+        raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
+    leg.holds = leg.holds.add(HoldInterval(step.now, None, c.music, user.user_id))
+    leg.timestamp = step.now
+    step.call_event(EventType.Held, job, leg, user.user_id)
+    return step.outcome(c, user, job)
+
+
+@decides(DECIDERS, cmd.RetrieveCall)
+def _retrieve_call(step: Step, c: cmd.RetrieveCall) -> Outcome:
+    _, user, job, leg = _hold_checks(step, c, "retrieve")
+    close_hold(leg, step.now)
+    leg.timestamp = step.now
+    step.call_event(EventType.Retrieved, job, leg, user.user_id)
+    return step.outcome(c, user, job)
+
+
+@decides(DECIDERS, cmd.ReleaseCall)
+def _release_call(step: Step, c: cmd.ReleaseCall) -> Outcome:
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    job = step.job(inst, c.job_id)
+    target = channel_of(job, c.channel_id) if c.channel_id else None
+    check_device(user, c.device_id)
+    own = own_leg(user, job, answered=False)
+    AGENT.move(user, "ReleaseCall")
+    target = target or own
+    cause = Cause.CANCEL if user.state is UserState.DIALING else Cause.HANG_UP
+    release(step, job, target, Way.RELEASED, cause, user.extension)
+    return step.outcome(c, user, job)

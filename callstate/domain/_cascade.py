@@ -1,0 +1,273 @@
+"""The release cascade: what releasing one leg does to its agent and to the call, as tables.
+
+Hang-ups, refusals, ring and queue timeouts, ReleaseCall and ResetAgentState all release a leg
+through :func:`release`, which reads the tables below and nothing else (SPEC §3.1, §3.3):
+
+1. A leg leaves by a :class:`Way`, which names the channel row it takes (:data:`LEAVES_BY`):
+   ``release`` from any live state, ``refuse`` only before it was answered. An open hold closes
+   first: the hold region resets (``leave``) before its leg leaves ``ANSWERED``.
+2. A leg's :class:`Role` comes from its party and whether it was answered (:data:`ROLES`): the
+   customer; an agent's answered leg (the agent talks, or dials: the workbench connects first);
+   an offer (an agent leg ringing at the agent).
+3. The leg's agent moves by :data:`AGENT_CASCADE`, keyed by (role, way, the agent's state): the
+   agent table's trigger, the agent event, the break code it leaves, and whether the agent
+   leaves the call (READY and BREAK keep no JobId). No row: the agent does not move (a reset
+   agent is moved by ResetAgentState itself; a customer's leg has no agent).
+4. Then the call follows :data:`CALL_CASCADE`, keyed by (customers live, agent legs live, the
+   released leg's role): it goes on; or it requeues (the last offer was withdrawn while the
+   customer waits: the queue timeout starts); or it ends: every live leg leaves with the call,
+   each by rule 3, and the call detail record is written. The customer gone ends the call; the
+   last agent leg gone ends it, unless that leg was an offer and the customer is still there.
+
+A call with more parties (a consultee, a conference member, a supervisor, a second customer)
+adds roles and rows here, not branches in the interpreter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from itertools import product
+from typing import Any
+
+import attrs
+
+from ._events import CallDetailRecord, Event, EventType
+from ._records import CallType, Channel, Job, Party
+from ._states import AGENT, CHANNEL, HOLD, JOB, ChannelState, JobState, UserState
+from ._step import Step, close_hold
+
+__all__ = [
+    "AGENT_CASCADE",
+    "AGENT_ROWS",
+    "CALL_CASCADE",
+    "CALL_ROWS",
+    "LEAVES_BY",
+    "ROLES",
+    "AgentMove",
+    "Cause",
+    "Next",
+    "Role",
+    "Way",
+    "release",
+]
+
+RINGING_TIMEOUT = "RingingTimeout"  # CCC's break code after an offer rang out
+REJECT_CALL = "RejectCall"  # CCC's break code after the agent's phone refused an offer
+
+
+class Cause(Enum):
+    """Why a leg was released, as ``ReleaseReason`` writes it (SIP code - text)."""
+
+    HANG_UP = "200 - Okay"
+    CANCEL = "487 - Request Terminated"
+    BUSY = "486 - Busy Here"
+    NO_ANSWER = "480 - Temporarily Unavailable"
+    REJECTED = "603 - Decline"
+    RING_TIMEOUT = "408 - Request Timeout"
+    QUEUING_TIMEOUT = "480 - Queuing Timeout"
+
+
+class Way(Enum):
+    """How a leg is released."""
+
+    RELEASED = "released"  # hung up, ReleaseCall, or ended by the platform (queue timeout)
+    REFUSED = "refused"  # declined before it was answered (busy, no answer, rejected)
+    RANG_OUT = "rang out"  # an offer unanswered until its ring timeout
+    RESET = "reset"  # ResetAgentState: the command moves the agent itself
+    WITH_THE_CALL = "with the call"  # the call ended around it
+
+
+class Role(Enum):
+    """What a leg is to the call, for the cascade."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"  # an agent leg that was answered: its agent talks or dials
+    OFFER = "offer"  # an agent leg not answered: it rings at its agent
+
+
+class Next(Enum):
+    """What the call does after a leg is released."""
+
+    GO_ON = "goes on"
+    REQUEUE = "requeues"
+    END = "ends"
+
+
+@attrs.frozen
+class AgentMove:
+    """How a released leg moves its agent: the agent table's trigger and what comes with it."""
+
+    trigger: str
+    event: EventType
+    break_code: str | None = None  # None: the break code stays as it is
+    leaves_call: bool = False  # the agent keeps no JobId
+
+
+#: The channel row each way takes.
+LEAVES_BY: dict[Way, str] = {
+    Way.RELEASED: "release",
+    Way.REFUSED: "refuse",
+    Way.RANG_OUT: "refuse",
+    Way.RESET: "release",
+    Way.WITH_THE_CALL: "release",
+}
+
+#: (party, answered) -> role.
+ROLES: dict[tuple[Party, bool], Role] = {
+    (Party.CUSTOMER, False): Role.CUSTOMER,
+    (Party.CUSTOMER, True): Role.CUSTOMER,
+    (Party.USER, True): Role.AGENT,
+    (Party.USER, False): Role.OFFER,
+}
+
+R, W, U, E = Role, Way, UserState, EventType
+_TALK_ENDS = AgentMove("own_leg_released", E.AgentRelease)
+_DIAL_ENDS = AgentMove("dial_ended", E.AgentRelease)
+
+# The released leg's agent (SPEC §3.1)
+#   role      way               agent's state   the agent's move
+AGENT_ROWS: Sequence[tuple[Role, Way, UserState, AgentMove]] = (
+    (R.AGENT, W.RELEASED,       U.TALKING, _TALK_ENDS),
+    (R.AGENT, W.RELEASED,       U.DIALING, _DIAL_ENDS),
+    (R.AGENT, W.WITH_THE_CALL,  U.TALKING, _TALK_ENDS),
+    (R.AGENT, W.WITH_THE_CALL,  U.DIALING, _DIAL_ENDS),
+    (R.OFFER, W.RELEASED,       U.RINGING,
+     AgentMove("offer_rejected", E.AgentBreak, REJECT_CALL, leaves_call=True)),
+    (R.OFFER, W.RANG_OUT,       U.RINGING,
+     AgentMove("ring_timeout", E.AgentBreak, RINGING_TIMEOUT, leaves_call=True)),
+    (R.OFFER, W.WITH_THE_CALL,  U.RINGING,
+     AgentMove("abandoned", E.AgentReady, leaves_call=True)),
+)  # fmt: skip
+
+ANY = "*"
+# The call, once the leg is released (SPEC §3.3)
+#   customers live   agent legs live   released leg    the call
+CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
+    (ANY,            ANY,              R.CUSTOMER,     Next.END),  # the customer gone ends it
+    (ANY,            True,             R.AGENT,        Next.GO_ON),
+    (ANY,            True,             R.OFFER,        Next.GO_ON),
+    (ANY,            False,            R.AGENT,        Next.END),  # the last agent left
+    (True,           False,            R.OFFER,        Next.REQUEUE),  # the customer waits on
+    (False,          False,            R.OFFER,        Next.END),
+)  # fmt: skip
+
+
+def _expand(value: Any, every: Sequence[Any]) -> Sequence[Any]:
+    return every if value == ANY else (value,)
+
+
+def _call_keys() -> Iterator[tuple[tuple[bool, bool, Role], Next]]:
+    for customers, agents, role, then in CALL_ROWS:
+        for key in product(_expand(customers, (False, True)), _expand(agents, (False, True))):
+            yield (*key, role), then
+
+
+def _compile_call_rows() -> dict[tuple[bool, bool, Role], Next]:
+    """The call rows as a lookup; every situation must have exactly one row."""
+    table: dict[tuple[bool, bool, Role], Next] = {}
+    for key, then in _call_keys():
+        if key in table:
+            raise ValueError(f"two call-cascade rows for {key}")
+        table[key] = then
+    missing = set(product((False, True), (False, True), Role)) - set(table)
+    if missing:
+        raise ValueError(f"no call-cascade row for {sorted(missing, key=str)}")
+    return table
+
+
+#: (role, way, the agent's state) -> the agent's move.
+AGENT_CASCADE: dict[tuple[Role, Way, UserState], AgentMove] = {
+    (role, way, state): move for role, way, state, move in AGENT_ROWS
+}
+#: (customers live, agent legs live, the released leg's role) -> what the call does.
+CALL_CASCADE: dict[tuple[bool, bool, Role], Next] = _compile_call_rows()
+
+
+# --- the interpreter -------------------------------------------------------------------------
+def release(step: Step, job: Job, leg: Channel, way: Way, cause: Cause, initiator: str) -> None:
+    """Release ``leg`` of ``job`` by ``way``, then move its agent and the call by the tables."""
+    role = _release_leg(step, job, leg, way, cause, initiator)
+    customers = agents = False
+    for other in job.channels:
+        if other.live:
+            customers = customers or other.party is Party.CUSTOMER
+            agents = agents or other.party is Party.USER
+    _NEXT[CALL_CASCADE[customers, agents, role]](step, job, cause, initiator)
+
+
+def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
+                 initiator: str) -> Role:  # fmt: skip
+    role = ROLES[leg.party, leg.state is ChannelState.ANSWERED]
+    if leg.held:  # the hold region closes before its leg leaves ANSWERED
+        close_hold(leg, step.now)
+        HOLD.move(leg, "leave")
+    CHANNEL.move(leg, LEAVES_BY[way])
+    leg.timestamp = step.now
+    leg.release_initiator = initiator
+    leg.release_reason = cause.value
+    step.call_event(EventType.Released, job, leg, leg.user_id)
+    if not leg.user_id:  # a customer's leg has no agent
+        return role
+    user = step.ws.user(job.instance_id, leg.user_id)
+    assert user is not None, "an agent leg names a provisioned user"
+    move = AGENT_CASCADE.get((role, way, user.state))
+    if move is not None:
+        AGENT.move(user, move.trigger)
+        if move.leaves_call:
+            user.job_id = ""
+        if move.break_code is not None:
+            user.break_code = move.break_code
+        step.agent_event(move.event, user)
+    return role
+
+
+def _go_on(step: Step, job: Job, cause: Cause, initiator: str) -> None:
+    """Someone still serves the customer: nothing more changes."""
+
+
+def _requeue(step: Step, job: Job, cause: Cause, initiator: str) -> None:
+    """The customer waits in the queue for another agent, until the queue timeout."""
+    JOB.move(job, "requeue")
+    inst = step.ws.instance(job.instance_id)
+    assert inst is not None, "a call belongs to a provisioned instance"
+    job.queue_deadline_ms = step.now + inst.queuing_timeout_ms
+
+
+def _end(step: Step, job: Job, cause: Cause, initiator: str) -> None:
+    """Every live leg leaves with the call; the call ends and its detail record is written."""
+    for leg in job.channels:
+        if leg.live:
+            _release_leg(step, job, leg, Way.WITH_THE_CALL, cause, initiator)
+    queued = job.state is JobState.QUEUED
+    JOB.move(job, "end")
+    job.queue_deadline_ms = 0
+    job.ended_ms = step.now
+    job.release_initiator = initiator
+    job.release_reason = cause.value
+    job.disposition = _disposition(job, cause, queued)
+    step.events.append(
+        Event(EventType.CDRReady, step.now, job.instance_id, contact_id=job.job_id,
+              call_type=job.call_type.value, caller=job.caller, callee=job.callee,
+              cdr=CallDetailRecord.of(job))
+    )  # fmt: skip
+
+
+_NEXT: dict[Next, Callable[[Step, Job, Cause, str], None]] = {
+    Next.GO_ON: _go_on,
+    Next.REQUEUE: _requeue,
+    Next.END: _end,
+}
+
+
+def _disposition(job: Job, cause: Cause, queued: bool) -> str:
+    """CCC's CDR ``dispositionCode`` (reference/ccc-api.md §C.12)."""
+    if job.established_ms:
+        return "Success"
+    if cause is Cause.QUEUING_TIMEOUT:
+        return "QueuingTimeout"
+    if cause in (Cause.BUSY, Cause.REJECTED):
+        return "Reject"
+    if job.call_type is CallType.INBOUND:
+        return "AbandonedInQueue" if queued else "AbandonedRing"
+    return "NoAnswer"

@@ -1,0 +1,188 @@
+"""The signals (SPEC §8): what the network reports, applied as the switch would.
+
+Offers and re-offers create a ringing agent leg; the far end's early media, ringing and answer
+move the customer's leg (and, on answer, the dialling agent); refusals, hang-ups, ring and queue
+timeouts hand a leg to the release cascade, which moves the agents and the call.
+"""
+
+from __future__ import annotations
+
+from . import _commands as cmd
+from ._cascade import Cause, Way, release
+from ._errors import (
+    InvalidOperationCallState,
+    InvalidOperationOutboundScenario,
+    InvalidOperationSkillGroup,
+    NotExistsNumber,
+    NotExistsSkillGroupId,
+    ParameterInvalid,
+)
+from ._events import EventType
+from ._records import CallType, Channel, Job, Party, User
+from ._states import AGENT, CHANNEL, JOB, ChannelState
+from ._step import Decider, Outcome, Step, channel_of, decides, new_leg
+from ._world import InstanceConfig
+
+__all__ = ["DECIDERS"]
+
+#: The decider of each signal.
+DECIDERS: dict[type[cmd.Request], Decider] = {}
+
+
+def _customer_number(job: Job) -> str:
+    return job.callee if job.call_type is CallType.OUTBOUND else job.caller
+
+
+def _offer(step: Step, user: User, job: Job, group: str) -> Channel:
+    """Checks and effects shared by an offer and a re-offer, once the call is known."""
+    leg = new_leg(job, Party.USER, job.caller, user.extension, user, group, step.now)
+    CHANNEL.move(leg, "ring")
+    user.reserved = step.now
+    user.job_id = job.job_id
+    step.call_event(EventType.Ringing, job, leg, user.user_id)
+    step.agent_event(EventType.AgentRinging, user)
+    return leg
+
+
+def _offer_checks(step: Step, inst: InstanceConfig, user_id: str, group: str) -> User:
+    user = step.user(inst, user_id)
+    if group not in inst.skill_groups:
+        raise NotExistsSkillGroupId(group, inst.instance_id)
+    if group not in user.signed_skill_group_ids:
+        raise InvalidOperationSkillGroup(user.user_id, group)
+    AGENT.move(user, "offered")
+    if user.outbound_scenario:
+        raise InvalidOperationOutboundScenario(user.user_id)
+    return user
+
+
+@decides(DECIDERS, cmd.CallOffered)
+def _call_offered(step: Step, s: cmd.CallOffered) -> Outcome:
+    inst = step.instance(s.instance_id)
+    if s.callee not in inst.numbers:
+        raise NotExistsNumber(s.callee, inst.instance_id)
+    user = _offer_checks(step, inst, s.user_id, s.skill_group_id)
+    job = Job(
+        job_id=step.ws.new_job_id(step.now),
+        instance_id=inst.instance_id,
+        call_type=CallType.INBOUND,
+        caller=s.caller,
+        callee=s.callee,
+        created_ms=step.now,
+        skill_group_id=s.skill_group_id,
+    )
+    customer = new_leg(job, Party.CUSTOMER, s.caller, s.callee, user, s.skill_group_id, step.now)
+    CHANNEL.move(customer, "answer")  # the platform answered the caller: queue, then agent
+    _offer(step, user, job, s.skill_group_id)
+    step.ws.add_job(job)
+    return step.outcome(s, user, job)
+
+
+@decides(DECIDERS, cmd.CallReoffered)
+def _call_reoffered(step: Step, s: cmd.CallReoffered) -> Outcome:
+    inst = step.instance(s.instance_id)
+    job = step.job(inst, s.job_id)
+    user = _offer_checks(step, inst, s.user_id, s.skill_group_id)
+    JOB.move(job, "reoffer")
+    job.queue_deadline_ms = 0
+    job.skill_group_id = s.skill_group_id
+    _offer(step, user, job, s.skill_group_id)
+    return step.outcome(s, user, job)
+
+
+def _leg_signal(step: Step, s: cmd.ChannelSignal, party: Party | None) -> tuple[Job, Channel]:
+    inst = step.instance(s.instance_id)
+    job = step.job(inst, s.job_id)
+    leg = channel_of(job, s.channel_id)
+    if party is not None and leg.party is not party:
+        raise ParameterInvalid("ChannelId", f"{s.action} applies to a {party.value} leg")
+    return job, leg
+
+
+def _agent_of(step: Step, job: Job) -> User | None:
+    """The agent of the call's most recent agent leg: whom a signal's reply describes."""
+    for leg in reversed(job.channels):
+        if leg.party is Party.USER:
+            return step.ws.user(job.instance_id, leg.user_id)
+    return None
+
+
+@decides(DECIDERS, cmd.FarEndEarlyMedia)
+def _far_end_early_media(step: Step, s: cmd.FarEndEarlyMedia) -> Outcome:
+    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    CHANNEL.move(leg, "early_media")
+    leg.timestamp = step.now
+    return step.outcome(s, _agent_of(step, job), job)
+
+
+@decides(DECIDERS, cmd.FarEndRinging)
+def _far_end_ringing(step: Step, s: cmd.FarEndRinging) -> Outcome:
+    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    CHANNEL.move(leg, "ring")
+    leg.timestamp = step.now
+    user = _agent_of(step, job)
+    step.call_event(EventType.Ringing, job, leg, user.user_id if user else "")
+    return step.outcome(s, user, job)
+
+
+@decides(DECIDERS, cmd.FarEndAnswered)
+def _far_end_answered(step: Step, s: cmd.FarEndAnswered) -> Outcome:
+    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    CHANNEL.move(leg, "answer")
+    user = _agent_of(step, job)
+    assert user is not None, "an outbound call has its agent's leg"
+    AGENT.move(user, "far_end_answered")
+    for ch in job.channels:  # the call is established: both legs change now (SPEC §8)
+        if ch.state is ChannelState.ANSWERED:
+            ch.timestamp = step.now
+    job.established_ms = step.now
+    step.call_event(EventType.Established, job, leg, user.user_id)
+    step.agent_event(EventType.AgentTalk, user)
+    return step.outcome(s, user, job)
+
+
+def _refused(cause: Cause) -> Decider:
+    def refused(step: Step, s: cmd.ChannelSignal) -> Outcome:
+        job, leg = _leg_signal(step, s, Party.CUSTOMER)
+        user = _agent_of(step, job)
+        release(step, job, leg, Way.REFUSED, cause, _customer_number(job))
+        return step.outcome(s, user, job)
+
+    return refused
+
+
+DECIDERS[cmd.FarEndBusy] = _refused(Cause.BUSY)
+DECIDERS[cmd.FarEndNoAnswer] = _refused(Cause.NO_ANSWER)
+DECIDERS[cmd.FarEndRejected] = _refused(Cause.REJECTED)
+
+
+@decides(DECIDERS, cmd.FarEndHungUp)
+def _far_end_hung_up(step: Step, s: cmd.FarEndHungUp) -> Outcome:
+    job, leg = _leg_signal(step, s, None)
+    user = _agent_of(step, job)
+    initiator = _customer_number(job) if leg.party is Party.CUSTOMER else leg.user_extension
+    release(step, job, leg, Way.RELEASED, Cause.HANG_UP, initiator)
+    return step.outcome(s, user, job)
+
+
+@decides(DECIDERS, cmd.RingTimeout)
+def _ring_timeout(step: Step, s: cmd.RingTimeout) -> Outcome:
+    job, leg = _leg_signal(step, s, Party.USER)
+    user = step.ws.user(job.instance_id, leg.user_id)
+    release(step, job, leg, Way.RANG_OUT, Cause.RING_TIMEOUT, leg.user_extension)
+    return step.outcome(s, user, job)
+
+
+@decides(DECIDERS, cmd.QueueTimeout)
+def _queue_timeout(step: Step, s: cmd.QueueTimeout) -> Outcome:
+    """The platform ends a call that waited its queue timeout: CCC's ``QueuingTimeout``."""
+    inst = step.instance(s.instance_id)
+    job = step.job(inst, s.job_id)
+    JOB.move(job, "queue_timeout")
+    if job.queue_deadline_ms != s.deadline_ms or step.now < s.deadline_ms:
+        # queued again since (or not yet due): this deadline is not the call's
+        raise InvalidOperationCallState(job.state.value, JOB.expected("queue_timeout"))
+    (customer,) = [c for c in job.channels if c.party is Party.CUSTOMER]
+    step.call_event(EventType.QueueingTimeout, job, customer)
+    release(step, job, customer, Way.RELEASED, Cause.QUEUING_TIMEOUT, job.callee)
+    return step.outcome(s, None, job)
