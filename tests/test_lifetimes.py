@@ -14,7 +14,7 @@ import pytest
 from conftest import INSTANCE, Call, signal
 from test_scenarios import GROUP, TWO, WORLD, Centre
 
-import callstate.engine._store as store_module
+import callstate.engine._memory as store_module
 from callstate import Engine, EventType, Ids, ManualClock, MemoryStore, World, WorldError
 
 QUEUE_MS = 120_000
