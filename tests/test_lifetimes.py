@@ -14,7 +14,7 @@ import pytest
 from conftest import GROUP, INSTANCE, Call, signal
 from test_scenarios import TWO, WORLD, Centre
 
-import callstate.engine._store as store_module
+import callstate.engine._memory as store_module
 from callstate import Engine, EventType, Ids, ManualClock, MemoryStore, World, WorldError
 
 QUEUE_MS = 120_000
@@ -110,7 +110,7 @@ def test_the_snapshot_is_rendered_outside_the_engine_lock(monkeypatch: pytest.Mo
     clock = ManualClock(1_700_000_000_000)
     engine = Engine(clock=clock, ids=Ids(seed=3), store=MemoryStore())
     free: list[bool] = []
-    render = store_module.instance_snapshot
+    render = store_module.instance_snapshot  # type: ignore[attr-defined]  # patched where used
 
     def watched(*args: Any) -> dict[str, Any]:
         taken: list[bool] = []

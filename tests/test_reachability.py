@@ -28,7 +28,7 @@ from callstate import (
 )
 from callstate.domain import _states
 from callstate.domain._states import StateTable
-from callstate.engine._store import _MemoryTransaction
+from callstate.engine._memory import _MemoryTransaction
 
 GROUP = "skill-group@ccc-test"
 TABLES: dict[str, StateTable[Any]] = {

@@ -133,7 +133,7 @@ class Worker:
 def work(url: str, users: list[str], threads: int, seconds: float, seed: int) -> dict[str, Any]:
     """Run ``threads`` workers for ``seconds``; what they did, and the commits that conflicted."""
     from callstate.engine import StoreConflict
-    from callstate.engine._redis import RedisTransaction
+    from callstate.engine._redis_tx import RedisTransaction
 
     conflicts: list[int] = []
     commit = RedisTransaction.commit

@@ -20,6 +20,7 @@ from callstate import Engine, Event, EventType, Ids, ManualClock, default_world
 from callstate.domain import CallDetailRecord, CallType, ChannelDetail, HoldInterval, Job
 from callstate.engine import StoreConflict, StoreSpecError, open_store
 from callstate.engine._redis import DEFAULT_SOCKET_TIMEOUT, RedisStore
+from callstate.engine._redis_events import decode_event, encode_event
 
 pytestmark = pytest.mark.redis_store
 
@@ -116,7 +117,7 @@ def test_event_records_read_back_exactly() -> None:
         Event(EventType.AgentReady, 3, INSTANCE, agent_id=AGENT, skill_group_ids=(GROUP,)),
         Event(EventType.CDRReady, 9, INSTANCE, seq=9, contact_id="job-1", cdr=cdr),
     ):
-        assert Event.from_record(json.loads(json.dumps(event.to_record()))) == event
+        assert decode_event(f"3-{event.seq}", encode_event(event)) == event
 
 
 # --- one truth ---------------------------------------------------------------------------------

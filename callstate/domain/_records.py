@@ -2,13 +2,14 @@
 
 Records are small slotted attrs classes that carry the state attributes the machines of
 ``_states`` drive. They are mutated only by the domain's decide step, and only on working copies
-(a store makes them from its stored form, e.g. :meth:`User.unpack`) that the engine commits
-whole or throws away, so a rejected command never touches stored state.
+(a store makes them from its stored form) that the engine commits whole or throws away, so a
+rejected command never touches stored state. How a record is stored or rendered as JSON is the
+stores' business (``callstate/engine``), not the domain's.
 
 Hold accounting is derived from each leg's hold intervals (count, total, longest); nothing is
 counted twice because nothing is counted at all. The intervals are an immutable linked list of
 plain tuples (:class:`Holds`), so holding and retrieving cost the same however often a leg was
-held before, and a packed leg holds atomic values only, held or not.
+held before, and a store can keep a leg's history as atomic values only, held or not.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 
 import attrs
 
-from ._copy import enum_codec, tuple_codec
 from ._states import ChannelState, HoldState, JobState, UserState
 from ._world import UserProfile, WorkMode
 
@@ -53,22 +53,13 @@ class HoldInterval:
         """Held milliseconds; an open interval counts 0 until it closes."""
         return 0 if self.end_ms is None else self.end_ms - self.start_ms
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy."""
-        return attrs.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> HoldInterval:
-        """Read back :meth:`to_dict`."""
-        return cls(**data)
-
 
 class Holds:
     """A leg's hold intervals, newest first in a chain of plain tuples, iterated oldest first.
 
     The chain is ``(size, start_ms, end_ms, music, by_user, older)``, ``older`` being the same
-    shape or ``None``: atomic values only, so a stored leg stays invisible to the collector
-    however often it was held (:attr:`chain` is the packed form). Adding an interval or closing
+    shape or ``None``: atomic values only, so a store that keeps :attr:`chain` as it is keeps a
+    leg invisible to the collector however often it was held. Adding an interval or closing
     the newest one is O(1) and copies nothing, so every working copy of a leg shares its
     history; walking it (for the call detail record) is O(n) once.
     """
@@ -77,6 +68,14 @@ class Holds:
 
     def __init__(self, chain: tuple[Any, ...] | None = None) -> None:
         self.chain = chain
+
+    @staticmethod
+    def of(intervals: Iterable[HoldInterval]) -> Holds:
+        """The history of these intervals, given oldest first (none: :data:`NO_HOLDS`)."""
+        holds = NO_HOLDS
+        for interval in intervals:
+            holds = holds.add(interval)
+        return holds
 
     @property
     def newest(self) -> HoldInterval | None:
@@ -154,30 +153,6 @@ class User:
             skill_group_ids=profile.skill_group_ids,
         )
 
-    def pack(self) -> tuple[Any, ...]:
-        """The record as a plain tuple of atomic values (:meth:`unpack` reads it back)."""
-        return _pack_user(self)
-
-    @staticmethod
-    def unpack(packed: tuple[Any, ...]) -> User:
-        """A new record from :meth:`pack`'s tuple."""
-        return _unpack_user(packed)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy: enums as their values, tuples as lists."""
-        return _plain(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> User:
-        """Read back :meth:`to_dict`."""
-        return cls(**{
-            **data,
-            "work_mode": WorkMode(data["work_mode"]),
-            "state": UserState(data["state"]),
-            "skill_group_ids": tuple(data["skill_group_ids"]),
-            "signed_skill_group_ids": tuple(data["signed_skill_group_ids"]),
-        })  # fmt: skip
-
 
 @attrs.define(slots=True)
 class Channel:
@@ -234,21 +209,6 @@ class Channel:
         """The longest closed hold."""
         return max((h.duration() for h in self.holds), default=0)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy."""
-        return _plain(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Channel:
-        """Read back :meth:`to_dict`."""
-        return cls(**{
-            **data,
-            "party": Party(data["party"]),
-            "state": ChannelState(data["state"]),
-            "hold_state": HoldState(data["hold_state"]),
-            "holds": _holds(HoldInterval.from_dict(h) for h in data["holds"]),
-        })  # fmt: skip
-
 
 @attrs.define(slots=True)
 class Job:
@@ -290,70 +250,3 @@ class Job:
     def live_agent_legs(self) -> list[Channel]:
         """Agent legs not yet released."""
         return [c for c in self.channels if c.party is Party.USER and c.live]
-
-    def pack(self) -> tuple[Any, ...]:
-        """The call and its legs as nested plain tuples of atomic values."""
-        return _pack_job(self)
-
-    @staticmethod
-    def unpack(packed: tuple[Any, ...]) -> Job:
-        """A new record, with new legs, from :meth:`pack`'s tuple."""
-        return _unpack_job(packed)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy, legs included."""
-        return _plain(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Job:
-        """Read back :meth:`to_dict`."""
-        return cls(**{
-            **data,
-            "call_type": CallType(data["call_type"]),
-            "state": JobState(data["state"]),
-            "channels": [Channel.from_dict(c) for c in data["channels"]],
-        })  # fmt: skip
-
-
-_pack_user, _unpack_user = tuple_codec(
-    User, {"work_mode": enum_codec(WorkMode), "state": enum_codec(UserState)}
-)
-_pack_channel, _unpack_channel = tuple_codec(
-    Channel,
-    {
-        "party": enum_codec(Party),
-        "state": enum_codec(ChannelState),
-        "hold_state": enum_codec(HoldState),
-        # the chain of plain tuples; an empty history is the shared NO_HOLDS
-        "holds": (lambda h: h.chain, lambda chain: NO_HOLDS if chain is None else Holds(chain)),
-    },
-)
-_pack_job, _unpack_job = tuple_codec(
-    Job,
-    {
-        "call_type": enum_codec(CallType),
-        "state": enum_codec(JobState),
-        "channels": (
-            lambda legs: tuple(_pack_channel(c) for c in legs),
-            lambda legs: [_unpack_channel(c) for c in legs],
-        ),
-    },
-)
-
-
-def _holds(intervals: Iterable[HoldInterval]) -> Holds:
-    holds = NO_HOLDS
-    for interval in intervals:
-        holds = holds.add(interval)
-    return holds
-
-
-def _plain(record: Any) -> dict[str, Any]:
-    def value(_: Any, __: Any, v: Any) -> Any:
-        if isinstance(v, Enum):
-            return v.value
-        if isinstance(v, Holds):
-            return [h.to_dict() for h in v]
-        return list(v) if isinstance(v, tuple) else v
-
-    return attrs.asdict(record, value_serializer=value)

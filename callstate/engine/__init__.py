@@ -9,9 +9,10 @@ from ._clock import Clock, ManualClock, SystemClock
 from ._engine import DEFAULT_NETWORK, Engine
 from ._feed import EventFeed
 from ._ids import EPOCH_MS, Ids, JobIdDraft
+from ._memory import MemoryStore
 from ._network import Scheduled, SimulatedNetwork
 from ._open import STORE_FACTORIES, StoreSpecError, open_store
-from ._store import Committed, InstanceView, MemoryStore, Store, StoreConflict, Transaction
+from ._store import Committed, InstanceView, Store, StoreConflict, Transaction
 from ._world import DEFAULT_WORLD_FILE, WorldSource, default_world, load_world
 
 if TYPE_CHECKING:

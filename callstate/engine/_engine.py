@@ -40,9 +40,10 @@ from ..domain import (
 from ._clock import Clock, SystemClock
 from ._feed import EventFeed
 from ._ids import Ids
+from ._memory import MemoryStore
 from ._network import SimulatedNetwork
 from ._open import open_store
-from ._store import InstanceView, MemoryStore, Store, StoreConflict
+from ._store import InstanceView, Store, StoreConflict
 from ._world import WorldSource, load_world
 
 __all__ = ["DEFAULT_NETWORK", "Engine"]

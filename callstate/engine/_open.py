@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ._store import MemoryStore, Store
+from ._memory import MemoryStore
+from ._store import Store
 
 __all__ = ["STORE_FACTORIES", "StoreSpecError", "open_store"]
 

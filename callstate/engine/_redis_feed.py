@@ -28,7 +28,9 @@ from redis.cluster import RedisCluster
 
 from ..domain import Event, World
 from ._feed import EventFeed
-from ._redis import _UNAVAILABLE, RedisStore, _available, _event, _Keys
+from ._redis import RedisStore
+from ._redis_events import decode_event
+from ._redis_scripts import UNAVAILABLE, Keys, available
 
 __all__ = ["RedisFeeder"]
 
@@ -56,7 +58,7 @@ class RedisFeeder:
 
     def start(self) -> Callable[[], None]:
         """Pin the streams' ends now (events from here on are fed), then read on a thread."""
-        with _available():
+        with available():
             self._sync(pin=True)
         self._thread.start()
         return self.stop
@@ -76,7 +78,7 @@ class RedisFeeder:
                 else:
                     self._stopping.wait(self.retry)
                 down = False
-            except _UNAVAILABLE as err:
+            except UNAVAILABLE as err:
                 if not down:
                     log.warning("event feed: Redis unavailable (%s); retrying", err)
                 down = True
@@ -97,7 +99,7 @@ class RedisFeeder:
             doc: Any = client.hget(self._world_key, "doc")
             world = World.from_dict(json.loads(doc)) if doc else World()
             ns = self.store.namespace
-            keys = [_Keys(ns, iid).events for iid in world.instances]
+            keys = [Keys(ns, iid).events for iid in world.instances]
             after = {key: f"{gen}-0" for key in keys}
             if pin:  # only what comes next: the streams' backlog is read from the store
                 for key in keys:
@@ -125,7 +127,7 @@ class RedisFeeder:
                 if gen > self._gen:  # the world moved on: the next step's sync sees it
                     break
                 if gen == self._gen:
-                    events.append(_event(entry_id, fields["e"]))
+                    events.append(decode_event(entry_id, fields["e"]))
                 self._after[key] = entry_id
         return events
 

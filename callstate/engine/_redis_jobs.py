@@ -1,6 +1,8 @@
-"""How the Redis store keeps a call: its record without the hold history, the history apart.
+"""How the Redis store keeps its records: users whole, a call without its hold history.
 
-A call's record (``cs:{N:I}:job:<JobId>``, field ``d``) is ``Job.to_dict()`` except that each
+Records are JSON in the plain form of ``_plain.py`` (the snapshot's). A user's record
+(``cs:{N:I}:user:<UserId>``, field ``d``) is the user's plain form. A call's record
+(``cs:{N:I}:job:<JobId>``, field ``d``) is the call's plain form except that each
 leg carries, instead of its hold intervals, ``hold_count`` and ``hold_newest`` (the latest
 interval, open while the leg is held, as ``[start, end, music, by]``). Every other interval of
 the call is in the call's history list (``cs:{N:I}:holds:<JobId>``), one JSON entry
@@ -19,19 +21,21 @@ import functools
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from enum import Enum
 from typing import Any
 
 import attrs
 
-from ..domain import Channel, HoldInterval, Holds, Job
+from ..domain import Channel, HoldInterval, Holds, Job, User
+from ._plain import job_from_plain, plain, plain_value, user_from_plain
 
 __all__ = [
     "HistoryLoader",
     "StoredHolds",
     "decode_job",
+    "decode_user",
     "decode_whole_job",
     "encode_job",
+    "encode_user",
 ]
 
 #: Reads a call's history list: the JSON entries ``0 .. n - 1`` (``n`` given).
@@ -104,10 +108,14 @@ class StoredHolds(Holds):
     __hash__ = None
 
 
-def _value(_: Any, __: Any, value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    return list(value) if isinstance(value, tuple) else value
+def encode_user(user: User) -> str:
+    """The user's record: its plain form as compact JSON."""
+    return _dumps(plain(user))
+
+
+def decode_user(data: str) -> User:
+    """A user read back from :func:`encode_user`'s record."""
+    return user_from_plain(json.loads(data))
 
 
 def _interval(fields: list[Any]) -> HoldInterval:
@@ -120,7 +128,7 @@ def encode_job(job: Job) -> tuple[str, list[str]]:
     A leg read from the store (:class:`StoredHolds`) appends the intervals it superseded; a leg
     made by this request (a plain :class:`Holds`, its list empty) every interval but its newest.
     """
-    data = attrs.asdict(job, filter=lambda a, _: a is not _HOLDS, value_serializer=_value)
+    data = attrs.asdict(job, filter=lambda a, _: a is not _HOLDS, value_serializer=plain_value)
     entries: list[str] = []
     for leg, stored in zip(job.channels, data["channels"], strict=True):
         holds = leg.holds
@@ -169,23 +177,15 @@ def decode_job(data: str, load: HistoryLoader, *, lazy: bool = True) -> Job:
             leg["holds"] = []
         else:  # a record written before the history list: every interval in it
             legs.append((-1, None))
-    job = Job.from_dict(raw)
+    job = job_from_plain(raw)
     for channel, (count, newest) in zip(job.channels, legs, strict=True):
         if count < 0:
             continue
         cid = channel.channel_id
         tail: tuple[HoldInterval, ...] = () if newest is None else (newest,)
         holds = StoredHolds(max(count - 1, 0), functools.partial(older, cid), tail)
-        channel.holds = holds if lazy else _plain(holds)
+        channel.holds = holds if lazy else Holds.of(holds)
     return job
-
-
-def _plain(holds: Holds) -> Holds:
-    """The same intervals as a plain :class:`Holds` (a view's record, read whole)."""
-    plain = Holds()
-    for interval in holds:
-        plain = plain.add(interval)
-    return plain
 
 
 def _dumps(value: Any) -> str:

@@ -1,0 +1,309 @@
+"""The in-memory store: one process's state in dicts, records kept packed.
+
+Records are kept *packed*: a user, or a call with its legs, as nested plain tuples of atomic
+values (a leg's hold history as its :attr:`~callstate.domain.Holds.chain`, itself such a
+tuple). Python's collector stops tracking such tuples, so a full collection costs the same with
+a hundred thousand live calls as with none (``tests/test_memory_store.py``). A transaction
+unpacks what it reads into its working copies (a copy it needed anyway) and packs what it
+commits. The packing is this store's alone: the domain's records know nothing of it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import secrets
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+
+from ..domain import (
+    CallType,
+    Channel,
+    ChannelState,
+    Event,
+    Holds,
+    HoldState,
+    InstanceConfig,
+    Job,
+    JobState,
+    Party,
+    User,
+    UserState,
+    WorkMode,
+    World,
+)
+from ._feed import EventFeed
+from ._plain import instance_snapshot
+from ._store import Committed, InstanceView, QueueDeadline
+
+__all__ = ["MemoryStore"]
+
+T = TypeVar("T")
+Packed = tuple[Any, ...]
+#: A field's ``(to plain, from plain)`` functions, for a value that is not atomic.
+Convert = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+
+
+def _tuple_codec(
+    cls: type[T], convert: dict[str, Convert]
+) -> tuple[Callable[[T], Packed], Callable[[Packed], T]]:
+    """``(pack, unpack)``: an instance of the slotted attrs class ``cls`` as a plain tuple, back.
+
+    ``convert`` maps a field to ``(to plain, from plain)`` functions, for fields whose values
+    are not atomic (Enum members, records); a field left as an object keeps its tuple tracked.
+    The functions are generated once per class, as attrs generates ``__init__``: ``unpack``
+    assigns each slot of a new instance directly, with nothing to validate (the values were a
+    record's), several times faster than calling the class.
+    """
+    names = [f.name for f in attrs.fields(cls)]  # type: ignore[arg-type]
+    packed = ", ".join(f"_to_{n}(self.{n})" if n in convert else f"self.{n}" for n in names)
+    lines = [f"def pack(self):\n    return ({packed},)", "def unpack(t):", "    new = _new(_cls)"]
+    for i, name in enumerate(names):
+        value = f"_from_{name}(t[{i}])" if name in convert else f"t[{i}]"
+        lines.append(f"    new.{name} = {value}")
+    lines.append("    return new")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    for name, (to_plain, from_plain) in convert.items():
+        namespace[f"_to_{name}"], namespace[f"_from_{name}"] = to_plain, from_plain
+    exec("\n".join(lines), namespace)
+    return namespace["pack"], namespace["unpack"]
+
+
+def _enum(enum: type[Any]) -> Convert:
+    """An Enum field packed as its value (members are objects the collector tracks)."""
+    return (lambda member: member._value_), enum._value2member_map_.__getitem__
+
+
+#: The history of a leg never held: one value for all (a history is never changed, only replaced).
+_NO_HOLDS = Holds()
+
+_pack_user, _unpack_user = _tuple_codec(
+    User, {"work_mode": _enum(WorkMode), "state": _enum(UserState)}
+)
+_pack_channel, _unpack_channel = _tuple_codec(
+    Channel,
+    {
+        "party": _enum(Party),
+        "state": _enum(ChannelState),
+        "hold_state": _enum(HoldState),
+        # the chain of plain tuples as it is
+        "holds": (lambda h: h.chain, lambda chain: _NO_HOLDS if chain is None else Holds(chain)),
+    },
+)
+_pack_job, _unpack_job = _tuple_codec(
+    Job,
+    {
+        "call_type": _enum(CallType),
+        "state": _enum(JobState),
+        "channels": (
+            lambda legs: tuple(_pack_channel(c) for c in legs),
+            lambda legs: [_unpack_channel(c) for c in legs],
+        ),
+    },
+)
+
+
+class _Instance:
+    """One instance's live state in memory, its records packed."""
+
+    __slots__ = ("config", "deadlines", "events", "expiries", "jobs", "last_now", "queue", "seq",
+                 "users")  # fmt: skip
+
+    def __init__(self, config: InstanceConfig, log_size: int) -> None:
+        self.config = config
+        self.users = {
+            uid: _pack_user(User.from_profile(p, config.instance_id))
+            for uid, p in config.users.items()
+        }
+        self.jobs: dict[str, Packed] = {}
+        self.last_now = 0
+        self.seq = 0
+        self.events: deque[Event] = deque(maxlen=log_size)
+        self.expiries: deque[tuple[int, str]] = deque()  # (forget at, JobId), in ending order
+        # Queued calls: JobId -> deadline, and a heap of (deadline, JobId) whose entries that no
+        # longer match ``deadlines`` (the call was offered again, or ended) are skipped.
+        self.deadlines: dict[str, int] = {}
+        self.queue: list[tuple[int, str]] = []
+
+
+class MemoryStore:
+    """The default store: one process's state in dicts. Lookups are O(1) at any size.
+
+    Ended calls are forgotten ``retentionMs`` after they end, checked as commits pass that
+    instant. The event log keeps the last ``log_size`` events per instance.
+    """
+
+    #: Requests on this store are pure CPU: an event loop may run them itself.
+    blocking_io = False
+
+    def __init__(self, log_size: int = 10_000) -> None:
+        self._log_size = log_size
+        self._attached = False
+        self._world = World()
+        self._generation = ""
+        self._instances: dict[str, _Instance] = {}
+
+    def attach(self, world: World) -> None:
+        """Provision ``world`` unless the store was provisioned before."""
+        if not self._attached:
+            self.reset(world)
+
+    def reset(self, world: World) -> None:
+        """Replace everything with ``world`` as provisioned."""
+        self._attached = True
+        self._world = world
+        self._generation = secrets.token_hex(6)
+        self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
+
+    def node_id(self) -> None:
+        """One process: the engine's default node will do."""
+        return None
+
+    def world(self) -> World:
+        """The world the store was last reset to."""
+        return self._world
+
+    def begin(self, new_job_id: Callable[[int], str]) -> _MemoryTransaction:
+        """Open a transaction."""
+        return _MemoryTransaction(self._instances, new_job_id)
+
+    def view(self, instance_id: str) -> InstanceView | None:
+        """A copy of one instance's live state."""
+        inst = self._instances.get(instance_id)
+        if inst is None:
+            return None
+        return InstanceView(
+            inst.config,
+            {k: _unpack_user(u) for k, u in inst.users.items()},
+            {k: _unpack_job(j) for k, j in inst.jobs.items()},
+            inst.seq,
+            inst.last_now,
+        )
+
+    def events(self, instance_id: str, after_seq: int = 0) -> list[Event]:
+        """Logged events after ``after_seq`` (O(answered): the log's seqs are consecutive)."""
+        inst = self._instances.get(instance_id)
+        if inst is None or not inst.events:
+            return []
+        log = inst.events
+        start = min(max(after_seq + 1 - log[0].seq, 0), len(log))
+        return [log[i] for i in range(start, len(log))]
+
+    def generation(self) -> str:
+        """A new random token at every reset."""
+        return self._generation
+
+    def log(self, instance_id: str, after_seq: int = 0) -> tuple[str, list[Event]]:
+        """The generation and the logged events after ``after_seq``."""
+        return self._generation, self.events(instance_id, after_seq)
+
+    def feed(self, feed: EventFeed) -> None:
+        """One process: the engine feeds its own commits."""
+        return None
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every instance's live state as JSON-ready data."""
+        return self.capture()()
+
+    def capture(self) -> Callable[[], dict[str, Any]]:
+        """Shallow copies of the dicts of packed records (immutable tuples), rendered later."""
+        copies = [(iid, i.last_now, i.seq, i.users.copy(), i.jobs.copy())
+                  for iid, i in self._instances.items()]  # fmt: skip
+
+        def render() -> dict[str, Any]:
+            return {
+                iid: instance_snapshot(
+                    last_now,
+                    seq,
+                    {k: _unpack_user(u) for k, u in users.items()},
+                    {k: _unpack_job(j) for k, j in jobs.items()},
+                )
+                for iid, last_now, seq, users, jobs in copies
+            }
+
+        return render
+
+    def due_queue_timeouts(self, now: int) -> list[QueueDeadline]:
+        """Queued calls due by ``now``, taken out of the index (each is due once)."""
+        due: list[QueueDeadline] = []
+        for iid, inst in self._instances.items():
+            while inst.queue and inst.queue[0][0] <= now:
+                deadline, job_id = heapq.heappop(inst.queue)
+                if inst.deadlines.get(job_id) == deadline:
+                    del inst.deadlines[job_id]
+                    due.append((iid, job_id, deadline))
+        return sorted(due, key=lambda d: d[2])
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _MemoryTransaction:
+    """Working copies over the memory store; commit writes them back."""
+
+    def __init__(self, instances: dict[str, _Instance], new_job_id: Callable[[int], str]) -> None:
+        self._instances = instances
+        self.new_job_id = new_job_id
+        self._users: dict[tuple[str, str], User] = {}
+        self._jobs: dict[tuple[str, str], Job] = {}
+        self._ended_before: set[tuple[str, str]] = set()
+
+    def instance(self, instance_id: str) -> InstanceConfig | None:
+        inst = self._instances.get(instance_id)
+        return None if inst is None else inst.config
+
+    def user(self, instance_id: str, user_id: str) -> User | None:
+        key = (instance_id, user_id)
+        copy = self._users.get(key)
+        if copy is None:
+            inst = self._instances.get(instance_id)
+            stored = None if inst is None else inst.users.get(user_id)
+            if stored is None:
+                return None
+            copy = self._users[key] = _unpack_user(stored)
+        return copy
+
+    def job(self, instance_id: str, job_id: str) -> Job | None:
+        key = (instance_id, job_id)
+        copy = self._jobs.get(key)
+        if copy is None:
+            inst = self._instances.get(instance_id)
+            stored = None if inst is None else inst.jobs.get(job_id)
+            if stored is None:
+                return None
+            copy = self._jobs[key] = _unpack_job(stored)
+            if copy.state is JobState.ENDED:
+                self._ended_before.add(key)
+        return copy
+
+    def add_job(self, job: Job) -> None:
+        self._jobs[(job.instance_id, job.job_id)] = job
+
+    def last_now(self, instance_id: str) -> int:
+        inst = self._instances.get(instance_id)
+        return 0 if inst is None else inst.last_now
+
+    def commit(self, instance_id: str, now: int, events: Sequence[Event]) -> Committed:
+        for (iid, uid), user in self._users.items():
+            self._instances[iid].users[uid] = _pack_user(user)
+        for key, job in self._jobs.items():
+            inst = self._instances[key[0]]
+            inst.jobs[key[1]] = _pack_job(job)
+            if job.state is JobState.QUEUED:
+                if inst.deadlines.get(key[1]) != job.queue_deadline_ms:
+                    inst.deadlines[key[1]] = job.queue_deadline_ms
+                    heapq.heappush(inst.queue, (job.queue_deadline_ms, key[1]))
+            else:
+                inst.deadlines.pop(key[1], None)
+            if job.state is JobState.ENDED and key not in self._ended_before:
+                inst.expiries.append((job.ended_ms + inst.config.retention_ms, job.job_id))
+        inst = self._instances[instance_id]
+        stamped = tuple(e.stamped(inst.seq + i) for i, e in enumerate(events, 1))
+        inst.seq += len(stamped)
+        inst.events.extend(stamped)
+        inst.last_now = max(inst.last_now, now)
+        while inst.expiries and inst.expiries[0][0] <= now:
+            inst.jobs.pop(inst.expiries.popleft()[1], None)
+        return Committed(stamped, inst.seq)
