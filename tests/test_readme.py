@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callstate import HoldCall, Request
+from callstate import Request
+from callstate.domain import HoldCall
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 #: Sections whose blocks talk to ``callstate serve``, and the test module that runs them.

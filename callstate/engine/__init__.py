@@ -11,6 +11,7 @@ from ._feed import EventFeed
 from ._ids import EPOCH_MS, Ids, JobIdDraft
 from ._network import Scheduled, SimulatedNetwork
 from ._open import STORE_FACTORIES, StoreSpecError, open_store
+from ._result import Refusal, Result
 from ._store import Committed, InstanceView, MemoryStore, Store, StoreConflict, Transaction
 from ._world import DEFAULT_WORLD_FILE, WorldSource, default_world, load_world
 
@@ -31,6 +32,8 @@ __all__ = [
     "JobIdDraft",
     "ManualClock",
     "MemoryStore",
+    "Refusal",
+    "Result",
     "Scheduled",
     "SimulatedNetwork",
     "Store",
