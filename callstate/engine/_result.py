@@ -8,7 +8,7 @@ adapters are ``execute(request).reply``, and the typed and the wire answers cann
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -35,8 +35,9 @@ class Result:
     seq: int
     reply: Reply
 
-    #: Always true: lets ``if result.ok:`` tell a :class:`Result` from a :class:`Refusal`.
-    ok: Literal[True] = attrs.field(default=True, init=False)
+    #: Always true: ``if answer.ok:`` tells a :class:`Result` from a :class:`Refusal` (and mypy
+    #: narrows on it). A class attribute: every request builds one of these.
+    ok: ClassVar[Literal[True]] = True
 
 
 @attrs.frozen
@@ -50,5 +51,5 @@ class Refusal:
     error: CCCError
     reply: Reply
 
-    #: Always false: lets ``if not result.ok:`` tell a :class:`Refusal` from a :class:`Result`.
-    ok: Literal[False] = attrs.field(default=False, init=False)
+    #: Always false: ``if not answer.ok:`` tells a :class:`Refusal` from a :class:`Result`.
+    ok: ClassVar[Literal[False]] = False
