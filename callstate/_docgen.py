@@ -188,6 +188,7 @@ def errors() -> str:
             "## The tree\n",
             "- **CallstateError**",
             "  - **WorldError** (a `ValueError`: a world file that cannot be loaded)",
+            "  - **StoreSpecError** (a `ValueError`: a store spec that names no available store)",
             "  - **CCCError**",
             *("    " + line for line in _tree(CCCError)),
             "",

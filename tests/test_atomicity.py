@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callstate import ACTIONS, SIGNALS, Engine, Ids, ManualClock, Reply, wire_fields
+from callstate import Engine, Ids, ManualClock, Reply
+from callstate.domain import ACTIONS, SIGNALS, wire_fields
 from callstate.engine import EPOCH_MS
 from callstate.testing import wire_params
 

@@ -13,7 +13,7 @@ from typing import Any, get_origin
 
 import pytest
 
-from callstate import ACTIONS, SIGNALS, ParameterBlank, SignInGroup, wire_fields
+from callstate.domain import ACTIONS, SIGNALS, ParameterBlank, SignInGroup, wire_fields
 from callstate.api import parse_request
 from callstate.domain import MakeCall, QueueTimeout, Request
 

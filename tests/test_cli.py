@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from callstate import read_xml
+from callstate.api import read_xml
 from callstate.cli import main
 
 

@@ -30,9 +30,10 @@ import pytest
 from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Agent, Call
 from darabonba.model import DaraModel
 
-from callstate import ACTIONS, Engine, Ids, ManualClock, Reply
+from callstate import Engine, Ids, ManualClock, Reply
 from callstate.api import SHAPES, envelope
 from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
+from callstate.domain import ACTIONS
 
 ACTION_NAMES = (
     "SignInGroup",

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from callstate import Engine, Ids, ManualClock, catalogue
+from callstate import Engine, Ids, ManualClock
+from callstate.domain import catalogue
 
 A, B, C = "user-test@ccc-test", "user-two@ccc-test", "user-off@ccc-test"
 DEV_A, DEV_B = "dev-a", "dev-b"

@@ -23,20 +23,10 @@ from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Ag
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from callstate import (
-    ACTIONS,
-    SIGNALS,
-    Engine,
-    Ids,
-    ManualClock,
-    NotExistsUserId,
-    Reply,
-    catalogue,
-    read_xml,
-    wire_fields,
-)
-from callstate.api import SHAPES, SIGNAL_SHAPE, envelope, error_reply
+from callstate import Engine, Ids, ManualClock, Reply
+from callstate.api import SHAPES, SIGNAL_SHAPE, envelope, error_reply, read_xml
 from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
+from callstate.domain import ACTIONS, SIGNALS, NotExistsUserId, catalogue, wire_fields
 from callstate.testing import wire_params
 
 FUZZ = settings(

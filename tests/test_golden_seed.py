@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from conftest import DEVICE, INSTANCE, Agent
 
-from callstate import Engine, Ids, ManualClock, Reply, read_xml
-from callstate.api import SHAPES, envelope
+from callstate import Engine, Ids, ManualClock, Reply
+from callstate.api import SHAPES, envelope, read_xml
 
 FIXTURE = Path(__file__).parent / "fixtures" / "holdcall_seed.json"
 SEED_DOC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "HoldCall.md"

@@ -39,8 +39,8 @@ def test_every_import_order_of_two_public_modules_works() -> None:
 
 def test_the_hypothesis_plugin_registers_strategies_whatever_was_imported_first() -> None:
     check = (
-        "from hypothesis import strategies as st; import callstate; "
-        "assert isinstance(st.from_type(callstate.HoldCall).example(), callstate.HoldCall)"
+        "from hypothesis import strategies as st; from callstate.domain import HoldCall; "
+        "assert isinstance(st.from_type(HoldCall).example(), HoldCall)"
     )
     for first in PUBLIC:
         code, rc, err = _fresh(f"{first}; {check}")

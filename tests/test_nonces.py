@@ -15,7 +15,8 @@ from alibabacloud_tea_openapi.utils import Utils
 from conftest import RedisServer
 from server_support import AGENT, AK, INSTANCE, SECRET, http_call, sdk_signed_headers
 
-from callstate import Engine, IncompleteSignature, ServiceUnavailable, SignatureNonceUsed
+from callstate import Engine
+from callstate.domain import IncompleteSignature, ServiceUnavailable, SignatureNonceUsed
 from callstate.engine._redis import RedisStore
 from callstate.server import NonceCache, ThreadedServer, Verifier, WireRequest
 from callstate.server._signature import parse_query, parse_time

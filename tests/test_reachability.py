@@ -16,17 +16,8 @@ from typing import Any
 import pytest
 from conftest import INSTANCE, Agent
 
-from callstate import (
-    ACTIONS,
-    SIGNALS,
-    Engine,
-    Ids,
-    JobState,
-    ManualClock,
-    MemoryStore,
-    default_world,
-)
-from callstate.domain import _states
+from callstate import Engine, Ids, JobState, ManualClock, MemoryStore, default_world
+from callstate.domain import ACTIONS, SIGNALS, _states
 from callstate.domain._states import StateTable
 from callstate.engine._memory import _MemoryTransaction
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callstate import HoldCall, Request
+from callstate import Request
+from callstate.domain import HoldCall
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 #: Sections whose blocks talk to ``callstate serve``, and the test module that runs them.
@@ -45,7 +46,7 @@ def run_fresh(code: str) -> list[str]:
 
 
 def test_every_python_block_is_run_by_a_test() -> None:
-    here = {"Embed it", "Property-test your integration"}
+    here = {"Embed it", "Embed it with typed values", "Property-test your integration"}
     assert set(python_blocks()) == here | set(SERVED)
     tests = Path(__file__).parent
     for heading, module in SERVED.items():
@@ -59,6 +60,14 @@ def test_the_embed_example_runs_and_fits_in_ten_lines() -> None:
     printed = run_fresh(code)
     assert printed[0].startswith('200 {"Code":"OK","Data":{"CallContext"')
     assert printed[1] == "InvalidOperation.ChannelState"
+
+
+def test_the_typed_example_answers_a_result_then_a_refusal() -> None:
+    (code,) = python_blocks()["Embed it with typed values"]
+    assert run_fresh(code) == [
+        "DIALING [(3, 'AgentDialing'), (4, 'Dialing')]",
+        "InvalidOperation.UserState 400",
+    ]
 
 
 def test_the_testing_snippet_names_a_real_test_case_in_a_fresh_interpreter() -> None:

@@ -15,7 +15,8 @@ import redis
 from conftest import RedisServer, free_port, redis_server_or_skip
 from test_redis_concurrency import check_history, check_replies, contend, setup_calls
 
-from callstate import Engine, EventType, ServiceUnavailable, default_world
+from callstate import Engine, EventType, default_world
+from callstate.domain import ServiceUnavailable
 from callstate.engine import RedisStore, open_store
 
 pytestmark = pytest.mark.redis_store

@@ -29,18 +29,16 @@ import pytest
 from conftest import RedisServer
 
 from callstate import (
-    AGENT_EVENTS,
     ChannelState,
     Engine,
     Event,
     EventType,
     InstanceView,
     JobState,
-    Party,
     Reply,
-    catalogue,
     default_world,
 )
+from callstate.domain import AGENT_EVENTS, Party, catalogue
 
 pytestmark = pytest.mark.redis_store
 

@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from server_support import AGENT, CUSTOMER, GROUP, INSTANCE, NUMBER, SSE, control, http_call
 
-from callstate import Engine, Ids, default_world, read_xml
+from callstate import Engine, Ids, default_world
+from callstate.api import read_xml
 from callstate.server import ThreadedServer
 
 ME = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}

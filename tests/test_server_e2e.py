@@ -36,7 +36,8 @@ from server_support import (
     world_with_agents,
 )
 
-from callstate import Engine, catalogue
+from callstate import Engine
+from callstate.domain import catalogue
 from callstate.server import ThreadedServer
 
 SLOW = "13900000009"  # answers 300 ms after it starts ringing

@@ -28,7 +28,7 @@ from alibabacloud_tea_openapi.utils import (
 from darabonba.request import DaraRequest
 from server_support import client
 
-from callstate import (
+from callstate.domain import (
     IncompleteSignature,
     InvalidAccessKeyIdNotFound,
     InvalidParameterName,

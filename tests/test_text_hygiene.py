@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_support import AGENT, GROUP, INSTANCE, NUMBER, SSE, control, http_call
 
-from callstate import Engine, Ids, Reply, World, WorldError, default_world, read_xml
+from callstate import Engine, Ids, Reply, World, WorldError, default_world
+from callstate.api import read_xml
 from callstate.server import ThreadedServer
 from callstate.server._http import json_response, reply_response
 

@@ -9,6 +9,7 @@ fill values as :attr:`CCCError.params`, which is exactly the response's ``Params
 
     CallstateError
     ├── WorldError (also ValueError)      a world file that cannot be loaded
+    ├── StoreSpecError (also ValueError)  a store spec naming no store (``callstate.engine``)
     └── CCCError                          answered as a CCC error body
         ├── ParameterError        400     Parameter.*
         ├── NotFound              404     NotExists.*

@@ -12,6 +12,7 @@ from ._ids import EPOCH_MS, Ids, JobIdDraft
 from ._memory import MemoryStore
 from ._network import Scheduled, SimulatedNetwork
 from ._open import STORE_FACTORIES, StoreSpecError, open_store
+from ._result import Refusal, Result
 from ._store import Committed, InstanceView, Store, StoreConflict, Transaction
 from ._world import DEFAULT_WORLD_FILE, WorldSource, default_world, load_world
 
@@ -32,6 +33,8 @@ __all__ = [
     "JobIdDraft",
     "ManualClock",
     "MemoryStore",
+    "Refusal",
+    "Result",
     "Scheduled",
     "SimulatedNetwork",
     "Store",

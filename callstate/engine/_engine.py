@@ -13,8 +13,11 @@ the simulated network and the subscribers. Each request is applied under the eng
    than any record it read, so no record's timestamps go backwards);
 5. subscribers receive the events, in commit order; the network schedules its reaction.
 
-No exception escapes :meth:`Engine.handle`, :meth:`Engine.signal` or :meth:`Engine.execute`:
-a fault that is not a catalogued error is logged and answered ``InternalService.Common`` (500).
+:meth:`Engine.execute` takes a command or signal value and answers a typed :class:`Result`
+(the records, the stamped events, the reply) or :class:`Refusal`; :meth:`Engine.handle` and
+:meth:`Engine.signal` are its wire adapters: parse, execute, answer the reply. No exception
+escapes any of the three: a fault that is not a catalogued error is logged and answered
+``InternalService.Common`` (500).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from ._ids import Ids
 from ._memory import MemoryStore
 from ._network import SimulatedNetwork
 from ._open import open_store
-from ._store import InstanceView, Store, StoreConflict
+from ._result import Refusal, Result
+from ._store import Committed, InstanceView, Store, StoreConflict
 from ._world import WorldSource, load_world
 
 __all__ = ["DEFAULT_NETWORK", "Engine"]
@@ -114,14 +118,15 @@ class Engine:
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
         """Apply a CCC action given as its name and wire parameters (strings).
 
-        Always answers a :class:`Reply` with the documented body, success or error.
+        Always answers a :class:`Reply` with the documented body, success or error: the reply
+        of :meth:`execute` for the parsed command, or the parameter error's.
         """
         request_id = self.ids.request_id()
         try:
             request = parse_action(action, params)
         except CCCError as err:
             return error_reply(err, request_id, action if isinstance(action, str) else "")
-        return self._run(request, request_id)
+        return self._run(request, request_id).reply
 
     def signal(self, name: str, params: Mapping[str, Any]) -> Reply:
         """Apply a network signal given as its name (``FarEndAnswered``...) and parameters."""
@@ -130,10 +135,15 @@ class Engine:
             request = parse_signal(name, params)
         except CCCError as err:
             return error_reply(err, request_id, name if isinstance(name, str) else "")
-        return self._run(request, request_id)
+        return self._run(request, request_id).reply
 
-    def execute(self, request: Request) -> Reply:
-        """Apply a command or signal value (``callstate.HoldCall(...)``)."""
+    def execute(self, request: Request) -> Result | Refusal:
+        """Apply a command or signal value (``callstate.domain.HoldCall(...)``).
+
+        Answers a :class:`Result` (the records as the request left them, the stamped events,
+        the sequence number and the reply) or a :class:`Refusal` (the catalogued error and its
+        reply); ``.ok`` tells them apart. Never raises.
+        """
         return self._run(request, self.ids.request_id())
 
     def tick(self) -> None:
@@ -148,20 +158,24 @@ class Engine:
         except Exception:
             log.exception("applying the simulated network's signals failed")
 
-    def _run(self, request: Request, request_id: str) -> Reply:
+    def _run(self, request: Request, request_id: str) -> Result | Refusal:
         try:
             with self._lock:
                 self._apply_due(self.clock())
-                outcome, seq, now = self._apply(request, None)
+                outcome, committed, now = self._apply(request, None)
                 self._apply_due(max(now, self.clock()))
-            return outcome_reply(outcome, request_id, seq)
+            # Rendered outside the lock: committed records are never mutated again.
+            reply = outcome_reply(outcome, request_id, committed.seq)
+            user, job = outcome.user, outcome.job
+            return Result(request, user, job, committed.events, committed.seq, reply)
         except CCCError as err:
-            return error_reply(err, request_id, request.action)
+            return Refusal(request, err, error_reply(err, request_id, request.action))
         except Exception:
             log.exception("request %s (%s) failed", request_id, request.action)
-            return error_reply(InternalServiceCommon.logged(), request_id, request.action)
+            fault = InternalServiceCommon.logged()
+            return Refusal(request, fault, error_reply(fault, request_id, request.action))
 
-    def _apply(self, request: Request, at: int | None) -> tuple[Outcome, int, int]:
+    def _apply(self, request: Request, at: int | None) -> tuple[Outcome, Committed, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""
         floor = 0
         for _ in range(self.max_attempts):
@@ -180,7 +194,7 @@ class Engine:
                 config = self._store.world().instances.get(request.instance_id)
                 if config is not None:
                     self.network.react(outcome, config, now)
-            return outcome, committed.seq, now
+            return outcome, committed, now
         raise ServiceUnavailable()
 
     def _apply_due(self, now: int) -> None:

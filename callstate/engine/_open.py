@@ -10,14 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from ..domain import CallstateError
 from ._memory import MemoryStore
 from ._store import Store
 
 __all__ = ["STORE_FACTORIES", "StoreSpecError", "open_store"]
 
 
-class StoreSpecError(ValueError):
-    """A store spec that names no available store; the message says what is available."""
+class StoreSpecError(CallstateError, ValueError):
+    """A store spec that names no available store, or a bad parameter; the message says which.
+
+    Part of the one error tree (``except CallstateError`` catches it); not a :class:`CCCError`,
+    since it is an embedder's or operator's mistake, never answered to a client.
+    """
 
 
 def _memory(spec: str) -> Store:
