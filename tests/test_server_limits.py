@@ -235,6 +235,9 @@ def test_at_the_fd_limit_accept_errors_are_logged_a_few_a_second(tmp_path: Path)
     seconds = time.monotonic() - started  # a loaded machine makes it longer, not the rate higher
     logged = (tmp_path / "stderr").read_text()
     assert logged.count(AcceptErrorFilter.MESSAGE) >= 1  # the limit was reached
+    accept_errors = logged.count(AcceptErrorFilter.MESSAGE) + logged.count(AcceptErrorFilter.RETRY)
+    windows = math.floor(seconds) + 2  # the clock seconds a run of that length can touch
+    assert accept_errors <= 5 * windows, (accept_errors, seconds)  # 5 a clock second
     tracebacks = logged.count("Traceback (most recent call last)")
-    assert tracebacks <= 5 * (math.ceil(seconds) + 1), (tracebacks, seconds)  # 5 a second
+    assert tracebacks <= accept_errors + 5, tracebacks  # nothing else floods the log
     assert "more accept errors were not logged" in logged
