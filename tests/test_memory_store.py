@@ -35,3 +35,25 @@ def test_a_held_calls_stored_form_is_untracked_by_the_collector() -> None:
     assert gc.is_tracked(stored) is False
     (held,) = [leg for leg in engine.view(INSTANCE).jobs[call.job].channels if leg.held]  # type: ignore[union-attr]
     assert held.hold_count == 4 and held.held_ms == 3000
+
+
+def test_a_freshly_held_call_is_untracked_within_three_full_collections() -> None:
+    """The transient after a burst of holds: one pass per nesting level, and no more levels.
+
+    The legs are one flat tuple inside the call's (not a tuple of tuples), so a call held once
+    nests three levels deep (the call, its legs, a leg's hold chain): three passes.
+    """
+    clock, store = ManualClock(START), MemoryStore()
+    engine = Engine(clock=clock, ids=Ids(seed=1), store=store, network=None)
+    agent = Agent(engine, clock)
+    agent.sign_in()
+    call = agent.dial("13900000000")
+    engine.signal("FarEndAnswered", {"InstanceId": INSTANCE, "JobId": call.job,
+                                     "ChannelId": call.customer_leg})  # fmt: skip
+    for _ in range(16):
+        gc.collect()
+    agent.ok("HoldCall", JobId=call.job, ChannelId=call.customer_leg)
+    agent.ok("RetrieveCall", JobId=call.job, ChannelId=call.customer_leg)
+    for _ in range(3):
+        gc.collect()
+    assert gc.is_tracked(store._instances[INSTANCE].jobs[call.job]) is False

@@ -92,14 +92,21 @@ _pack_channel, _unpack_channel = _tuple_codec(
         "holds": (lambda h: h.chain, lambda chain: _NO_HOLDS if chain is None else Holds(chain)),
     },
 )
+_CHANNEL_WIDTH = len(attrs.fields(Channel))
 _pack_job, _unpack_job = _tuple_codec(
     Job,
     {
         "call_type": _enum(CallType),
         "state": _enum(JobState),
+        # The legs' fields in one flat tuple, not a tuple of tuples: the collector untracks one
+        # level of nested tuples per pass, so every level less is a pass less before a freshly
+        # written call stops costing full collections anything.
         "channels": (
-            lambda legs: tuple(_pack_channel(c) for c in legs),
-            lambda legs: [_unpack_channel(c) for c in legs],
+            lambda legs: tuple(v for leg in legs for v in _pack_channel(leg)),
+            lambda flat: [
+                _unpack_channel(flat[i : i + _CHANNEL_WIDTH])
+                for i in range(0, len(flat), _CHANNEL_WIDTH)
+            ],
         ),
     },
 )
