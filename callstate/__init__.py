@@ -270,3 +270,12 @@ __all__ = [
     "wire_fields",
     "wire_name",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``callstate.mock_ccc``, loaded on first use: it needs the ``testing`` extra (PEP 562)."""
+    if name == "mock_ccc":
+        from .testing import mock_ccc  # noqa: PLC0415
+
+        return mock_ccc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

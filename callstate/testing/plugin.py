@@ -26,42 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..api import Reply
 from ..domain import World
 from ..engine import Engine, Ids, ManualClock, WorldSource, default_world, load_world
+from ._network import START_MS, Network
 
 if TYPE_CHECKING:
     from ..server import ThreadedServer
 
-__all__ = ["START_MS", "Network"]
-
-#: Where every fixture's manual clock starts (epoch ms): 2021-01-01T00:00:00Z.
-START_MS = 1_609_459_200_000
-#: The access key the ``ccc_client`` signs with (the server accepts any signature).
-ACCESS_KEY = ("callstate-test", "callstate-secret")
-
-
-class Network:
-    """What happens outside the agents' actions: network signals and the passing of time."""
-
-    def __init__(self, engine: Engine, clock: ManualClock) -> None:
-        self.engine = engine
-        self.clock = clock
-
-    def signal(self, name: str, **params: str) -> Reply:
-        """Send network signal ``name`` (``FarEndAnswered``, ``FarEndHungUp``, ``InboundCall``...).
-
-        ``InstanceId`` defaults to the world's first instance. The reply is the engine's: a
-        refused signal answers its catalogue error and changes nothing.
-        """
-        params.setdefault("InstanceId", sorted(self.engine.world.instances)[0])
-        return self.engine.signal(name, params)
-
-    def advance(self, ms: int) -> int:
-        """Move the clock ``ms`` forward and apply every signal that fell due; answer the time."""
-        now = self.clock.advance(ms)
-        self.engine.tick()
-        return now
+__all__ = ["ccc_client", "ccc_engine", "ccc_network", "ccc_server", "ccc_world"]
 
 
 def _world(source: WorldSource) -> World:
@@ -114,10 +86,9 @@ def ccc_client(ccc_server: ThreadedServer) -> Any:
     from alibabacloud_ccc20200701.client import Client  # noqa: PLC0415 (the user's SDK)
     from alibabacloud_tea_openapi.models import Config  # noqa: PLC0415
 
-    key, secret = ACCESS_KEY
     config = Config(
-        access_key_id=key,
-        access_key_secret=secret,
+        access_key_id="callstate-test",  # any key: the server checks no signature
+        access_key_secret="callstate-secret",
         region_id="cn-shanghai",
         endpoint=ccc_server.endpoint,
         protocol="http",
