@@ -4,7 +4,7 @@ JSON in, JSON out (``docs/emulator.md`` documents each endpoint):
 
 * ``POST /_callstate/reset``: start over, from the current world or from the world in the body;
 * ``GET /_callstate/world`` and ``PUT /_callstate/world``: read, or load and reset to, a world;
-* ``POST /_callstate/signals/{Name}``: a network signal (SPEC §8), answered like an action;
+* ``POST /_callstate/signals/{Name}``: a network signal, answered like an action;
 * ``GET /_callstate/state``: the engine's full snapshot;
 * ``GET /_callstate/events``: the domain events as Server-Sent Events, resumable;
 * ``GET /_callstate/health``: the server is up: its version, its store and what the store
