@@ -62,18 +62,32 @@ class mock_ccc:
         self._given = engine
         self.credentials = dict(credentials or {})
         self.identities = dict(identities or {})
-        self.engine: Engine = engine if engine is not None else Engine()
-        self.network = Network(self.engine, ManualClock())
+        self._engine = engine
+        self._network: Network | None = None
         self._saved: list[tuple[Any, Any]] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the SDK talks to (inside the block)."""
+        if self._engine is None:
+            raise RuntimeError("mock_ccc(): the engine exists inside the block only")
+        return self._engine
+
+    @property
+    def network(self) -> Network:
+        """Signals and time for :attr:`engine` (its clock must be a ``ManualClock``)."""
+        if self._network is None:
+            raise RuntimeError("mock_ccc(): the network exists inside the block only")
+        return self._network
 
     def __enter__(self) -> mock_ccc:
         from darabonba.core import DaraCore  # noqa: PLC0415 (the user's SDK)
 
         if self._given is None:
-            self.engine.close()
-            clock = ManualClock(START_MS)
-            self.engine = Engine(clock=clock, ids=Ids(seed=0))
-            self.network = Network(self.engine, clock)
+            self._engine = Engine(clock=ManualClock(START_MS), ids=Ids(seed=0))
+        clock = self.engine.clock
+        if isinstance(clock, ManualClock):
+            self._network = Network(self.engine, clock)
         verifier = Verifier(self.credentials, _wall_clock) if self.credentials else None
         gateway = Gateway(self.engine, verifier, self.identities)
 
@@ -99,6 +113,8 @@ class mock_ccc:
         DaraCore.do_action, DaraCore.async_do_action = self._saved.pop()
         if self._given is None:
             self.engine.close()
+            self._engine = None
+        self._network = None
 
     def __call__(self, func: F) -> F:
         """Decorate ``func`` (sync or async): each call runs inside a fresh mock."""
