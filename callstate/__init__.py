@@ -113,3 +113,16 @@ def _present(obj: _typing.Any) -> None:
 for _name in __all__:
     _present(globals()[_name])
 del _name
+
+
+if _typing.TYPE_CHECKING:  # at run time __getattr__ imports it on first use
+    from .testing import mock_ccc as mock_ccc
+
+
+def __getattr__(name: str) -> object:
+    """``callstate.mock_ccc``, loaded on first use: it needs the ``testing`` extra (PEP 562)."""
+    if name == "mock_ccc":
+        from .testing import mock_ccc  # noqa: PLC0415
+
+        return mock_ccc
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

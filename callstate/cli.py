@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from . import __version__
 from .domain import Event, ServiceUnavailable, WorldError, iso_time
 from .engine import Engine, Ids, ManualClock, StoreSpecError
 
@@ -71,7 +74,13 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
     try:
         engine = Engine(args.world, store=args.store)
     except (StoreSpecError, ServiceUnavailable) as err:  # a bad spec; a store not reachable
-        print(f"callstate: store {args.store or 'memory'}: {err}", file=sys.stderr)
+        cause = f" ({err.__cause__})" if err.__cause__ is not None else ""
+        print(f"callstate: store {args.store or 'memory'}: {err}{cause}", file=sys.stderr)
+        return 2
+    problem = _cannot_listen(args.host, args.port)
+    if problem is not None:
+        engine.close()
+        print(f"callstate: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 2
     credentials = dict(args.credentials or ())
     if not credentials and not _is_loopback(args.host):
@@ -102,6 +111,7 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         host=args.host,
         port=args.port,
         credentials=credentials,
+        identities=dict(args.identity or ()),
         log_level=args.log_level,
         access_log=args.access_log,
         on_ready=ready,
@@ -113,6 +123,20 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"callstate: stopped{reason}\n")
     out.flush()
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be bound (in use, not an interface, not allowed), else ``None``.
+
+    Tried before serving so that the cause is one line, not uvicorn's log and exit; the socket
+    is closed again at once (uvicorn binds its own, with the same ``SO_REUSEADDR``).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.create_server((host.strip("[]"), port), family=family):
+            return None
+    except OSError as err:
+        return os.strerror(err.errno) if err.errno else str(err)
 
 
 def _is_loopback(host: str) -> bool:
@@ -154,6 +178,25 @@ def _credential(text: str) -> tuple[str, str]:
     return key, secret
 
 
+def _identity(text: str) -> tuple[str, str]:
+    """``AK=USERID`` -> ``(AK, USERID)``."""
+    key, sep, user = text.partition("=")
+    if not sep or not key or not user.strip():
+        raise argparse.ArgumentTypeError(f"expected AK=USERID, got {text!r}")
+    return key, user
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {text!r}")
+    return port
+
+
 def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
     """An argparse type: a number of ``kind`` greater than zero."""
 
@@ -178,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="callstate",
         description="Call-control rules of a cloud contact centre (Alibaba Cloud CCC 2020-07-01).",
     )
+    parser.add_argument("--version", action="version", version=f"callstate {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
@@ -201,7 +245,7 @@ def _parser() -> argparse.ArgumentParser:
         help="interface to bind (default: loopback); another one without --credentials warns",
     )
     serve.add_argument(
-        "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
+        "--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)"
     )
     serve.add_argument("--world", metavar="FILE", help="a world JSON file (default: bundled)")
     serve.add_argument(
@@ -212,6 +256,14 @@ def _parser() -> argparse.ArgumentParser:
         help="an access key whose signatures are accepted, and which opens the control plane "
         "(HTTP Basic, curl -u AK:SECRET); repeatable. Without any, every request is accepted "
         "whatever its signature and the control plane is open",
+    )
+    serve.add_argument(
+        "--identity",
+        metavar="AK=USERID",
+        type=_identity,
+        action="append",
+        help="a request signed with access key AK and without UserId acts as agent USERID, as "
+        "CCC maps a RAM identity to its agent; repeatable",
     )
     serve.add_argument(
         "--store",

@@ -196,6 +196,10 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server.stop()
 
 
+#: A user's project, run by test_sample_project.py in a pytest of its own.
+collect_ignore = ["sample_project"]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "redis_store: a test of the Redis store itself, not run over both stores"

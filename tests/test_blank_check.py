@@ -13,9 +13,17 @@ from typing import Any, get_origin
 
 import pytest
 
-from callstate.domain import ACTIONS, SIGNALS, ParameterBlank, SignInGroup, wire_fields
 from callstate.api import parse_request
-from callstate.domain import MakeCall, QueueTimeout, Request
+from callstate.domain import (
+    ACTIONS,
+    SIGNALS,
+    MakeCall,
+    ParameterBlank,
+    QueueTimeout,
+    Request,
+    SignInGroup,
+    wire_fields,
+)
 
 CLASSES: list[type[Request]] = [*ACTIONS.values(), *SIGNALS.values(), QueueTimeout]
 BLANKS: list[Any] = [None, "", " ", "\t\n", "\u3000"]  # U+3000 is white space too

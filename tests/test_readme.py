@@ -46,7 +46,7 @@ def run_fresh(code: str) -> list[str]:
 
 
 def test_every_python_block_is_run_by_a_test() -> None:
-    here = {"Embed it", "Embed it with typed values", "Property-test your integration"}
+    here = {"Embed it", "Embed it with typed values", "Test your integration"}
     assert set(python_blocks()) == here | set(SERVED)
     tests = Path(__file__).parent
     for heading, module in SERVED.items():
@@ -70,10 +70,39 @@ def test_the_typed_example_answers_a_result_then_a_refusal() -> None:
     ]
 
 
-def test_the_testing_snippet_names_a_real_test_case_in_a_fresh_interpreter() -> None:
-    (code,) = python_blocks()["Property-test your integration"]
-    printed = run_fresh(code + "print(TestCallCentre.__name__)\n")
-    assert printed == ["CallCentreMachine.TestCase"]
+def run_pytest(tmp_path: Path, code: str) -> str:
+    """Run ``code`` as a test module with pytest (and only callstate's plugin), in a new process."""
+    (tmp_path / "test_block.py").write_text(code, "utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", "utf-8")
+    plugins = ["-p", "callstate.testing.plugin", "-p", "no:cacheprovider"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *plugins],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def test_the_testing_section_fits_in_30_lines() -> None:
+    blocks = python_blocks()["Test your integration"]
+    assert len(blocks) == 3
+    assert sum(len([line for line in b.splitlines() if line.strip()]) for b in blocks) < 30
+
+
+def test_the_fixture_example_passes(tmp_path: Path) -> None:
+    fixture = python_blocks()["Test your integration"][0]
+    assert "1 passed" in run_pytest(tmp_path, fixture)
+
+
+def test_the_mock_example_runs() -> None:
+    mock = python_blocks()["Test your integration"][1]
+    assert run_fresh(mock) == ["OFFLINE"]
+
+
+def test_the_state_machine_example_runs(tmp_path: Path) -> None:
+    machine = python_blocks()["Test your integration"][2]
+    quick = "from hypothesis import settings\nTestCallCentre.settings = settings(max_examples=5)\n"
+    assert "1 passed" in run_pytest(tmp_path, machine + quick)
 
 
 @given(st.from_type(HoldCall))

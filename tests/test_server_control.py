@@ -122,7 +122,7 @@ def test_format_xml_answers_the_xml_rendering(server: ThreadedServer, ok_action:
     ("action", "version", "status", "code"),
     [
         ("NoSuchAction", "2020-07-01", 404, "InvalidAction.NotFound"),
-        ("ListCallDetailRecords", "2020-07-01", 404, "InvalidAction.NotFound"),
+        ("ListCallDetailRecords", "2020-07-01", 404, "InvalidAction.NotImplemented"),
         ("PollUserStatus", "2017-07-05", 400, "InvalidVersion"),
         ("PollUserStatus", None, 400, "InvalidVersion"),
         ("", "2020-07-01", 404, "InvalidAction.NotFound"),

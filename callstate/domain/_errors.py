@@ -34,6 +34,7 @@ __all__ = [
     "InternalServiceCommon",
     "InvalidAccessKeyIdNotFound",
     "InvalidActionNotFound",
+    "InvalidActionNotImplemented",
     "InvalidOperation",
     "InvalidOperationCallState",
     "InvalidOperationChannelState",
@@ -309,6 +310,19 @@ class InvalidActionNotFound(GatewayError):
     code = "InvalidAction.NotFound"
     http_status = 404
     template = "Specified api is not found, please check your url and method."
+
+
+class InvalidActionNotImplemented(GatewayError):
+    """An action of CCC 2020-07-01's official SDK that callstate does not emulate. Params: [action].
+
+    Distinct from ``InvalidAction.NotFound``, which a misspelt action gets: this one names the
+    action, so a test that strays outside the emulated actions says which.
+    """
+
+    code = "InvalidAction.NotImplemented"
+    http_status = 404  # as a typo's: a client error the SDK raises as ClientException
+    origin = "callstate"
+    template = "The action %s is a CCC 2020-07-01 action that callstate does not implement."
 
 
 class InvalidVersion(GatewayError):

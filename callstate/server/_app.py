@@ -1,18 +1,7 @@
 """The ASGI app: CCC's RPC endpoint over an engine, plus the control plane under ``/_callstate/``.
 
-The RPC endpoint (``GET /`` and ``POST /``) reads a request as the official SDK sends it
-(``shared/reference/wire-protocol.md``) and answers in this order, the first failure being the
-answer:
-
-1. every parameter name (query and form body) holds only RFC 3986's unreserved characters,
-   else ``InvalidParameter.Name`` (400), with or without credentials (:func:`check_names`);
-2. the version (``x-acs-version`` for V3, ``Version`` for V2) is ``2020-07-01``, else
-   ``InvalidVersion`` (400);
-3. the action (``x-acs-action`` for V3, ``Action`` for V2) is one callstate implements, else
-   ``InvalidAction.NotFound`` (404);
-4. with credentials configured, the signature verifies (:mod:`._signature`), else its gateway
-   error; with none configured any signature (or none) is accepted;
-5. the engine applies the action to the decoded query plus form-body parameters.
+The RPC endpoint (``GET /`` and ``POST /``) reads a request as the official SDK sends it and
+answers what CCC's gateway and then the engine answer (:mod:`._gateway`).
 
 The engine is synchronous and serializes requests under its lock. An engine whose store waits
 on I/O (Redis) is called on worker threads, so the event loop never blocks; one whose requests
@@ -35,29 +24,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, request_response
 
-from ..api import Reply, error_reply
-from ..domain import (
-    ACTIONS,
-    CCCError,
-    InvalidActionNotFound,
-    InvalidVersion,
-    MethodNotAllowed,
-)
+from ..api import Reply
+from ..domain import InvalidActionNotFound, MethodNotAllowed
 from ..engine import Engine, SystemClock
 from ._access import require_access_key
 from ._control import ControlPlane
+from ._gateway import API_VERSION, Gateway
 from ._http import Endpoint, error_response, guarded, reply_response
 from ._limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
+from ._log import AccessLog
 from ._nonces import nonces_for
-from ._signature import Verifier, WireRequest, check_names, parse_form, parse_query
+from ._signature import Verifier, WireRequest, parse_form, parse_query
 from ._stream import DEFAULT_MAX_STREAMS, StreamRegistry
 
 __all__ = ["API_VERSION", "Emulator", "create_app"]
 
 log = logging.getLogger("callstate.server")
-
-#: The only API version served.
-API_VERSION = "2020-07-01"
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _SIGNALS = "/_callstate/signals/"
@@ -74,12 +56,14 @@ class Emulator:
         engine: Engine,
         verifier: Verifier | None,
         *,
+        identities: Mapping[str, str] | None = None,
         tick_interval: float = 0.05,
         heartbeat: float = 15.0,
         max_streams: int = DEFAULT_MAX_STREAMS,
     ) -> None:
         self.engine = engine
         self.verifier = verifier
+        self.gateway = Gateway(engine, verifier, identities)
         self.tick_interval = tick_interval
         self.streams = StreamRegistry(engine, max_streams=max_streams, heartbeat=heartbeat)
         self.control = control = ControlPlane(engine, self.streams)
@@ -91,6 +75,7 @@ class Emulator:
             "/_callstate/world": {"GET": guard(control.get_world), "PUT": guard(control.put_world)},
             "/_callstate/state": {"GET": guard(control.state)},
             "/_callstate/events": {"GET": guard(control.events)},
+            "/_callstate/health": {"GET": control.health},
         }
         #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> endpoint.
         self._signal_paths: dict[str, Endpoint] = {"POST": guard(control.signal)}
@@ -120,24 +105,8 @@ class Emulator:
         store too (:func:`nonces_for`).
         """
         if self.engine.blocking_io:
-            return await run_in_threadpool(self._answer, wire)
-        return self._answer(wire)
-
-    def _answer(self, wire: WireRequest) -> Reply:
-        v3 = wire.header("authorization") is not None
-        action = _pick(wire.header("x-acs-action"), wire.query.get("Action"), header_first=v3)
-        version = _pick(wire.header("x-acs-version"), wire.query.get("Version"), header_first=v3)
-        try:
-            check_names(wire.query, wire.form)
-            if version != API_VERSION:
-                raise InvalidVersion()
-            if action not in ACTIONS:
-                raise InvalidActionNotFound()
-            if self.verifier is not None:
-                self.verifier.verify(wire)
-        except CCCError as err:
-            return error_reply(err, self.engine.ids.request_id(), action)
-        return self.engine.handle(action, {**wire.query, **wire.form})
+            return await run_in_threadpool(self.gateway.answer, wire)
+        return self.gateway.answer(wire)
 
     async def dispatch(self, request: Request) -> Response:
         """Route on the literal path the client sent, then on the method.
@@ -183,11 +152,6 @@ class Emulator:
         return [Mount("", app=request_response(guarded(self.dispatch, self.engine.ids)))]
 
 
-def _pick(header: str | None, query: str | None, *, header_first: bool) -> str:
-    first, second = (header, query) if header_first else (query, header)
-    return first or second or ""
-
-
 def wire_request(request: Request, body: bytes) -> WireRequest:
     """The parts of a Starlette request that signatures and parameters are read from."""
     headers: dict[str, tuple[str, ...]] = {}
@@ -210,6 +174,7 @@ def create_app(
     engine: Engine | None = None,
     *,
     credentials: Mapping[str, str] | None = None,
+    identities: Mapping[str, str] | None = None,
     clock: Callable[[], int] | None = None,
     tick_interval: float = 0.05,
     heartbeat: float = 15.0,
@@ -226,6 +191,8 @@ def create_app(
             when that store is shared, e.g. Redis), and the control plane needs one of them as
             HTTP Basic credentials (:mod:`._access`); when not, any signature is accepted and
             the control plane is open.
+        identities: AccessKeyId -> UserId: a request signed with that key and without
+            ``UserId`` acts as that agent (with no credentials, the key it claims).
         clock: the server's clock for the signatures' 15-minute window, epoch ms (default: the
             system clock; deliberately not the engine's, which tests often fix).
         tick_interval: seconds between the simulated network's ticks.
@@ -246,6 +213,7 @@ def create_app(
     emulator = Emulator(
         engine,
         verifier,
+        identities=identities,
         tick_interval=tick_interval,
         heartbeat=heartbeat,
         max_streams=max_streams,
@@ -265,6 +233,7 @@ def create_app(
     limits = Middleware(
         BodyLimits, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
     )
-    app = Starlette(routes=emulator.routes(), middleware=[limits], lifespan=lifespan)
+    middleware = [Middleware(AccessLog), limits]
+    app = Starlette(routes=emulator.routes(), middleware=middleware, lifespan=lifespan)
     app.state.emulator = emulator
     return app

@@ -4,12 +4,14 @@ JSON in, JSON out (``docs/emulator.md`` documents each endpoint):
 
 * ``POST /_callstate/reset``: start over, from the current world or from the world in the body;
 * ``GET /_callstate/world`` and ``PUT /_callstate/world``: read, or load and reset to, a world;
-* ``POST /_callstate/signals/{Name}``: a network signal (SPEC §8), answered like an action;
+* ``POST /_callstate/signals/{Name}``: a network signal, answered like an action;
 * ``GET /_callstate/state``: the engine's full snapshot;
-* ``GET /_callstate/events``: the domain events as Server-Sent Events, resumable.
+* ``GET /_callstate/events``: the domain events as Server-Sent Events, resumable;
+* ``GET /_callstate/health``: the server is up: its version, its store and what the store
+  persists (always open: it is what a load balancer or a container's health check asks).
 
-With credentials configured it needs one of them, as HTTP Basic (:mod:`._access`); without,
-it is open: a test harness, served on loopback by default.
+With credentials configured the others need one of them, as HTTP Basic (:mod:`._access`);
+without, they are open: a test harness, served on loopback by default.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import __version__
 from ..domain import (
     ParameterBlank,
     ParameterInvalid,
     WorldError,
 )
-from ..engine import Engine
+from ..engine import Engine, MemoryStore
 from ._http import json_response, read_object, reply_response
 from ._stream import StreamRegistry, events_endpoint
 
@@ -80,3 +83,17 @@ class ControlPlane:
     async def events(self, request: Request) -> Response:
         """``GET /_callstate/events?instance=&after=``: the event stream (:mod:`._stream`)."""
         return await events_endpoint(self.streams, request)
+
+    async def health(self, request: Request) -> Response:
+        """``GET /_callstate/health``: status, version, store kind and, on Redis, persistence."""
+        store = self.engine.store
+        persistence = getattr(store, "persistence", None)
+        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        if isinstance(store, MemoryStore):
+            body["store"] = "memory"
+        elif persistence is not None:
+            body["store"] = "redis"
+            body["persistence"] = await run_in_threadpool(persistence)
+        else:
+            body["store"] = "custom"
+        return json_response(body)

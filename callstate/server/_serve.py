@@ -139,6 +139,7 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     credentials: Mapping[str, str] | None = None,
+    identities: Mapping[str, str] | None = None,
     log_level: str = "info",
     access_log: bool = True,
     on_ready: Callable[[str], None] | None = None,
@@ -149,14 +150,16 @@ def serve(
 ) -> signal.Signals | None:
     """Serve ``engine`` over HTTP until SIGINT or SIGTERM; answers the signal that stopped it.
 
-    ``credentials`` (AccessKeyId -> secret) turn signature checking on. ``on_ready`` is called
-    with the URL once the server listens (useful with ``port=0``). ``max_streams``: open event
-    streams served at once. The limits are those of :func:`create_app` (body) and
+    ``credentials`` (AccessKeyId -> secret) turn signature checking on; ``identities``
+    (AccessKeyId -> UserId) name the agent a request without ``UserId`` acts as. ``on_ready``
+    is called with the URL once the server listens (useful with ``port=0``). ``max_streams``:
+    open event streams served at once. The limits are those of :func:`create_app` (body) and
     :class:`EmulatorServer` (request head).
     """
     app = create_app(
         engine,
         credentials=credentials,
+        identities=identities,
         max_streams=max_streams,
         max_body_bytes=max_body_bytes,
         body_timeout=body_timeout,
@@ -187,8 +190,9 @@ class ThreadedServer:
         host: the interface (default loopback).
         port: the port (default ``0``: a free one).
         credentials: AccessKeyId -> secret; none means any signature is accepted.
+        identities: AccessKeyId -> UserId, the agent a request without ``UserId`` acts as.
         app: an app to serve instead of making one (``engine``, ``credentials``,
-            ``max_body_bytes`` and ``body_timeout`` unused).
+            ``identities``, ``max_body_bytes`` and ``body_timeout`` unused).
         max_body_bytes, header_timeout, body_timeout: the limits, as :func:`serve` takes them.
 
     """
@@ -200,6 +204,7 @@ class ThreadedServer:
         host: str = DEFAULT_HOST,
         port: int = 0,
         credentials: Mapping[str, str] | None = None,
+        identities: Mapping[str, str] | None = None,
         app: Starlette | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
@@ -209,6 +214,7 @@ class ThreadedServer:
             app = create_app(
                 engine,
                 credentials=credentials,
+                identities=identities,
                 max_body_bytes=max_body_bytes,
                 body_timeout=body_timeout,
             )

@@ -1,6 +1,6 @@
 """Request signatures, as Alibaba Cloud's SDK makes them: pure functions and a verifier.
 
-Two schemes (``shared/reference/wire-protocol.md`` §3 and §4):
+Two schemes, as Alibaba Cloud's API gateway checks them:
 
 * **V3**, ``ACS3-HMAC-SHA256`` (the SDK's default): an ``Authorization`` header over a canonical
   request built from the method, the path, the *decoded and re-encoded* query, the headers the
@@ -11,7 +11,7 @@ Two schemes (``shared/reference/wire-protocol.md`` §3 and §4):
 Nothing here does I/O or reads the time: a :class:`WireRequest` is the request as received,
 the :class:`Verifier` is given a clock (epoch ms), and its nonces (:mod:`._nonces`) are told
 ``now``.
-A failed check raises the catalogue's gateway errors (SPEC §5).
+A failed check raises the catalogue's gateway errors (docs/errors.md).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 * :class:`CallCentreMachine`: a ready-made ``RuleBasedStateMachine`` over every action and
   signal, with the engine's invariants; ``CallCentreMachine.TestCase`` is a test.
+* :func:`mock_ccc`: the official SDK against an in-process engine, no socket (docs/testing.md);
+* the pytest plugin :mod:`callstate.testing.plugin` (fixtures ``ccc_engine``, ``ccc_server``,
+  ``ccc_client``, ``ccc_world``, ``ccc_network``) and :class:`Network` (signals and time);
 * :func:`wire_params`: action names and raw parameter dicts as they might arrive on the wire.
 * :func:`request_values`: well-typed command and signal values; ``st.from_type(HoldCall)``
   works once Hypothesis has loaded callstate's entry point.
@@ -19,12 +22,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._machine import MACHINE_WORLD, CallCentreMachine
+    from ._mock import mock_ccc
+    from ._network import START_MS, Network
     from ._strategies import ids, register_strategies, request_values, wire_params
 
 __all__ = [
     "MACHINE_WORLD",
+    "START_MS",
     "CallCentreMachine",
+    "Network",
     "ids",
+    "mock_ccc",
     "register_strategies",
     "request_values",
     "wire_params",
@@ -33,6 +41,9 @@ __all__ = [
 _WHERE = {
     "MACHINE_WORLD": "._machine",
     "CallCentreMachine": "._machine",
+    "Network": "._network",
+    "START_MS": "._network",
+    "mock_ccc": "._mock",
     "ids": "._strategies",
     "register_strategies": "._strategies",
     "request_values": "._strategies",
