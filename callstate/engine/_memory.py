@@ -14,6 +14,7 @@ import heapq
 import secrets
 from collections import deque
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any, TypeVar
 
 import attrs
@@ -89,7 +90,7 @@ _pack_channel, _unpack_channel = _tuple_codec(
         "state": _enum(ChannelState),
         "hold_state": _enum(HoldState),
         # the chain of plain tuples as it is
-        "holds": (lambda h: h.chain, lambda chain: _NO_HOLDS if chain is None else Holds(chain)),
+        "holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed)),
     },
 )
 _CHANNEL_WIDTH = len(attrs.fields(Channel))
@@ -102,7 +103,7 @@ _pack_job, _unpack_job = _tuple_codec(
         # level of nested tuples per pass, so every level less is a pass less before a freshly
         # written call stops costing full collections anything.
         "channels": (
-            lambda legs: tuple(v for leg in legs for v in _pack_channel(leg)),
+            lambda legs: tuple(chain.from_iterable(map(_pack_channel, legs))),
             lambda flat: [
                 _unpack_channel(flat[i : i + _CHANNEL_WIDTH])
                 for i in range(0, len(flat), _CHANNEL_WIDTH)

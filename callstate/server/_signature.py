@@ -119,8 +119,15 @@ def parse_query(raw: bytes | str) -> dict[str, str]:
     for pair in text.split("&"):
         if pair:
             name, _, value = pair.partition("=")
-            params[unquote_plus(name, errors="replace")] = unquote_plus(value, errors="replace")
+            params[_unquote(name)] = _unquote(value)
     return params
+
+
+def _unquote(text: str) -> str:
+    """``unquote_plus`` (UTF-8, errors replaced), skipped where there is nothing to decode."""
+    if "%" not in text and "+" not in text:  # most names and ids: unquote_plus would copy them
+        return text
+    return unquote_plus(text, errors="replace")
 
 
 def check_names(*params: Mapping[str, str]) -> None:
