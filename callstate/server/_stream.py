@@ -284,15 +284,8 @@ class EventStream(Response):
                 log.warning("event stream of %s fell behind the feed: ending it", instance)
                 return
             if events:
-                await _send(send, self._text(generation, events))
-                seq, quiet = events[-1].seq, False
-                waker.sent()
-                continue
-            await waker.wait()
-            if waker.beats != beats:
-                if quiet:
-                    await _send(send, ": keep-alive\n\n")
-                beats, quiet = waker.beats, True
+                seq = events[-1].seq
+            beats, quiet = await self._send_or_wait(send, waker, generation, events, beats, quiet)
 
     async def _pump_all(
         self, send: Send, feed: EventFeed, waker: Waker, start: tuple[str, int]
@@ -307,16 +300,31 @@ class EventStream(Response):
             if events is None:
                 log.warning("event stream fell behind the feed: ending it")
                 return
-            if events:
-                await _send(send, self._text(generation, events))
-                quiet = False
-                waker.sent()
-                continue
-            await waker.wait()
-            if waker.beats != beats:
-                if quiet:
-                    await _send(send, ": keep-alive\n\n")
-                beats, quiet = waker.beats, True
+            beats, quiet = await self._send_or_wait(send, waker, generation, events, beats, quiet)
+
+    async def _send_or_wait(
+        self,
+        send: Send,
+        waker: Waker,
+        generation: str,
+        events: list[Event],
+        beats: int,
+        quiet: bool,
+    ) -> tuple[int, bool]:
+        """Send ``events``; with none, wait for a wake-up (a keep-alive after a quiet beat).
+
+        Answers the heartbeat count seen and whether the stream has been quiet since.
+        """
+        if events:
+            await _send(send, self._text(generation, events))
+            waker.sent()
+            return beats, False
+        await waker.wait()
+        if waker.beats == beats:
+            return beats, quiet
+        if quiet:
+            await _send(send, ": keep-alive\n\n")
+        return waker.beats, True
 
     async def _backlog(
         self, send: Send, instance: str, generation: str | None, seq: int
