@@ -47,9 +47,9 @@ __all__ = [
     "ChannelState",
     "HoldState",
     "JobState",
-    "Refusal",
     "Region",
     "StateTable",
+    "TableRefusal",
     "UserState",
 ]
 
@@ -159,7 +159,7 @@ def _hold_written(state: Enum) -> str:
 
 
 @attrs.frozen
-class Refusal:
+class TableRefusal:
     """How a table refuses a trigger: the catalogued error and how states are written in it.
 
     ``current`` writes the record's state for the error's first Param (a held leg is ``HELD``
@@ -201,7 +201,7 @@ class StateTable(Generic[S]):
         rows: Sequence[tuple[str, Any, S | None]],
         attribute: str,
         initial: S,
-        refusal: Refusal,
+        refusal: TableRefusal,
         region: Region | None = None,
     ) -> None:
         self.kind = kind
@@ -267,18 +267,18 @@ def _state_written(record: Any) -> str:
 
 AGENT: StateTable[UserState] = StateTable(
     "agent", UserState, AGENT_ROWS, "state", U.OFFLINE,
-    Refusal(InvalidOperationUserState, _state_written),
+    TableRefusal(InvalidOperationUserState, _state_written),
 )  # fmt: skip
 CHANNEL: StateTable[ChannelState] = StateTable(
     "channel", ChannelState, CHANNEL_ROWS, "state", C.CREATED,
-    Refusal(InvalidOperationChannelState, attrgetter("written_state")),
+    TableRefusal(InvalidOperationChannelState, attrgetter("written_state")),
 )  # fmt: skip
 HOLD: StateTable[HoldState] = StateTable(
     "hold", HoldState, HOLD_ROWS, "hold_state", H.ACTIVE,
-    Refusal(InvalidOperationChannelState, attrgetter("written_state"), _hold_written),
+    TableRefusal(InvalidOperationChannelState, attrgetter("written_state"), _hold_written),
     Region(CHANNEL, C.ANSWERED),
 )  # fmt: skip
 JOB: StateTable[JobState] = StateTable(
     "job", JobState, JOB_ROWS, "state", J.ACTIVE,
-    Refusal(InvalidOperationCallState, _state_written),
+    TableRefusal(InvalidOperationCallState, _state_written),
 )  # fmt: skip
