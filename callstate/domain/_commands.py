@@ -14,11 +14,11 @@ uses it too) raises :class:`~callstate.domain.ParameterBlank`, an integer out of
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, get_origin
 
 import attrs
 
-from ._errors import ParameterBlank, ParameterMaximum, ParameterMinimum
+from ._errors import ParameterMaximum, ParameterMinimum
+from ._wire import WireField, bounded, wire_fields, wire_name
 from ._world import WorkMode
 
 __all__ = [
@@ -63,70 +63,6 @@ class MediaType(Enum):
 
     AUDIO = "AUDIO"
     VIDEO = "VIDEO"
-
-
-def wire_name(field_name: str) -> str:
-    """The CCC parameter name of a field: ``work_mode`` -> ``WorkMode``."""
-    return "".join(part.capitalize() for part in field_name.split("_"))
-
-
-@attrs.frozen
-class WireField:
-    """One parameter of a request class, as the adapter needs it."""
-
-    name: str  # the attrs field name
-    wire: str  # the CCC parameter name
-    type: Any  # str, bool, int | None, tuple[str, ...] or an Enum class
-    required: bool
-    bounds: tuple[int, int] | None  # inclusive range of an integer parameter
-    listed: bool  # a list parameter, for which an empty list is blank too
-
-    def given(self, value: object) -> bool:
-        """Whether ``value`` gives this parameter; a blank required one is ``Parameter.Blank``.
-
-        Blank is absent (``None``), an empty or white-space string, or for a list parameter an
-        empty list (``()``): SPEC §4 check 1, for the wire adapter (on the raw value, so a JSON
-        ``[]`` is blank once read) and for a command's own construction alike. A blank optional
-        parameter takes its default.
-        """
-        if isinstance(value, str):
-            blank = not value.strip()
-        else:
-            blank = value is None or (self.listed and value == ())
-        if not blank:
-            return True
-        if self.required:
-            raise ParameterBlank(self.wire)
-        return False
-
-
-_WIRE_FIELDS: dict[type[Request], tuple[WireField, ...]] = {}
-
-
-def wire_fields(cls: type[Request]) -> tuple[WireField, ...]:
-    """The parameters of a command or signal class, in checking order."""
-    fields = _WIRE_FIELDS.get(cls)
-    if fields is None:
-        fields = _WIRE_FIELDS[cls] = _read_fields(attrs.resolve_types(cls))
-    return fields
-
-
-def _read_fields(cls: type[Request]) -> tuple[WireField, ...]:
-    return tuple(
-        WireField(
-            name=f.name,
-            wire=wire_name(f.name),
-            type=f.type,
-            required=f.default is attrs.NOTHING,
-            bounds=f.metadata.get("bounds"),
-            listed=get_origin(f.type) is tuple,
-        )
-        for f in attrs.fields(cls)
-    )
-
-
-def _bounded(low: int, high: int) -> Any:
-    return attrs.field(default=None, metadata={"bounds": (low, high)})
 
 
 @attrs.frozen
@@ -237,7 +173,7 @@ class MakeCall(Command):
     user_id: str
     caller: str = ""
     device_id: str = ""
-    timeout_seconds: int | None = _bounded(30, 300)
+    timeout_seconds: int | None = bounded(30, 300)
     media_type: MediaType = MediaType.AUDIO
 
 
