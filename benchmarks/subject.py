@@ -10,7 +10,7 @@ group, one number, and a network that answers every dialled number at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from callstate import Engine, Ids, ManualClock, MemoryStore
@@ -33,6 +33,7 @@ from callstate.domain import (
     World,
     decide,
 )
+from callstate.engine._indexes import QueueIndex
 
 from .peers import Call, Refused, device_of
 
@@ -99,6 +100,11 @@ class MemoryWorkspace:
         }
         self.jobs: dict[str, Job] = {}
         self._seq = 0
+        # What a decision touched, and the queues it reads: the memory store's own index,
+        # written after each decision as a commit writes it.
+        self._touched_users: dict[str, User] = {}
+        self._touched_jobs: dict[str, Job] = {}
+        self.queues = QueueIndex()
 
     def instance(self, instance_id: str) -> InstanceConfig | None:
         """The instance's provisioning."""
@@ -106,20 +112,51 @@ class MemoryWorkspace:
 
     def user(self, instance_id: str, user_id: str) -> User | None:
         """The user record itself."""
-        return self.users.get(user_id)
+        user = self.users.get(user_id)
+        if user is not None:
+            self._touched_users[user_id] = user
+        return user
 
     def job(self, instance_id: str, job_id: str) -> Job | None:
         """The call record itself."""
-        return self.jobs.get(job_id)
+        job = self.jobs.get(job_id)
+        if job is not None:
+            self._touched_jobs[job_id] = job
+        return job
 
     def add_job(self, job: Job) -> None:
         """Keep a new call."""
-        self.jobs[job.job_id] = job
+        self.jobs[job.job_id] = self._touched_jobs[job.job_id] = job
 
     def new_job_id(self, now_ms: int) -> str:
         """A fresh JobId."""
         self._seq += 1
         return f"job-{self._seq}"
+
+    def working_copies(self) -> tuple[list[User], list[Job]]:
+        """The records this decision touched."""
+        return list(self._touched_users.values()), list(self._touched_jobs.values())
+
+    def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        """Eligible agents of ``queue``, as settled."""
+        return self.queues.agents_in(queue)
+
+    def calls_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        """Calls waiting in ``queue``, as settled."""
+        return self.queues.calls_in(queue)
+
+    def waiting(self, instance_id: str, queue: str) -> int:
+        """How many calls wait in ``queue``, as settled."""
+        return self.queues.waiting(queue)
+
+    def settle(self) -> None:
+        """Index what the decision touched (as a commit does), and start the next one afresh."""
+        for user in self._touched_users.values():
+            self.queues.write_user(user, self.config)
+        for job in self._touched_jobs.values():
+            self.queues.write_job(job)
+        self._touched_users.clear()
+        self._touched_jobs.clear()
 
 
 def _call_of(job: Job) -> Call:
@@ -154,6 +191,8 @@ class CallstateDomain:
             outcome = decide(self.ws, request, now)
         except CCCError as err:
             raise Refused(err.code) from None
+        finally:
+            self.ws.settle()
         self.events.extend(outcome.events)
         return outcome
 

@@ -37,7 +37,7 @@ NUMBER, NUMBER_2 = "01010000001", "01010000002"
 T0 = 1_700_000_000_000
 NODE = 259
 ANSWERS_AT_ONCE, ANSWERS_LATE, ANSWERS_AT_ONCE_2 = "13100000000", "13100000002", "13100000001"
-INBOUND, INBOUND_QUEUED = "13200000000", "13200000001"
+INBOUND, INBOUND_QUEUED, INBOUND_CLAIMED = "13200000000", "13200000001", "13200000002"
 FREE_CALLEE = "13300000000"
 
 USERS = {  # role -> (userId, extension, mobile)
@@ -50,6 +50,7 @@ USERS = {  # role -> (userId, extension, mobile)
     "offline": ("offline@ccc-atom", "1007", "13900000007"),
     "nomobile": ("nomobile@ccc-atom", "1008", ""),
     "rangout": ("rangout@ccc-atom", "1009", "13900000009"),
+    "claimer": ("claimer@ccc-atom", "1010", "13900000010"),
 }
 UID = {role: spec[0] for role, spec in USERS.items()}
 DEV = {role: f"dev-{role}" for role in USERS}
@@ -63,7 +64,11 @@ WORLD: dict[str, Any] = {
             "holdMusic": ["default", "jazz"],
             "ringTimeoutMs": 20_000,
             "retentionMs": 600_000,
-            "skillGroups": [{"skillGroupId": SALES}, {"skillGroupId": SUPPORT}],
+            "skillGroups": [
+                {"skillGroupId": SALES},
+                {"skillGroupId": SUPPORT, "routingType": "Manual"},
+            ],
+            "routes": {NUMBER_2: {"skillGroup": SUPPORT}},
             "users": [
                 {
                     "userId": uid,
@@ -123,7 +128,8 @@ class Rich:
     def _build(self) -> None:
         for role in USERS:
             if role not in ("offline", "nomobile"):
-                self.do(role, "SignInGroup", SignedSkillGroupIdList=json.dumps([SALES]))
+                groups = [SUPPORT] if role == "claimer" else [SALES]
+                self.do(role, "SignInGroup", SignedSkillGroupIdList=json.dumps(groups))
         # talker: an established call, held, retrieved and held again (one closed interval)
         self._call("talk", self.do("talker", "MakeCall", Caller=NUMBER, Callee=ANSWERS_AT_ONCE))
         hold = {"JobId": self.ids["talk.job"], "ChannelId": self.ids["talk.customer"]}
@@ -143,6 +149,9 @@ class Rich:
         self._call("queue", self.sig("CallOffered", UserId=UID["rangout"], **offer))
         self.sig("RingTimeout", JobId=self.ids["queue.job"], ChannelId=self.ids["queue.agent"])
         self.do("breaker", "TakeBreak", Code="Lunch")
+        # claim: a call waits in the manually routed support queue, for an agent to claim it
+        arrival = {"Caller": INBOUND_CLAIMED, "Callee": NUMBER_2}
+        self._call("claim", self.sig("CallArrived", **arrival))
         self.engine.handle(
             "SignInGroup",
             {"InstanceId": OTHER, "UserId": OTHER_USER, "DeviceId": "dev-solo",
@@ -188,6 +197,7 @@ def test_the_rich_state_is_as_described(rich: Rich) -> None:
         "offline": "OFFLINE",
         "nomobile": "OFFLINE",
         "rangout": "BREAK",
+        "claimer": "READY",
     }
     snapshot = rich.engine.snapshot()
     jobs = snapshot["instances"][INSTANCE]["jobs"]
@@ -197,16 +207,17 @@ def test_the_rich_state_is_as_described(rich: Rich) -> None:
         IDS["dial.job"]: "ACTIVE",
         IDS["ring.job"]: "ACTIVE",
         IDS["queue.job"]: "QUEUED",
+        IDS["claim.job"]: "QUEUED",
     }
     held = [c for c in jobs[IDS["talk.job"]]["channels"] if c["hold_state"] == "HELD"]
     assert [c["channel_id"] for c in held] == [IDS["talk.customer"]]
     assert len(held[0]["holds"]) == 2 and held[0]["holds"][1]["end_ms"] is None
     pending = {(p["signal"], p["params"]["JobId"]) for p in snapshot["network"]}
-    assert pending >= {
-        ("FarEndAnswered", IDS["dial.job"]),
-        ("RingTimeout", IDS["ring.job"]),
-    }
+    assert pending >= {("FarEndAnswered", IDS["dial.job"])}
     assert all(p["dueMs"] > rich.frozen_at for p in snapshot["network"])
+    timers = {(t["timer"], t["recordId"]) for t in snapshot["instances"][INSTANCE]["timers"]}
+    assert timers >= {("ring", IDS["ring.job"]), ("queue", IDS["queue.job"])}
+    assert all(t["dueMs"] > rich.frozen_at for t in snapshot["instances"][INSTANCE]["timers"])
     assert rich.state() == REFERENCE.state()  # every build is the same
 
 
@@ -259,6 +270,10 @@ TEMPLATES: dict[str, Request] = {
     "FarEndRejected": ("signal", "FarEndRejected", _on("dial", "customer")),
     "FarEndHungUp": ("signal", "FarEndHungUp", _on("talk", "customer")),
     "RingTimeout": ("signal", "RingTimeout", _on("ring", "agent")),
+    "ClaimCall": ("handle", "ClaimCall", {"InstanceId": INSTANCE, "UserId": UID["claimer"],
+                                          "JobId": IDS["claim.job"], "SkillGroupId": SUPPORT}),
+    "CallArrived": ("signal", "CallArrived", {"InstanceId": INSTANCE, "Caller": "13277777777",
+                                              "Callee": NUMBER, "CallPriority": "3"}),
 }  # fmt: skip
 
 #: Id-like parameters, and the error an unknown value gets, by template.
@@ -335,9 +350,11 @@ STATE_CASES: list[tuple[str, Request, str]] = [
     ("ReleaseCall by a WORKING agent", _with("ReleaseCall", UserId=UID["worker"],
                                              DeviceId=DEV["worker"], JobId=IDS["work.job"]),
      "Permission.JobId"),
-    ("ReleaseCall by a RINGING agent", _with("ReleaseCall", UserId=UID["ringer"],
-                                             DeviceId=DEV["ringer"], JobId=IDS["ring.job"]),
-     "InvalidOperation.UserState"),
+    # (a RINGING agent's ReleaseCall declines the offer: see test_routing.py)
+    ("ClaimCall of a call no manual queue holds", _with("ClaimCall", JobId=IDS["queue.job"]),
+     "InvalidOperation.NotClaimable"),
+    ("ClaimCall by an agent of another group", _with("ClaimCall", UserId=UID["idle"]),
+     "InvalidOperation.SkillGroup"),
     # the channel's state
     ("HoldCall on a held leg", _with("HoldCall", Music="", **HELD_LEG),
      "InvalidOperation.ChannelState"),

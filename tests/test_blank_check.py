@@ -19,32 +19,41 @@ from callstate.domain import (
     SIGNALS,
     MakeCall,
     ParameterBlank,
-    QueueTimeout,
     Request,
     SignInGroup,
+    TimerFired,
+    WireField,
     wire_fields,
 )
 
-CLASSES: list[type[Request]] = [*ACTIONS.values(), *SIGNALS.values(), QueueTimeout]
+CLASSES: list[type[Request]] = [*ACTIONS.values(), *SIGNALS.values(), TimerFired]
 BLANKS: list[Any] = [None, "", " ", "\t\n", "\u3000"]  # U+3000 is white space too
 
 
-def _typed(annotation: Any) -> Any:
-    """A valid typed value for a field of this type."""
+def _number(field: WireField) -> int:
+    """60 (a timeout), or the nearest value in the field's range."""
+    low, high = field.bounds or (60, 60)
+    return max(low, min(60, high))
+
+
+def _typed(field: WireField) -> Any:
+    """A valid typed value for this field."""
+    annotation = field.type
     if get_origin(annotation) is tuple:
         return ("g",)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation))
-    return {str: "x", bool: True, int: 60}.get(annotation, 60)  # int | None: a timeout
+    return {str: "x", bool: True}.get(annotation, _number(field))
 
 
-def _wire(annotation: Any) -> Any:
-    """A valid wire (string) value for a field of this type."""
+def _wire(field: WireField) -> Any:
+    """A valid wire (string) value for this field."""
+    annotation = field.type
     if get_origin(annotation) is tuple:
         return '["g"]'
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation)).value
-    return {str: "x", bool: "true"}.get(annotation, "60")
+    return {str: "x", bool: "true"}.get(annotation, str(_number(field)))
 
 
 def _required() -> list[tuple[type[Request], str, str]]:
@@ -60,12 +69,12 @@ IDS = [f"{c.__name__}.{wire}" for c, _, wire in REQUIRED]
 def test_a_blank_required_parameter_is_refused_both_ways(
     cls: type[Request], name: str, wire: str, blank: Any
 ) -> None:
-    typed = {f.name: _typed(f.type) for f in wire_fields(cls)}
+    typed = {f.name: _typed(f) for f in wire_fields(cls)}
     with pytest.raises(ParameterBlank) as by_hand:
         cls(**{**typed, name: blank})
     assert by_hand.value.params == (wire,)
 
-    params = {f.wire: _wire(f.type) for f in wire_fields(cls)}
+    params = {f.wire: _wire(f) for f in wire_fields(cls)}
     with pytest.raises(ParameterBlank) as on_the_wire:
         parse_request(cls, {**params, wire: blank})
     assert on_the_wire.value.params == (wire,)
@@ -74,8 +83,8 @@ def test_a_blank_required_parameter_is_refused_both_ways(
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_valid_values_pass_both_ways(cls: type[Request]) -> None:
     """The values the refusals above start from are valid, so only the blank one is refused."""
-    typed = {f.name: _typed(f.type) for f in wire_fields(cls)}
-    assert cls(**typed) == parse_request(cls, {f.wire: _wire(f.type) for f in wire_fields(cls)})
+    typed = {f.name: _typed(f) for f in wire_fields(cls)}
+    assert cls(**typed) == parse_request(cls, {f.wire: _wire(f) for f in wire_fields(cls)})
 
 
 def test_an_empty_list_is_blank_both_ways() -> None:

@@ -30,7 +30,7 @@ import pytest
 from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Agent, Call
 from darabonba.model import DaraModel
 
-from callstate import Engine, Ids, ManualClock, Reply
+from callstate import Engine, Ids, ManualClock, Reply, default_world
 from callstate.api import SHAPES, envelope
 from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
 from callstate.domain import ACTIONS
@@ -48,6 +48,7 @@ ACTION_NAMES = (
     "HoldCall",
     "RetrieveCall",
     "ReleaseCall",
+    "ClaimCall",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -176,9 +177,9 @@ def shape_without_associated_data(shape: dict[str, Any]) -> dict[str, Any]:
 class Desk:
     """An engine without a simulated network, one agent, and the calls it is on."""
 
-    def __init__(self) -> None:
+    def __init__(self, world: Any = None) -> None:
         self.clock = ManualClock(START)
-        self.engine = Engine(clock=self.clock, ids=Ids(seed=20200701), network=None)
+        self.engine = Engine(world, clock=self.clock, ids=Ids(seed=20200701), network=None)
         self.agent = Agent(self.engine, self.clock)
 
     def step(self) -> None:
@@ -294,6 +295,20 @@ def _release_call(d: Desk) -> Reply:
     return d.do("ReleaseCall", JobId=call.job)
 
 
+def _claim_call(d: Desk) -> Reply:
+    world = default_world().to_dict()
+    world["instances"][0]["skillGroups"][0]["routingType"] = "Manual"
+    d.engine.reset(world)
+    d.sign_in()
+    arrived = d.engine.signal(
+        "CallArrived", {"InstanceId": INSTANCE, "Caller": INBOUND_CALLER, "Callee": NUMBER}
+    )
+    assert arrived.ok, arrived.body
+    assert arrived.body["Data"]["CallContext"]["ChannelContexts"][0]["ChannelState"] == "ANSWERED"
+    d.step()
+    return d.do("ClaimCall", JobId=arrived.body["Data"]["CallContext"]["JobId"])
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -308,6 +323,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "HoldCall": ("HoldCall", _hold_call),
     "RetrieveCall": ("RetrieveCall", _retrieve_call),
     "ReleaseCall": ("ReleaseCall", _release_call),
+    "ClaimCall": ("ClaimCall", _claim_call),
 }
 
 
@@ -404,6 +420,7 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "HoldCall": {"CallContext.ChannelContexts"},
         "RetrieveCall": {"CallContext.ChannelContexts"},
         "ReleaseCall": {"CallContext.ChannelContexts"},
+        "ClaimCall": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 
@@ -467,6 +484,7 @@ def test_poll_with_no_call_answers_an_empty_call_context_and_empty_lists() -> No
         ("HoldCall", ["ANSWERED"]),
         ("RetrieveCall", ["ANSWERED", "ANSWERED"]),
         ("ReleaseCall", ["RELEASED", "RELEASED"]),
+        ("ClaimCall", ["ANSWERED", "RINGING"]),
     ],
 )
 def test_call_scenarios_answer_with_their_legs(scenario: str, states: list[str]) -> None:

@@ -128,6 +128,7 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "TimeoutSeconds": ["30", "300", "29", "301", "+45", "-1", 60],
     "MediaType": ["AUDIO", "VIDEO", "audio"],
     "Music": ["", "jazz", "default"],
+    "CallPriority": ["0", "9", "5", "10", "-1", 3],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

@@ -24,6 +24,7 @@ def queued_centre(network: bool = False) -> tuple[Centre, Call]:
     """A Centre whose instance has a 2-minute queue timeout, with one call queued."""
     world = copy.deepcopy(WORLD)
     world["instances"][0]["queuingTimeoutMs"] = QUEUE_MS
+    world["instances"][0]["ringTimeoutMs"] = None  # offers ring until the test says otherwise
     c = Centre(network=network, world=world)
     call = c.offer()
     assert signal(c.engine, "RingTimeout", call, call.agent_leg).ok  # the offer is withdrawn

@@ -79,6 +79,11 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
     )
     do("SignOutGroup", ccc.sign_out_group, models.SignOutGroupRequest(**me()))
     do("ResetAgentState", ccc.reset_agent_state, models.ResetAgentStateRequest(**me()))
+    do(
+        "ClaimCall",
+        ccc.claim_call,
+        models.ClaimCallRequest(instance_id=INSTANCE, user_id=AGENT, job_id=job),
+    )  # refused
     do("refused", ccc.hold_call, models.HoldCallRequest(**me(), job_id="job-nope", channel_id="c"))
     return done
 
@@ -94,7 +99,7 @@ def test_every_action_answers_as_the_emulator_does(no_sockets: None) -> None:
     with callstate.mock_ccc(Engine(clock=ManualClock(), ids=Ids(seed=7))):
         mocked = {name: normalised(r) for name, r in script(client(ENDPOINT))}
     assert set(mocked) == {*ACTIONS, "refused"}
-    refused = {"AnswerCall", "refused"}
+    refused = {"AnswerCall", "ClaimCall", "refused"}
     assert all(mocked[name][1] == 200 for name in set(ACTIONS) - refused), mocked
     assert mocked["refused"][0]["Code"] == "NotExists.JobId"
 

@@ -22,6 +22,24 @@ from callstate.domain._states import StateTable
 from callstate.engine._memory import _MemoryTransaction
 
 GROUP = "skill-group@ccc-test"
+MANUAL = "claims@ccc-test"
+CLAIMS_NUMBER = "01087654321"
+
+
+def routing_world() -> dict[str, Any]:
+    """The bundled world, with every routing feature on: a manual group its number routes to,
+    after-call work, overflow on queue timeout, the heartbeat timeout."""
+    world = default_world().to_dict()
+    inst = world["instances"][0]
+    inst["numbers"].append(CLAIMS_NUMBER)
+    inst["routes"] = {CLAIMS_NUMBER: {"skillGroup": MANUAL}}
+    inst["heartbeatTimeoutMs"] = 25_000  # shorter than a ring: a ringing agent can lose it
+    inst["skillGroups"][0].update(acwMs=20_000, overflowSkillGroupId=MANUAL)
+    inst["skillGroups"].append({"skillGroupId": MANUAL, "routingType": "Manual"})
+    inst["users"][0]["skillGroups"].append(MANUAL)
+    return world
+
+
 TABLES: dict[str, StateTable[Any]] = {
     "agent": _states.AGENT,
     "channel": _states.CHANNEL,
@@ -49,9 +67,9 @@ class Recorder:
         names = {id(t): n for n, t in TABLES.items()}
         move = StateTable.move
 
-        def moved(table: StateTable[Any], record: object, trigger: str) -> None:
+        def moved(table: StateTable[Any], record: object, trigger: str, now: int = -1) -> None:
             state = getattr(record, table.attribute).name
-            move(table, record, trigger)  # a refusal raises: the pair is not reached
+            move(table, record, trigger, now)  # a refusal raises: the pair is not reached
             self.pending.add((names[id(table)], trigger, state))
 
         begin, commit = MemoryStore.begin, _MemoryTransaction.commit
@@ -88,11 +106,13 @@ def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[s
             leg = rng.choice(job.channels)
             params.update(JobId=job.job_id, ChannelId=leg.channel_id)
         if kind == "action" or name in ("CallOffered", "CallReoffered"):
-            params.update(UserId=user, DeviceId="dev-1", SkillGroupId=GROUP)
+            params.update(UserId=user, DeviceId="dev-1", SkillGroupId=rng.choice([GROUP, MANUAL]))
+        if name == "ClaimCall" and rng.random() < 0.7:
+            params.pop("SkillGroupId")
         params.update(
-            SignedSkillGroupIdList=json.dumps([GROUP]),
+            SignedSkillGroupIdList=json.dumps(rng.choice([[GROUP], [GROUP, MANUAL], [MANUAL]])),
             Caller=rng.choice(["01012345678", "13800000000"]),
-            Callee=rng.choice(["13900000000", "01012345678"]),
+            Callee=rng.choice(["13900000000", "01012345678", CLAIMS_NUMBER]),
             Code="lunch",
             WorkMode="ON_SITE",
         )
@@ -101,14 +121,17 @@ def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[s
         yield kind, name, params
 
 
+WORLD = routing_world()
+
+
 def test_every_signal_and_every_table_row_is_reachable(monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = Recorder(monkeypatch)
     succeeded: set[str] = set()
     goal = declared()
     rng = random.Random(8)
-    for _walk in range(5000):
+    for _walk in range(12000):
         clock = ManualClock(1_700_000_000_000)
-        engine = Engine(clock=clock, ids=Ids(seed=1), store=MemoryStore(), network=None)
+        engine = Engine(WORLD, clock=clock, ids=Ids(seed=1), store=MemoryStore(), network=None)
         walk = steps(engine, rng)
         for _ in range(40):
             kind, name, params = next(walk)

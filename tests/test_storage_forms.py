@@ -39,7 +39,9 @@ SNAPSHOT = """
             "job_id": "{job}",
             "heartbeat": 1609255703250,
             "reserved": 1609255700000,
-            "outbound_scenario": false
+            "outbound_scenario": false,
+            "state_since": 1609255700000,
+            "calls_answered": 0
         }
     },
     "jobs": {
@@ -68,7 +70,8 @@ SNAPSHOT = """
                     "hold_state": "ACTIVE",
                     "release_initiator": "",
                     "release_reason": "",
-                    "holds": []
+                    "holds": [],
+                    "recalled": false
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -104,7 +107,8 @@ SNAPSHOT = """
                             "music": "",
                             "by_user": "user-test@ccc-test"
                         }
-                    ]
+                    ],
+                    "recalled": false
                 }
             ],
             "established_ms": 1609255700000,
@@ -113,9 +117,14 @@ SNAPSHOT = """
             "queue_deadline_ms": 0,
             "release_initiator": "",
             "release_reason": "",
-            "disposition": ""
+            "disposition": "",
+            "queue": "",
+            "priority": 5,
+            "queued_ms": 0
         }
-    }
+    },
+    "queues": {},
+    "timers": []
 }
 """
 

@@ -117,6 +117,11 @@ SHAPES: Final[dict[str, Shape]] = {
         "ContextId": INT,
         "UserContext": _user(),
     },
+    "ClaimCall": {
+        "CallContext": _call((), ("ChannelVariables",)),
+        "ContextId": INT,
+        "UserContext": _user(),
+    },
 }
 
 #: ``Data`` of a signal's success body.

@@ -13,7 +13,7 @@ from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import NotExistsSkillGroupId, ParameterBlank, PermissionSkillGroup
 from ._events import EventType
-from ._records import User
+from ._records import Job, User
 from ._states import AGENT, UserState
 from ._step import Decider, Outcome, Step, decides, leave_call
 from ._world import WorkMode
@@ -43,9 +43,9 @@ def _agent(step: Step, c: _ByUser) -> User:
     return step.user(step.instance(c.instance_id), c.user_id)
 
 
-def _go_offline(user: User, trigger: str) -> None:
+def _go_offline(user: User, trigger: str, now: int) -> None:
     """The agent goes OFFLINE: signed in to no group, with no active device."""
-    leave_call(user, trigger)
+    leave_call(user, trigger, now)
     user.signed_skill_group_ids = ()
     user.device_id = user.chat_device_id = ""
 
@@ -61,7 +61,7 @@ def _sign_in(step: Step, c: cmd.SignInGroup) -> Outcome:
     if foreign:
         raise PermissionSkillGroup(",".join(foreign))
     checking_in = user.state is UserState.OFFLINE
-    AGENT.move(user, "SignInGroup")
+    AGENT.move(user, "SignInGroup", step.now)
     groups = c.signed_skill_group_id_list
     if c.additivity and not checking_in:
         groups = user.signed_skill_group_ids + groups
@@ -80,14 +80,14 @@ def _sign_in(step: Step, c: cmd.SignInGroup) -> Outcome:
 def _sign_out(step: Step, c: cmd.SignOutGroup) -> Outcome:
     user = _agent(step, c)
     step.agent_event(EventType.AgentCheckOut, user)
-    _go_offline(user, "SignOutGroup")
+    _go_offline(user, "SignOutGroup", step.now)
     return step.outcome(c, user, None)
 
 
 @decides(DECIDERS, cmd.ReadyForService)
 def _ready(step: Step, c: cmd.ReadyForService) -> Outcome:
     user = _agent(step, c)
-    leave_call(user, "ReadyForService")
+    leave_call(user, "ReadyForService", step.now)
     user.outbound_scenario = c.outbound_scenario
     step.agent_event(EventType.AgentReady, user)
     return step.outcome(c, user, None)
@@ -96,7 +96,7 @@ def _ready(step: Step, c: cmd.ReadyForService) -> Outcome:
 @decides(DECIDERS, cmd.TakeBreak)
 def _take_break(step: Step, c: cmd.TakeBreak) -> Outcome:
     user = _agent(step, c)
-    leave_call(user, "TakeBreak")
+    leave_call(user, "TakeBreak", step.now)
     user.break_code = c.code
     step.agent_event(EventType.AgentBreak, user)
     return step.outcome(c, user, None)
@@ -105,7 +105,7 @@ def _take_break(step: Step, c: cmd.TakeBreak) -> Outcome:
 @decides(DECIDERS, cmd.ChangeWorkMode)
 def _change_work_mode(step: Step, c: cmd.ChangeWorkMode) -> Outcome:
     user = _agent(step, c)
-    AGENT.move(user, c.action)
+    AGENT.move(user, c.action, step.now)
     mobile = c.mobile or user.mobile
     if c.work_mode is WorkMode.OFF_SITE and not mobile:
         raise ParameterBlank("Mobile")  # off site, the agent is reached only on the mobile
@@ -114,22 +114,31 @@ def _change_work_mode(step: Step, c: cmd.ChangeWorkMode) -> Outcome:
     return step.outcome(c, user, None)
 
 
-@decides(DECIDERS, cmd.ResetAgentState)
-def _reset(step: Step, c: cmd.ResetAgentState) -> Outcome:
-    user = _agent(step, c)
-    job = step.ws.job(c.instance_id, user.job_id) if user.job_id else None
+def force_offline(step: Step, user: User, trigger: str) -> Job | None:
+    """Sign the agent out whatever it was doing: its live leg is released first.
+
+    ResetAgentState, and the heartbeat timeout (``trigger``: the agent table's row).
+    """
+    job = step.ws.job(user.instance_id, user.job_id) if user.job_id else None
     leg = job.leg_of(user.user_id) if job else None
     if job is not None and leg is not None and leg.live:
         release(step, job, leg, Way.RESET, Cause.HANG_UP, user.extension)
     if user.state is not UserState.OFFLINE:
         step.agent_event(EventType.AgentCheckOut, user)
-    _go_offline(user, "ResetAgentState")
+    _go_offline(user, trigger, step.now)
+    return job
+
+
+@decides(DECIDERS, cmd.ResetAgentState)
+def _reset(step: Step, c: cmd.ResetAgentState) -> Outcome:
+    user = _agent(step, c)
+    job = force_offline(step, user, "ResetAgentState")
     return step.outcome(c, user, job)
 
 
 @decides(DECIDERS, cmd.PollUserStatus)
 def _poll(step: Step, c: cmd.PollUserStatus) -> Outcome:
     user = _agent(step, c)
-    AGENT.move(user, c.action)
+    AGENT.move(user, c.action, step.now)
     job = step.ws.job(c.instance_id, user.job_id) if user.job_id else None
     return step.outcome(c, user, job)

@@ -44,7 +44,7 @@ def _make_call(step: Step, c: cmd.MakeCall) -> Outcome:
     if caller not in inst.numbers:
         raise NotExistsNumber(caller, inst.instance_id)
     check_device(user, c.device_id)
-    AGENT.move(user, "MakeCall")
+    AGENT.move(user, "MakeCall", step.now)
     if c.callee in inst.extensions:
         raise ParameterInvalid("Callee", "Internal calls to an extension are not supported")
     now = step.now
@@ -80,7 +80,7 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     job = step.job(inst, c.job_id)
     check_device(user, c.device_id)
     leg = own_leg(user, job, answered=False)
-    AGENT.move(user, "AnswerCall")
+    AGENT.move(user, "AnswerCall", step.now)
     CHANNEL.move(leg, "answer")
     leg.timestamp = step.now
     job.established_ms = step.now
@@ -99,7 +99,7 @@ def _hold_checks(
     leg = channel_of(job, c.channel_id)
     check_device(user, c.device_id)
     own_leg(user, job, answered=True)
-    AGENT.move(user, c.action)
+    AGENT.move(user, c.action, step.now)
     HOLD.move(leg, trigger)
     return inst, user, job, leg
 
@@ -132,7 +132,7 @@ def _release_call(step: Step, c: cmd.ReleaseCall) -> Outcome:
     target = channel_of(job, c.channel_id) if c.channel_id else None
     check_device(user, c.device_id)
     own = own_leg(user, job, answered=False)
-    AGENT.move(user, "ReleaseCall")
+    AGENT.move(user, "ReleaseCall", step.now)
     target = target or own
     cause = Cause.CANCEL if user.state is UserState.DIALING else Cause.HANG_UP
     release(step, job, target, Way.RELEASED, cause, user.extension)

@@ -213,7 +213,7 @@ def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
     assert user is not None, "an agent leg names a provisioned user"
     move = AGENT_CASCADE.get((role, way, user.state))
     if move is not None:
-        AGENT.move(user, move.trigger)
+        AGENT.move(user, move.trigger, step.now)
         if move.leaves_call:
             user.job_id = ""
         if move.break_code is not None:
@@ -231,7 +231,8 @@ def _requeue(step: Step, job: Job, cause: Cause, initiator: str) -> None:
     JOB.move(job, "requeue")
     inst = step.ws.instance(job.instance_id)
     assert inst is not None, "a call belongs to a provisioned instance"
-    job.queue_deadline_ms = step.now + inst.queuing_timeout_ms
+    # It keeps its place in its queue (``queued_ms``); its wait is timed afresh.
+    job.queue_deadline_ms = step.now + inst.queuing_timeout(job.skill_group_id)
 
 
 def _end(step: Step, job: Job, cause: Cause, initiator: str) -> None:
@@ -246,6 +247,13 @@ def _end(step: Step, job: Job, cause: Cause, initiator: str) -> None:
     job.release_initiator = initiator
     job.release_reason = cause.value
     job.disposition = _disposition(job, cause, queued)
+    phase = ABANDON_PHASES.get(job.disposition)
+    if phase is not None:
+        step.events.append(
+            Event(EventType.Abandoned, step.now, job.instance_id, contact_id=job.job_id,
+                  channel_id=job.channels[0].channel_id, call_type=job.call_type.value,
+                  caller=job.caller, callee=job.callee, detail=(("abandonPhase", phase),))
+        )  # fmt: skip
     step.events.append(
         Event(EventType.CDRReady, step.now, job.instance_id, contact_id=job.job_id,
               call_type=job.call_type.value, caller=job.caller, callee=job.callee,
@@ -258,6 +266,10 @@ _NEXT: dict[Next, Callable[[Step, Job, Cause, str], None]] = {
     Next.REQUEUE: _requeue,
     Next.END: _end,
 }
+
+
+#: The CDR dispositions of a caller who hung up before an agent answered: ``abandonPhase``.
+ABANDON_PHASES: dict[str, str] = {"AbandonedInQueue": "Queuing", "AbandonedRing": "Ringing"}
 
 
 def _disposition(job: Job, cause: Cause, queued: bool) -> str:

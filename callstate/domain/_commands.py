@@ -25,10 +25,12 @@ __all__ = [
     "ACTIONS",
     "SIGNALS",
     "AnswerCall",
+    "CallArrived",
     "CallOffered",
     "CallReoffered",
     "ChangeWorkMode",
     "ChannelSignal",
+    "ClaimCall",
     "Command",
     "FarEndAnswered",
     "FarEndBusy",
@@ -41,7 +43,6 @@ __all__ = [
     "MakeCall",
     "MediaType",
     "PollUserStatus",
-    "QueueTimeout",
     "ReadyForService",
     "ReleaseCall",
     "Request",
@@ -52,6 +53,7 @@ __all__ = [
     "SignOutGroup",
     "Signal",
     "TakeBreak",
+    "TimerFired",
     "WireField",
     "wire_fields",
     "wire_name",
@@ -217,6 +219,15 @@ class ReleaseCall(Command):
     device_id: str = ""
 
 
+@attrs.frozen
+class ClaimCall(Command):
+    """Take a call waiting in a manually routed skill group: it rings at the agent."""
+
+    job_id: str
+    user_id: str
+    skill_group_id: str = ""
+
+
 # --- signals -----------------------------------------------------------------------------------
 @attrs.frozen
 class CallOffered(Signal):
@@ -286,16 +297,32 @@ class RingTimeout(ChannelSignal):
 
 
 @attrs.frozen
-class QueueTimeout(Signal):
-    """A queued call waited the instance's ``queuingTimeoutMs``: the platform ends it.
+class CallArrived(Signal):
+    """An inbound call from ``Caller`` reaches the instance number ``Callee``: callstate routes it.
 
-    Not a network signal (it is not in :data:`SIGNALS`, so no client sends it): the engine
-    applies it from the store's index of queued calls when ``deadline_ms`` passes. It applies
-    only to the queueing that set that deadline; a call offered again since has moved on.
+    The number's route names the queue; the call waits there, in ``CallPriority`` order (0
+    first), until an agent is offered it.
     """
 
-    job_id: str
-    deadline_ms: int
+    caller: str
+    callee: str
+    call_priority: int | None = bounded(0, 9)
+
+
+@attrs.frozen
+class TimerFired(Signal):
+    """A timer the store holds fell due: a ring, queue, wrap-up, hold or heartbeat timeout.
+
+    Not a network signal (it is not in :data:`SIGNALS`, so no client sends it): the engine
+    applies it from the store's timer index at ``due_ms``. It applies only if the record
+    still declares that timer (``domain/_timers.py``): a timer whose record moved on is
+    refused, so each fires at most once, whichever process applies it first.
+    """
+
+    timer: str
+    record_id: str
+    due_ms: int
+    channel_id: str = ""
 
 
 ACTIONS: dict[str, type[Command]] = {
@@ -313,12 +340,14 @@ ACTIONS: dict[str, type[Command]] = {
         HoldCall,
         RetrieveCall,
         ReleaseCall,
+        ClaimCall,
     )
 }
 
 SIGNALS: dict[str, type[Signal]] = {
     cls.__name__: cls
     for cls in (
+        CallArrived,
         CallOffered,
         CallReoffered,
         FarEndEarlyMedia,

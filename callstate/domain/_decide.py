@@ -23,9 +23,10 @@ call is the release cascade's tables (``_cascade``); what they share is in ``_st
 
 from __future__ import annotations
 
-from . import _agent_state, _call_control, _signals
+from . import _agent_state, _arrivals, _call_control, _signals, _timers
 from . import _commands as cmd
 from ._cascade import Cause
+from ._routing import distribute
 from ._step import LISTINGS, Decider, Listing, Outcome, Step, Workspace
 
 __all__ = ["LISTINGS", "Cause", "Listing", "Outcome", "Workspace", "decide"]
@@ -34,12 +35,20 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_agent_state.DECIDERS,
     **_call_control.DECIDERS,
     **_signals.DECIDERS,
+    **_arrivals.DECIDERS,
+    **_timers.DECIDERS,
 }
 
 
 def decide(ws: Workspace, request: cmd.Request, now: int) -> Outcome:
     """Apply one request to the workspace at instant ``now`` (epoch ms), or raise its error."""
-    outcome = _DECIDERS[type(request)](Step(ws, now), request)
+    step = Step(ws, now)
+    outcome = _DECIDERS[type(request)](step, request)
+    # In the same commit: a free agent and a waiting call never coexist after it.
+    assigned = distribute(step)
+    if assigned:  # the reply shows the call as distributed (and whom it rings, if it named none)
+        user = outcome.user or assigned.get(outcome.job.job_id if outcome.job else "")
+        outcome = step.outcome(request, user, outcome.job)
     if isinstance(request, cmd.Command) and outcome.user is not None:
         # SPEC §3.1: Heartbeat is the time of the user's latest successful command, any kind.
         outcome.user.heartbeat = now

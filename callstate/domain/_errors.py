@@ -296,6 +296,17 @@ class InvalidOperationSkillGroup(InvalidOperation):
     origin = "callstate"
 
 
+class InvalidOperationNotClaimable(InvalidOperation):
+    """ClaimCall of a call that no manually routed skill group's queue holds.
+
+    Params: [call].
+    """
+
+    code = "InvalidOperation.NotClaimable"
+    template = "The call %s is not waiting in a skill group whose RoutingType is Manual."
+    origin = "callstate"
+
+
 # --- gateway ----------------------------------------------------------------------------------
 class GatewayError(CCCError):
     """What Alibaba Cloud's API gateway answers before the request reaches CCC."""

@@ -40,7 +40,12 @@ class EventType(Enum):
     Released = "Released"
     Held = "Held"
     Retrieved = "Retrieved"
+    Enqueue = "Enqueue"
+    AssignAgent = "AssignAgent"
+    RingingTimeout = "RingingTimeout"
     QueueingTimeout = "QueueingTimeout"
+    Abandoned = "Abandoned"
+    HoldTimeout = "HoldTimeout"
     CDRReady = "CDRReady"
 
 
@@ -188,6 +193,9 @@ class Event:
     caller: str = ""
     callee: str = ""
     cdr: CallDetailRecord | None = None
+    #: The event's own fields beyond the common ones, as (CCC name, value) pairs, published last
+    #: (``queueType``, ``skillGroupId``, ``abandonPhase``...).
+    detail: tuple[tuple[str, str], ...] = ()
 
     def stamped(self, seq: int) -> Event:
         """A new event, equal to this one but for its sequence number ``seq``.
@@ -209,6 +217,7 @@ class Event:
             self.caller,
             self.callee,
             self.cdr,
+            self.detail,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,4 +248,5 @@ class Event:
             out.update(heldChannelId=self.channel_id, agentId=self.agent_id)
         elif self.event_type is EventType.Retrieved:
             out.update(retrievedChannelId=self.channel_id, agentId=self.agent_id)
+        out.update(self.detail)
         return out

@@ -140,6 +140,10 @@ class User:
     heartbeat: int = 0
     reserved: int = 0
     outbound_scenario: bool = False
+    #: The instant the agent entered its state (the agent table stamps it).
+    state_since: int = 0
+    #: Calls answered since sign-in (the FEWEST_CALLS strategy's count).
+    calls_answered: int = 0
 
     @classmethod
     def from_profile(cls, profile: UserProfile, instance_id: str) -> User:
@@ -173,6 +177,8 @@ class Channel:
     release_initiator: str = ""
     release_reason: str = ""
     holds: Holds = NO_HOLDS
+    #: Whether the open hold outlasted the instance's ``maxHoldMs`` (its agent was told).
+    recalled: bool = False
 
     @property
     def held(self) -> bool:
@@ -231,6 +237,13 @@ class Job:
     release_initiator: str = ""
     release_reason: str = ""
     disposition: str = ""
+    #: The queue callstate distributes the call from (``SkillGroup/<id>`` or ``Agent/<id>``);
+    #: "" for a call whose offers the embedder's switch makes (``CallOffered``).
+    queue: str = ""
+    #: ``CallPriority``: 0 (highest) to 9; a queue is ordered by it, then by :attr:`queued_ms`.
+    priority: int = 5
+    #: When the call joined its queue: its place in it, kept when an offer is declined.
+    queued_ms: int = 0
 
     def channel(self, channel_id: str) -> Channel | None:
         """The leg with this id, if the call has it."""

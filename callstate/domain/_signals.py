@@ -1,8 +1,9 @@
 """The signals (SPEC §8): what the network reports, applied as the switch would.
 
-Offers and re-offers create a ringing agent leg; the far end's early media, ringing and answer
-move the customer's leg (and, on answer, the dialling agent); refusals, hang-ups, ring and queue
-timeouts hand a leg to the release cascade, which moves the agents and the call.
+Offers and re-offers (the embedder's switch routing) create a ringing agent leg; the far end's
+early media, ringing and answer move the customer's leg (and, on answer, the dialling agent);
+refusals, hang-ups and ring timeouts hand a leg to the release cascade, which moves the agents
+and the call. Calls callstate routes itself arrive by ``CallArrived`` (``_arrivals.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import (
-    InvalidOperationCallState,
     InvalidOperationOutboundScenario,
     InvalidOperationSkillGroup,
     NotExistsNumber,
@@ -19,8 +19,10 @@ from ._errors import (
 )
 from ._events import EventType
 from ._records import CallType, Channel, Job, Party, User
+from ._routing import offer
 from ._states import AGENT, CHANNEL, JOB, ChannelState
 from ._step import Decider, Outcome, Step, channel_of, decides, new_leg
+from ._timers import ring_out
 from ._world import InstanceConfig
 
 __all__ = ["DECIDERS"]
@@ -33,24 +35,13 @@ def _customer_number(job: Job) -> str:
     return job.callee if job.call_type is CallType.OUTBOUND else job.caller
 
 
-def _offer(step: Step, user: User, job: Job, group: str) -> Channel:
-    """Checks and effects shared by an offer and a re-offer, once the call is known."""
-    leg = new_leg(job, Party.USER, job.caller, user.extension, user, group, step.now)
-    CHANNEL.move(leg, "ring")
-    user.reserved = step.now
-    user.job_id = job.job_id
-    step.call_event(EventType.Ringing, job, leg, user.user_id)
-    step.agent_event(EventType.AgentRinging, user)
-    return leg
-
-
 def _offer_checks(step: Step, inst: InstanceConfig, user_id: str, group: str) -> User:
     user = step.user(inst, user_id)
     if group not in inst.skill_groups:
         raise NotExistsSkillGroupId(group, inst.instance_id)
     if group not in user.signed_skill_group_ids:
         raise InvalidOperationSkillGroup(user.user_id, group)
-    AGENT.move(user, "offered")
+    AGENT.move(user, "offered", step.now)
     if user.outbound_scenario:
         raise InvalidOperationOutboundScenario(user.user_id)
     return user
@@ -73,7 +64,7 @@ def _call_offered(step: Step, s: cmd.CallOffered) -> Outcome:
     )
     customer = new_leg(job, Party.CUSTOMER, s.caller, s.callee, user, s.skill_group_id, step.now)
     CHANNEL.move(customer, "answer")  # the platform answered the caller: queue, then agent
-    _offer(step, user, job, s.skill_group_id)
+    offer(step, user, job, s.skill_group_id)
     step.ws.add_job(job)
     return step.outcome(s, user, job)
 
@@ -86,7 +77,7 @@ def _call_reoffered(step: Step, s: cmd.CallReoffered) -> Outcome:
     JOB.move(job, "reoffer")
     job.queue_deadline_ms = 0
     job.skill_group_id = s.skill_group_id
-    _offer(step, user, job, s.skill_group_id)
+    offer(step, user, job, s.skill_group_id)
     return step.outcome(s, user, job)
 
 
@@ -131,7 +122,7 @@ def _far_end_answered(step: Step, s: cmd.FarEndAnswered) -> Outcome:
     CHANNEL.move(leg, "answer")
     user = _agent_of(step, job)
     assert user is not None, "an outbound call has its agent's leg"
-    AGENT.move(user, "far_end_answered")
+    AGENT.move(user, "far_end_answered", step.now)
     for ch in job.channels:  # the call is established: both legs change now (SPEC §8)
         if ch.state is ChannelState.ANSWERED:
             ch.timestamp = step.now
@@ -169,20 +160,5 @@ def _far_end_hung_up(step: Step, s: cmd.FarEndHungUp) -> Outcome:
 def _ring_timeout(step: Step, s: cmd.RingTimeout) -> Outcome:
     job, leg = _leg_signal(step, s, Party.USER)
     user = step.ws.user(job.instance_id, leg.user_id)
-    release(step, job, leg, Way.RANG_OUT, Cause.RING_TIMEOUT, leg.user_extension)
+    ring_out(step, job, leg)
     return step.outcome(s, user, job)
-
-
-@decides(DECIDERS, cmd.QueueTimeout)
-def _queue_timeout(step: Step, s: cmd.QueueTimeout) -> Outcome:
-    """The platform ends a call that waited its queue timeout: CCC's ``QueuingTimeout``."""
-    inst = step.instance(s.instance_id)
-    job = step.job(inst, s.job_id)
-    JOB.move(job, "queue_timeout")
-    if job.queue_deadline_ms != s.deadline_ms or step.now < s.deadline_ms:
-        # queued again since (or not yet due): this deadline is not the call's
-        raise InvalidOperationCallState(job.state.value, JOB.expected("queue_timeout"))
-    (customer,) = [c for c in job.channels if c.party is Party.CUSTOMER]
-    step.call_event(EventType.QueueingTimeout, job, customer)
-    release(step, job, customer, Way.RELEASED, Cause.QUEUING_TIMEOUT, job.callee)
-    return step.outcome(s, None, job)

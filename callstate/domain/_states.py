@@ -89,7 +89,7 @@ class JobState(Enum):
     """A call (job) as a whole."""
 
     ACTIVE = "ACTIVE"  # at least one agent leg is live, or an offer to an agent is ringing
-    QUEUED = "QUEUED"  # the customer waits for an agent: the offer to the last one was withdrawn
+    QUEUED = "QUEUED"  # the customer waits for an agent: just arrived, or an offer was withdrawn
     ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
 
 
@@ -105,19 +105,23 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("MakeCall",          U.READY,                                  U.DIALING),
     ("offered",           U.READY,                                  U.RINGING),
     ("AnswerCall",        U.RINGING,                                U.TALKING),
+    ("ClaimCall",         U.READY,                                  U.RINGING),
     ("ring_timeout",      U.RINGING,                                U.BREAK),
     ("offer_rejected",    U.RINGING,                                U.BREAK),
     ("abandoned",         U.RINGING,                                U.READY),
     ("far_end_answered",  U.DIALING,                                U.TALKING),
     ("dial_ended",        U.DIALING,                                U.WORKING),
     ("own_leg_released",  U.TALKING,                                U.WORKING),
+    ("wrap_up_ended",     U.WORKING,                                U.READY),
     ("ChangeWorkMode",    [U.OFFLINE, U.READY, U.BREAK, U.WORKING], None),
     ("SignOutGroup",      [U.READY, U.BREAK, U.WORKING],            U.OFFLINE),
     ("ResetAgentState",   ANY,                                      U.OFFLINE),
+    ("heartbeat_lost",    [U.READY, U.BREAK, U.DIALING, U.RINGING, U.TALKING, U.WORKING],
+                                                                    U.OFFLINE),
     ("PollUserStatus",    ANY,                                      None),
     ("HoldCall",          U.TALKING,                                None),
     ("RetrieveCall",      U.TALKING,                                None),
-    ("ReleaseCall",       [U.DIALING, U.TALKING],                   None),
+    ("ReleaseCall",       [U.DIALING, U.RINGING, U.TALKING],        None),  # ringing: declines
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -139,7 +143,9 @@ HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
 
 # Job (SPEC §3.3)     trigger          from                      to
 JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
+    ("enqueue",        J.ACTIVE,               J.QUEUED),  # an arrival joins its queue
     ("requeue",        J.ACTIVE,               J.QUEUED),
+    ("overflow",       J.QUEUED,               None),  # it moves to another group's queue
     ("reoffer",        J.QUEUED,               J.ACTIVE),
     ("queue_timeout",  J.QUEUED,               None),  # the call ends: ``end`` fires
     ("end",            [J.ACTIVE, J.QUEUED],   J.ENDED),
@@ -203,8 +209,10 @@ class StateTable(Generic[S]):
         initial: S,
         refusal: TableRefusal,
         region: Region | None = None,
+        stamp: str | None = None,
     ) -> None:
         self.kind = kind
+        self.stamp = stamp
         self.attribute = attribute
         self.initial = initial
         self.refusal = refusal
@@ -245,16 +253,21 @@ class StateTable(Generic[S]):
         """The states that allow ``trigger``, written and comma-joined alphabetically."""
         return self._allowed[trigger]
 
-    def move(self, record: object, trigger: str) -> None:
+    def move(self, record: object, trigger: str, now: int = -1) -> None:
         """Apply the row for (``trigger``, the record's state), or raise the table's refusal.
 
         A guard-only row leaves the state as it is; either way the guard and the change come
-        from the same row.
+        from the same row. A table with a ``stamp`` attribute writes ``now`` there whenever
+        the state changes (the agent's ``state_since``), so every such move passes ``now``.
         """
         region = self.region
         if region is None or getattr(record, region.parent.attribute) is region.within:
-            dest = self._moves.get((trigger, getattr(record, self.attribute)))
+            current = getattr(record, self.attribute)
+            dest = self._moves.get((trigger, current))
             if dest is not None:
+                if self.stamp is not None and dest is not current:
+                    assert now >= 0, f"{self.kind} moves are stamped: pass now"
+                    setattr(record, self.stamp, now)
                 setattr(record, self.attribute, dest)
                 return
         refusal = self.refusal
@@ -267,7 +280,7 @@ def _state_written(record: Any) -> str:
 
 AGENT: StateTable[UserState] = StateTable(
     "agent", UserState, AGENT_ROWS, "state", U.OFFLINE,
-    TableRefusal(InvalidOperationUserState, _state_written),
+    TableRefusal(InvalidOperationUserState, _state_written), stamp="state_since",
 )  # fmt: skip
 CHANNEL: StateTable[ChannelState] = StateTable(
     "channel", ChannelState, CHANNEL_ROWS, "state", C.CREATED,

@@ -10,7 +10,7 @@ participation checks (#6, #7) raise the catalogued ``Permission`` errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 
@@ -68,6 +68,21 @@ class Workspace(Protocol):
 
     def new_job_id(self, now_ms: int) -> str:
         """A fresh JobId; it is used up only if the decision is committed."""
+
+    def working_copies(self) -> tuple[list[User], list[Job]]:
+        """The users and calls this decision has read or created so far (lists: a snapshot)."""
+
+    def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        """The UserIds the store indexes as eligible for ``queue``, the lowest rank first.
+
+        As committed: a working copy may since differ (the domain checks each one it takes).
+        """
+
+    def calls_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        """The JobIds the store indexes as waiting in ``queue``, head first (as committed)."""
+
+    def waiting(self, instance_id: str, queue: str) -> int:
+        """How many calls the store indexes as waiting in ``queue`` (as committed)."""
 
 
 class Listing(Enum):
@@ -246,9 +261,9 @@ def new_leg(job: Job, party: Party, originator: str, destination: str, user: Use
     return leg
 
 
-def leave_call(user: User, trigger: str) -> None:
+def leave_call(user: User, trigger: str, now: int) -> None:
     """The agent leaves a call for READY, BREAK or OFFLINE, where no JobId is kept."""
-    AGENT.move(user, trigger)
+    AGENT.move(user, trigger, now)
     user.job_id = ""
 
 

@@ -9,7 +9,16 @@ A world is read from a JSON document (or the same structure as a Python dict)::
         "ringTimeoutMs": 30000,                # an unanswered offer times out; null = never
         "retentionMs": 3600000,                # how long an ended call stays visible
         "queuingTimeoutMs": 600000,            # a queued call ends (QueuingTimeout) after this
-        "skillGroups": [{"skillGroupId": "skill-group@ccc-test", "name": "..."}],
+        "maxHoldMs": null,                     # a leg held longer raises HoldTimeout; null = never
+        "heartbeatTimeoutMs": null,            # an agent silent longer is signed out; null = never
+        "routingSeed": 0,                      # seeds the RANDOM strategy
+        "routes": {"01012345678": {"skillGroup": "skill-group@ccc-test"}},  # or {"agent": id}
+        "skillGroups": [{"skillGroupId": "skill-group@ccc-test", "name": "...",
+                         "strategy": "MOST_IDLE",    # ROUND_ROBIN, FEWEST_CALLS, RANDOM
+                         "routingType": "Automatic", # Manual: agents ClaimCall
+                         "queuingTimeoutMs": null,   # null: the instance's
+                         "queuingOverflowThreshold": null, "overflowSkillGroupId": "",
+                         "acwMs": null}],            # after-call work ends after this
         "users": [{"userId": "user-test@ccc-test", "extension": "80011474",
                    "mobile": "13900000001", "workMode": "ON_SITE",
                    "skillGroups": ["skill-group@ccc-test"]}],
@@ -18,7 +27,8 @@ A world is read from a JSON document (or the same structure as a Python dict)::
                                  "13188888889": {"outcome": "busy", "earlyMedia": true}}}
     }]}
 
-Every number is a duration in milliseconds, an integer from 0 (``ringTimeoutMs``: 1) to
+Every number but ``queuingOverflowThreshold`` (a queue length) and ``routingSeed`` is a
+duration in milliseconds, an integer from 0 (``ringTimeoutMs``: 1) to
 :data:`MAX_DURATION_MS` (10**12, about 31.7 years): an epoch instant plus any of them stays
 below 2**53, so it is exact wherever it goes (a JSON number, a Lua number in the Redis store's
 commit script, a Redis expiry).
@@ -31,28 +41,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
 from ._errors import WorldError
-from ._text import NOT_TEXT_REASON, is_text
+from ._world_reader import MAX_DURATION_MS, Reader
 
 __all__ = [
     "MAX_DURATION_MS",
     "DialOutcome",
     "Dialling",
     "InstanceConfig",
+    "QueueType",
+    "Route",
+    "RoutingType",
     "SkillGroup",
+    "Strategy",
     "UserProfile",
     "WorkMode",
     "World",
 ]
-
-
-#: The largest duration a world may give (ms): about 31.7 years. An instant plus a duration then
-#: stays far below 2**53, so it is exact as a Lua number, a JSON number and a Redis expiry.
-MAX_DURATION_MS = 10**12
 
 
 class WorkMode(Enum):
@@ -85,12 +94,58 @@ class Dialling:
     early_media: bool = False
 
 
+class Strategy(Enum):
+    """How a skill group picks among its READY agents (CCC's ``StrategyName``, and three more)."""
+
+    MOST_IDLE = "MOST_IDLE"  # the longest READY first (CCC's default)
+    ROUND_ROBIN = "ROUND_ROBIN"  # the least recently offered first
+    FEWEST_CALLS = "FEWEST_CALLS"  # the fewest calls answered first, then the longest READY
+    RANDOM = "RANDOM"  # a seeded draw: the same world and requests pick the same agents
+
+
+class RoutingType(Enum):
+    """``RoutingType``: callstate offers a group's calls itself, or agents claim them."""
+
+    AUTOMATIC = "Automatic"
+    MANUAL = "Manual"
+
+
+class QueueType(Enum):
+    """Event ``queueType``: a call waits for a skill group, or for one agent."""
+
+    SKILL_GROUP = "SkillGroup"
+    AGENT = "Agent"
+
+
+@attrs.frozen
+class Route:
+    """Where calls to a number go: the queue of a skill group, or of one agent."""
+
+    queue_type: QueueType
+    target: str
+
+    @property
+    def queue(self) -> str:
+        """The queue's key: ``SkillGroup/<SkillGroupId>`` or ``Agent/<UserId>``."""
+        return f"{self.queue_type.value}/{self.target}"
+
+
 @attrs.frozen
 class SkillGroup:
-    """A skill group of an instance."""
+    """A skill group of an instance, with its queue's distribution rules."""
 
     skill_group_id: str
     name: str = ""
+    strategy: Strategy = Strategy.MOST_IDLE
+    routing_type: RoutingType = RoutingType.AUTOMATIC
+    #: A waiting call times out after this (``None``: the instance's ``queuingTimeoutMs``).
+    queuing_timeout_ms: int | None = None
+    #: A call arriving while this many wait overflows to :attr:`overflow` (``None``: never).
+    overflow_threshold: int | None = None
+    #: Where a call overflows to, and where a timed-out one goes instead of ending ("": ends).
+    overflow: str = ""
+    #: After-call work: a WORKING agent of the group is made READY after this (``None``: never).
+    acw_ms: int | None = None
 
 
 @attrs.frozen
@@ -118,11 +173,32 @@ class InstanceConfig:
     queuing_timeout_ms: int = 600_000
     default_dialling: Dialling = Dialling()
     dialling: Mapping[str, Dialling] = attrs.field(factory=dict)
+    #: Number -> route; a number with none goes to the first skill group.
+    routes: Mapping[str, Route] = attrs.field(factory=dict)
+    #: A leg held longer raises ``HoldTimeout`` for its agent (``None``: never).
+    max_hold_ms: int | None = None
+    #: An agent whose latest command is older is signed out (``None``: never).
+    heartbeat_timeout_ms: int | None = None
+    #: Seeds the RANDOM strategy's draws.
+    routing_seed: int = 0
     #: Every agent's extension, for O(1) look-ups whatever the number of agents.
     extensions: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "extensions", frozenset(u.extension for u in self.users.values()))
+
+    def route_for(self, number: str) -> Route | None:
+        """Where a call to ``number`` goes (``None``: the instance has no skill group)."""
+        route = self.routes.get(number)
+        if route is None and self.skill_groups:
+            route = Route(QueueType.SKILL_GROUP, next(iter(self.skill_groups)))
+        return route
+
+    def queuing_timeout(self, skill_group_id: str) -> int:
+        """How long a call waits in the group's queue before it times out."""
+        group = self.skill_groups.get(skill_group_id)
+        timeout = group.queuing_timeout_ms if group is not None else None
+        return self.queuing_timeout_ms if timeout is None else timeout
 
     def dialling_for(self, number: str) -> Dialling:
         """The simulated network's behaviour for a dialled number."""
@@ -138,7 +214,7 @@ class World:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> World:
         """Read and check a world document; raise :class:`WorldError` naming the bad path."""
-        reader = _Reader(data, "$")
+        reader = Reader(data, "$")
         instances: dict[str, InstanceConfig] = {}
         for item in reader.items("instances"):
             inst = _instance(item)
@@ -154,103 +230,7 @@ class World:
         return {"instances": [_instance_dict(i) for i in self.instances.values()]}
 
 
-class _Reader:
-    """A typed view of one object of the document that knows its own path, for error messages."""
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, Mapping):
-            raise WorldError(f"{path}: expected an object, got {_json_kind(data)}")
-        self.data: Mapping[str, Any] = data
-        self.path = path
-
-    def _get(self, key: str, kind: type, default: Any, *, nullable: bool = False) -> Any:
-        if key not in self.data:
-            if default is _REQUIRED:
-                raise WorldError(f"{self.path}.{key}: required")
-            return default
-        value = self.data[key]
-        if value is None and nullable:
-            return None
-        # bool is an int in Python; a world file's true is never a number.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise WorldError(f"{self.path}.{key}: expected {_KIND_NAMES[kind]}")
-        return value
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value: str = self._get(key, str, _REQUIRED if default is None else default)
-        if default is None and not value.strip():
-            raise WorldError(f"{self.path}.{key}: may not be blank")
-        return _checked_text(value, f"{self.path}.{key}")
-
-    def integer(self, key: str, default: int | None, *, minimum: int = 0) -> int | None:
-        """A duration in ms, from ``minimum`` to :data:`MAX_DURATION_MS` (every number is one)."""
-        value: int | None = self._get(key, int, default, nullable=True)
-        if value is not None and value < minimum:
-            raise WorldError(f"{self.path}.{key}: must be >= {minimum}")
-        if value is not None and value > MAX_DURATION_MS:
-            raise WorldError(f"{self.path}.{key}: must be <= {MAX_DURATION_MS}")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value: bool = self._get(key, bool, default)
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value: list[Any] = self._get(key, list, [])
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not item.strip():
-                raise WorldError(f"{self.path}.{key}[{i}]: expected a non-blank string")
-            _checked_text(item, f"{self.path}.{key}[{i}]")
-        return tuple(value)
-
-    def text_keys(self) -> list[str]:
-        """The object's keys, each checked as text (a key is stored and rendered too)."""
-        return [_checked_text(key, f"{self.path} key {i}") for i, key in enumerate(self.data)]
-
-    def items(self, key: str) -> list[_Reader]:
-        value: list[Any] = self._get(key, list, [])
-        return [_Reader(item, f"{self.path}.{key}[{i}]") for i, item in enumerate(value)]
-
-    def object(self, key: str) -> _Reader | None:
-        if self.data.get(key) is None:
-            return None
-        return _Reader(self.data[key], f"{self.path}.{key}")
-
-    def enum(self, key: str, enum: type[E], default: E) -> E:
-        value: str = self._get(key, str, default.value)
-        try:
-            return enum(value)
-        except ValueError:
-            allowed = ", ".join(str(m.value) for m in enum)
-            raise WorldError(f"{self.path}.{key}: expected one of {allowed}") from None
-
-
-_REQUIRED = object()
-_KIND_NAMES = {str: "a string", int: "an integer", list: "a list", bool: "a boolean"}
-
-
-def _checked_text(value: str, path: str) -> str:
-    """``value``, if it is Unicode text (:func:`is_text`); a world never stores anything else."""
-    if not is_text(value):
-        raise WorldError(f"{path}: {NOT_TEXT_REASON.removesuffix('.')}")
-    return value
-
-
-def _json_kind(value: object) -> str:
-    """What a JSON document calls ``value``'s type (messages never name Python types)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "a string" if isinstance(value, str) else "a list"
-
-
-E = TypeVar("E", bound=Enum)
-
-
-def _dialling(reader: _Reader | None, default: Dialling) -> Dialling:
+def _dialling(reader: Reader | None, default: Dialling) -> Dialling:
     if reader is None:
         return default
     outcome = reader.enum("outcome", DialOutcome, default.outcome)
@@ -258,14 +238,18 @@ def _dialling(reader: _Reader | None, default: Dialling) -> Dialling:
     return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media)
 
 
-def _instance(r: _Reader) -> InstanceConfig:
+def _instance(r: Reader) -> InstanceConfig:
     instance_id = r.text("instanceId")
     groups: dict[str, SkillGroup] = {}
-    for g in r.items("skillGroups"):
-        group = SkillGroup(g.text("skillGroupId"), g.text("name", ""))
+    readers = r.items("skillGroups")
+    for g in readers:
+        group = _skill_group(g)
         if group.skill_group_id in groups:
             raise WorldError(f"{g.path}.skillGroupId: duplicate {group.skill_group_id!r}")
         groups[group.skill_group_id] = group
+    for g, group in zip(readers, groups.values(), strict=True):
+        if group.overflow and group.overflow not in groups:
+            raise WorldError(f"{g.path}.overflowSkillGroupId: no skill group {group.overflow!r}")
     users: dict[str, UserProfile] = {}
     extensions: set[str] = set()
     for u in r.items("users"):
@@ -294,6 +278,10 @@ def _instance(r: _Reader) -> InstanceConfig:
             per_number[number] = _dialling(numbers.object(number), default)
     return InstanceConfig(
         instance_id=instance_id,
+        routes=_routes(r, groups, users),
+        max_hold_ms=r.integer("maxHoldMs", None, minimum=1),
+        heartbeat_timeout_ms=r.integer("heartbeatTimeoutMs", None, minimum=1),
+        routing_seed=r.integer("routingSeed", 0) or 0,
         users=users,
         skill_groups=groups,
         numbers=r.strings("numbers"),
@@ -306,7 +294,47 @@ def _instance(r: _Reader) -> InstanceConfig:
     )
 
 
-def _queuing_timeout(r: _Reader) -> int:
+def _skill_group(g: Reader) -> SkillGroup:
+    return SkillGroup(
+        g.text("skillGroupId"),
+        g.text("name", ""),
+        strategy=g.enum("strategy", Strategy, Strategy.MOST_IDLE),
+        routing_type=g.enum("routingType", RoutingType, RoutingType.AUTOMATIC),
+        queuing_timeout_ms=g.integer("queuingTimeoutMs", None, minimum=1),
+        overflow_threshold=g.integer("queuingOverflowThreshold", None),
+        overflow=g.text("overflowSkillGroupId", ""),
+        acw_ms=g.integer("acwMs", None),
+    )
+
+
+def _routes(
+    r: Reader, groups: Mapping[str, SkillGroup], users: Mapping[str, UserProfile]
+) -> dict[str, Route]:
+    """``routes``: one of the instance's numbers -> ``{"skillGroup": id}`` or ``{"agent": id}``."""
+    routes: dict[str, Route] = {}
+    table = r.object("routes")
+    if table is None:
+        return routes
+    numbers = r.strings("numbers")
+    for number in table.text_keys():
+        if number not in numbers:
+            raise WorldError(f"{table.path}: {number!r} is not one of the instance's numbers")
+        entry = table.object(number)
+        if entry is None:
+            raise WorldError(f"{table.path}.{number}: expected an object")
+        group, agent = entry.text("skillGroup", ""), entry.text("agent", "")
+        if bool(group) == bool(agent):
+            raise WorldError(f"{entry.path}: expected one of skillGroup, agent")
+        if group and group not in groups:
+            raise WorldError(f"{entry.path}.skillGroup: no skill group {group!r}")
+        if agent and agent not in users:
+            raise WorldError(f"{entry.path}.agent: no user {agent!r}")
+        kind = QueueType.SKILL_GROUP if group else QueueType.AGENT
+        routes[number] = Route(kind, group or agent)
+    return routes
+
+
+def _queuing_timeout(r: Reader) -> int:
     """Every queued call ends: a queue timeout is required (no ``null`` for "never")."""
     value = r.integer("queuingTimeoutMs", 600_000, minimum=1)
     if value is None:
@@ -318,6 +346,19 @@ def _dialling_dict(d: Dialling) -> dict[str, Any]:
     return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media}
 
 
+def _skill_group_dict(g: SkillGroup) -> dict[str, Any]:
+    return {
+        "skillGroupId": g.skill_group_id,
+        "name": g.name,
+        "strategy": g.strategy.value,
+        "routingType": g.routing_type.value,
+        "queuingTimeoutMs": g.queuing_timeout_ms,
+        "queuingOverflowThreshold": g.overflow_threshold,
+        "overflowSkillGroupId": g.overflow,
+        "acwMs": g.acw_ms,
+    }
+
+
 def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
     return {
         "instanceId": i.instance_id,
@@ -326,9 +367,14 @@ def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
         "ringTimeoutMs": i.ring_timeout_ms,
         "retentionMs": i.retention_ms,
         "queuingTimeoutMs": i.queuing_timeout_ms,
-        "skillGroups": [
-            {"skillGroupId": g.skill_group_id, "name": g.name} for g in i.skill_groups.values()
-        ],
+        "maxHoldMs": i.max_hold_ms,
+        "heartbeatTimeoutMs": i.heartbeat_timeout_ms,
+        "routingSeed": i.routing_seed,
+        "routes": {
+            n: {"skillGroup" if r.queue_type is QueueType.SKILL_GROUP else "agent": r.target}
+            for n, r in i.routes.items()
+        },
+        "skillGroups": [_skill_group_dict(g) for g in i.skill_groups.values()],
         "users": [
             {
                 "userId": u.user_id,

@@ -34,9 +34,9 @@ from ..domain import (
     Event,
     InternalServiceCommon,
     Outcome,
-    QueueTimeout,
     Request,
     ServiceUnavailable,
+    TimerFired,
     World,
     decide,
 )
@@ -147,10 +147,10 @@ class Engine:
         return self._run(request, self.ids.request_id())
 
     def tick(self) -> None:
-        """Apply what is due by now: the network's signals, queued calls' timeouts (never raises).
+        """Apply what is due by now: the network's signals and the timers (never raises).
 
         Each request does this first too; an embedder whose engine may sit idle calls it on a
-        timer, so that queued calls end on time.
+        timer, so that offers ring out, queued calls time out and agents wrap up on time.
         """
         try:
             with self._lock:
@@ -198,16 +198,21 @@ class Engine:
         raise ServiceUnavailable()
 
     def _apply_due(self, now: int) -> None:
-        """Apply the network's due signals and the due queue timeouts, each at its instant."""
-        # A signal may queue a call whose deadline has passed already (a ring timeout applied
-        # late): look again until neither source has anything due.
-        signalled = True
-        while signalled:  # only a signal can queue a call: none applied, nothing new is due
+        """Apply the network's due signals and the store's due timers, each at its instant.
+
+        The two sources interleave in due order: a timer due before a signal fires first. A
+        signal or a timer may declare a timer already due (a ring timeout applied late queues a
+        call whose wait is over): look again until neither source has anything due.
+        """
+        while True:
+            timers = self._store.due_timers(now)
             signalled = False
-            for iid, job_id, deadline in self._store.due_queue_timeouts(now):
-                signalled |= self._apply_network_due(deadline)
-                self._apply_quietly(QueueTimeout(iid, job_id, deadline), deadline)
+            for iid, record_id, (due, kind, channel) in timers:
+                signalled |= self._apply_network_due(due)
+                self._apply_quietly(TimerFired(iid, kind.value, record_id, due, channel), due)
             signalled |= self._apply_network_due(now)
+            if not (timers or signalled):
+                return
 
     def _apply_network_due(self, now: int) -> bool:
         """Apply the network's signals due by ``now``; answer whether there were any."""

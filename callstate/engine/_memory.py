@@ -10,10 +10,9 @@ commits. The packing is this store's alone: the domain's records know nothing of
 
 from __future__ import annotations
 
-import heapq
 import secrets
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -36,8 +35,9 @@ from ..domain import (
     World,
 )
 from ._feed import EventFeed
+from ._indexes import DueTimer, QueueIndex, TimerIndex
 from ._plain import instance_snapshot
-from ._store import Committed, InstanceView, QueueDeadline
+from ._store import Committed, InstanceView
 
 __all__ = ["MemoryStore"]
 
@@ -116,8 +116,7 @@ _pack_job, _unpack_job = _tuple_codec(
 class _Instance:
     """One instance's live state in memory, its records packed."""
 
-    __slots__ = ("config", "deadlines", "events", "expiries", "jobs", "last_now", "queue", "seq",
-                 "users")  # fmt: skip
+    __slots__ = ("config", "events", "expiries", "jobs", "last_now", "queues", "seq", "users")
 
     def __init__(self, config: InstanceConfig, log_size: int) -> None:
         self.config = config
@@ -130,10 +129,7 @@ class _Instance:
         self.seq = 0
         self.events: deque[Event] = deque(maxlen=log_size)
         self.expiries: deque[tuple[int, str]] = deque()  # (forget at, JobId), in ending order
-        # Queued calls: JobId -> deadline, and a heap of (deadline, JobId) whose entries that no
-        # longer match ``deadlines`` (the call was offered again, or ended) are skipped.
-        self.deadlines: dict[str, int] = {}
-        self.queue: list[tuple[int, str]] = []
+        self.queues = QueueIndex()
 
 
 class MemoryStore:
@@ -152,6 +148,7 @@ class MemoryStore:
         self._world = World()
         self._generation = ""
         self._instances: dict[str, _Instance] = {}
+        self._timers = TimerIndex()
 
     def attach(self, world: World) -> None:
         """Provision ``world`` unless the store was provisioned before."""
@@ -164,6 +161,7 @@ class MemoryStore:
         self._world = world
         self._generation = secrets.token_hex(6)
         self._instances = {iid: _Instance(c, self._log_size) for iid, c in world.instances.items()}
+        self._timers = TimerIndex()  # provisioned agents are OFFLINE: nothing is declared yet
 
     def node_id(self) -> None:
         """One process: the engine's default node will do."""
@@ -175,7 +173,7 @@ class MemoryStore:
 
     def begin(self, new_job_id: Callable[[int], str]) -> _MemoryTransaction:
         """Open a transaction."""
-        return _MemoryTransaction(self._instances, new_job_id)
+        return _MemoryTransaction(self._instances, self._timers, new_job_id)
 
     def view(self, instance_id: str) -> InstanceView | None:
         """A copy of one instance's live state."""
@@ -217,32 +215,26 @@ class MemoryStore:
 
     def capture(self) -> Callable[[], dict[str, Any]]:
         """Shallow copies of the dicts of packed records (immutable tuples), rendered later."""
-        copies = [(iid, i.last_now, i.seq, i.users.copy(), i.jobs.copy())
+        copies = [(iid, i.config, i.last_now, i.seq, i.users.copy(), i.jobs.copy())
                   for iid, i in self._instances.items()]  # fmt: skip
 
         def render() -> dict[str, Any]:
             return {
                 iid: instance_snapshot(
+                    config,
                     last_now,
                     seq,
                     {k: _unpack_user(u) for k, u in users.items()},
                     {k: _unpack_job(j) for k, j in jobs.items()},
                 )
-                for iid, last_now, seq, users, jobs in copies
+                for iid, config, last_now, seq, users, jobs in copies
             }
 
         return render
 
-    def due_queue_timeouts(self, now: int) -> list[QueueDeadline]:
-        """Queued calls due by ``now``, taken out of the index (each is due once)."""
-        due: list[QueueDeadline] = []
-        for iid, inst in self._instances.items():
-            while inst.queue and inst.queue[0][0] <= now:
-                deadline, job_id = heapq.heappop(inst.queue)
-                if inst.deadlines.get(job_id) == deadline:
-                    del inst.deadlines[job_id]
-                    due.append((iid, job_id, deadline))
-        return sorted(due, key=lambda d: d[2])
+    def due_timers(self, now: int) -> list[DueTimer]:
+        """Timers due by ``now``, earliest first, taken out of the index (each is due once)."""
+        return self._timers.due(now)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -251,8 +243,10 @@ class MemoryStore:
 class _MemoryTransaction:
     """Working copies over the memory store; commit writes them back."""
 
-    def __init__(self, instances: dict[str, _Instance], new_job_id: Callable[[int], str]) -> None:
+    def __init__(self, instances: dict[str, _Instance], timers: TimerIndex,
+                 new_job_id: Callable[[int], str]) -> None:  # fmt: skip
         self._instances = instances
+        self._timers = timers
         self.new_job_id = new_job_id
         self._users: dict[tuple[str, str], User] = {}
         self._jobs: dict[tuple[str, str], Job] = {}
@@ -289,22 +283,34 @@ class _MemoryTransaction:
     def add_job(self, job: Job) -> None:
         self._jobs[(job.instance_id, job.job_id)] = job
 
+    def working_copies(self) -> tuple[list[User], list[Job]]:
+        return list(self._users.values()), list(self._jobs.values())
+
+    def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        return self._instances[instance_id].queues.agents_in(queue)
+
+    def calls_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        return self._instances[instance_id].queues.calls_in(queue)
+
+    def waiting(self, instance_id: str, queue: str) -> int:
+        return self._instances[instance_id].queues.waiting(queue)
+
     def last_now(self, instance_id: str) -> int:
         inst = self._instances.get(instance_id)
         return 0 if inst is None else inst.last_now
 
     def commit(self, instance_id: str, now: int, events: Sequence[Event]) -> Committed:
+        timers = self._timers
         for (iid, uid), user in self._users.items():
-            self._instances[iid].users[uid] = _pack_user(user)
+            inst = self._instances[iid]
+            inst.users[uid] = _pack_user(user)
+            inst.queues.write_user(user, inst.config)
+            timers.write_user(user, inst.config)
         for key, job in self._jobs.items():
             inst = self._instances[key[0]]
             inst.jobs[key[1]] = _pack_job(job)
-            if job.state is JobState.QUEUED:
-                if inst.deadlines.get(key[1]) != job.queue_deadline_ms:
-                    inst.deadlines[key[1]] = job.queue_deadline_ms
-                    heapq.heappush(inst.queue, (job.queue_deadline_ms, key[1]))
-            else:
-                inst.deadlines.pop(key[1], None)
+            inst.queues.write_job(job)
+            timers.write_job(job, inst.config)
             if job.state is JobState.ENDED and key not in self._ended_before:
                 inst.expiries.append((job.ended_ms + inst.config.retention_ms, job.job_id))
         inst = self._instances[instance_id]

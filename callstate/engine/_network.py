@@ -7,8 +7,8 @@ It watches committed outcomes and schedules the signals a real network would sen
   line never rings); then it answers (``afterMs`` after it started ringing, or never if that is
   past the call's timeout, in which case it does not answer), is busy, rejects, or does not
   answer (at the call's timeout);
-* after an inbound call is offered to an agent, the offer times out after the instance's
-  ``ringTimeoutMs`` (``null`` in the world: never).
+* (an offer's ring timeout is not the network's: it is a timer the store holds, as every
+  timer of the contact centre is: ``domain/_timers.py``).
 
 The engine applies due signals, at their due instants, before each request it handles and right
 after each commit; a signal the call no longer allows (the agent hung up first) is dropped.
@@ -23,8 +23,6 @@ from typing import Any
 import attrs
 
 from ..domain import (
-    CallOffered,
-    CallReoffered,
     ChannelSignal,
     DialOutcome,
     FarEndAnswered,
@@ -37,7 +35,6 @@ from ..domain import (
     MakeCall,
     Outcome,
     Party,
-    RingTimeout,
     wire_fields,
 )
 
@@ -90,10 +87,6 @@ class SimulatedNetwork:
             if kind is not FarEndBusy:
                 self._at(now, FarEndRinging(*ids))
             self._at(now + after, kind(*ids))
-        elif isinstance(request, CallOffered | CallReoffered) and config.ring_timeout_ms:
-            leg = job.channels[-1]
-            self._at(now + config.ring_timeout_ms,
-                     RingTimeout(job.instance_id, job.job_id, leg.channel_id))  # fmt: skip
 
     def _at(self, due_ms: int, signal: ChannelSignal) -> None:
         heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))

@@ -23,12 +23,16 @@ from ..domain import (
     HoldInterval,
     Holds,
     HoldState,
+    InstanceConfig,
     Job,
     JobState,
     Party,
     User,
     UserState,
     WorkMode,
+    call_place,
+    job_timers,
+    user_timers,
 )
 
 __all__ = ["instance_snapshot", "job_from_plain", "plain", "plain_value", "user_from_plain"]
@@ -80,12 +84,34 @@ def job_from_plain(data: Mapping[str, Any]) -> Job:
 
 
 def instance_snapshot(
-    last_now: int, seq: int, users: Mapping[str, User], jobs: Mapping[str, Job]
+    config: InstanceConfig,
+    last_now: int,
+    seq: int,
+    users: Mapping[str, User],
+    jobs: Mapping[str, Job],
 ) -> dict[str, Any]:
-    """One instance's live state as JSON-ready data: what every store's ``snapshot`` answers."""
+    """One instance's live state as JSON-ready data: what every store's ``snapshot`` answers.
+
+    Besides the records: each queue's waiting calls, head first, and every declared timer,
+    earliest first, both derived from the records as the domain declares them.
+    """
+    queues: dict[str, list[tuple[Any, str]]] = {}
+    for job in jobs.values():
+        place = call_place(job)
+        if place is not None:
+            queues.setdefault(place[0], []).append((place[1], job.job_id))
+    timers = [(due, kind.value, jid, leg) for jid, j in jobs.items()
+              for due, kind, leg in job_timers(j, config)]  # fmt: skip
+    timers += [(due, kind.value, uid, "") for uid, u in users.items()
+               for due, kind, _ in user_timers(u, config)]  # fmt: skip
     return {
         "lastNow": last_now,
         "seq": seq,
         "users": {k: plain(u) for k, u in users.items()},
         "jobs": {k: plain(j) for k, j in jobs.items()},
+        "queues": {q: [jid for _, jid in sorted(calls)] for q, calls in sorted(queues.items())},
+        "timers": [
+            {"dueMs": due, "timer": kind, "recordId": rid, "channelId": leg}
+            for due, kind, rid, leg in sorted(timers)
+        ],
     }

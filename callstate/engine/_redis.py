@@ -336,7 +336,9 @@ class RedisStore:
         for iid in self._world.instances:
             view = self.view(iid)
             if view is not None:
-                out[iid] = instance_snapshot(view.last_now, view.seq, view.users, view.jobs)
+                out[iid] = instance_snapshot(
+                    view.config, view.last_now, view.seq, view.users, view.jobs
+                )
         return out
 
     def capture(self) -> Callable[[], dict[str, Any]]:

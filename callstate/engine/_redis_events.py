@@ -44,4 +44,5 @@ def decode_event(entry_id: str, payload: str) -> Event:
         "seq": int(entry_id.partition("-")[2]),
         "skill_group_ids": tuple(data["skill_group_ids"]),
         "cdr": cdr,
+        "detail": tuple((name, value) for name, value in data.get("detail", ())),
     })  # fmt: skip

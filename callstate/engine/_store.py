@@ -27,11 +27,12 @@ import attrs
 
 from ..domain import Event, InstanceConfig, Job, User, Workspace, World
 from ._feed import EventFeed
+from ._indexes import DueTimer
 
 __all__ = [
     "Committed",
+    "DueTimer",
     "InstanceView",
-    "QueueDeadline",
     "Store",
     "StoreConflict",
     "Transaction",
@@ -67,10 +68,6 @@ class InstanceView:
     jobs: dict[str, Job]
     seq: int
     last_now: int
-
-
-#: A queued call's deadline, as a store's index holds it: (InstanceId, JobId, deadline ms).
-QueueDeadline = tuple[str, str, int]
 
 
 class Transaction(Workspace, Protocol):
@@ -142,11 +139,12 @@ class Store(Protocol):
         for a rendering whose cost grows with the number of calls.
         """
 
-    def due_queue_timeouts(self, now: int) -> list[QueueDeadline]:
-        """The queued calls whose deadline is ``now`` or earlier, earliest first.
+    def due_timers(self, now: int) -> list[DueTimer]:
+        """The timers due by ``now``, earliest first, each answered once by this store.
 
-        The index is written with the calls (a call is in it exactly while QUEUED, under the
-        deadline of its latest queueing), so a call is due once.
+        The index is written with the records that declare the timers (``domain/_timers.py``),
+        so it is as current as they are. A shared store may answer a timer to several
+        processes; the decision that fires it checks the record, so one of them fires it.
         """
 
     def close(self) -> None:
