@@ -200,33 +200,35 @@ class Engine:
     def _apply_due(self, now: int) -> None:
         """Apply the network's due signals and the store's due timers, each at its instant.
 
-        The two sources interleave in due order: a timer due before a signal fires first. A
-        signal or a timer may declare a timer already due (a ring timeout applied late queues a
-        call whose wait is over): look again until neither source has anything due.
+        The two sources interleave in due order: a timer due before a signal fires first. What
+        is applied may declare a timer already due (a ring timeout applied late queues a call
+        whose wait is over): look again while anything was applied. A timer refused (its
+        record moved on, or another process fired it) is not asked for again in this pass.
         """
-        while True:
-            timers = self._store.due_timers(now)
-            signalled = False
-            for iid, record_id, (due, kind, channel) in timers:
-                signalled |= self._apply_network_due(due)
-                self._apply_quietly(TimerFired(iid, kind.value, record_id, due, channel), due)
-            signalled |= self._apply_network_due(now)
-            if not (timers or signalled):
-                return
+        applied = True
+        while applied:
+            applied = False
+            for iid, record_id, (due, kind, channel) in self._store.due_timers(now):
+                applied |= self._apply_network_due(due)
+                timer = TimerFired(iid, kind.value, record_id, due, channel)
+                applied |= self._apply_quietly(timer, due)
+            applied |= self._apply_network_due(now)
 
     def _apply_network_due(self, now: int) -> bool:
-        """Apply the network's signals due by ``now``; answer whether there were any."""
+        """Apply the network's signals due by ``now``; answer whether any was applied."""
         applied = False
         while self.network is not None and (due := self.network.pop_due(now)) is not None:
-            self._apply_quietly(due.signal, due.due_ms)
-            applied = True
+            applied |= self._apply_quietly(due.signal, due.due_ms)
         return applied
 
-    def _apply_quietly(self, request: Request, at: int) -> None:
+    def _apply_quietly(self, request: Request, at: int) -> bool:
+        """Apply a due request; answer whether it was applied (a refusal is dropped)."""
         try:
             self._apply(request, at)
         except CCCError as err:  # the call moved on before this was due
             log.debug("due %s dropped: %s", request.action, err)
+            return False
+        return True
 
     def _publish(self, events: tuple[Event, ...]) -> None:
         if self._feed_local:
