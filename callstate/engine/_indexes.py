@@ -104,7 +104,10 @@ class QueueIndex:
         places = agent_places(user, inst)
         for queue in self._placed.get(user.user_id, ()):
             if queue not in places:
-                self._agents[queue].discard(user.user_id)
+                agents = self._agents[queue]
+                agents.discard(user.user_id)
+                if not agents:  # an agent's own queue is empty most of the time: no set kept
+                    del self._agents[queue]
         for queue, rank in places.items():
             self._agents.setdefault(queue, RankedSet()).put(user.user_id, rank)
         if places:
@@ -117,7 +120,10 @@ class QueueIndex:
         place = call_place(job)
         before = self._waiting_in.get(job.job_id)
         if before is not None and (place is None or place[0] != before):
-            self._calls[before].discard(job.job_id)
+            calls = self._calls[before]
+            calls.discard(job.job_id)
+            if not calls:
+                del self._calls[before]
             del self._waiting_in[job.job_id]
         if place is not None:
             self._calls.setdefault(place[0], RankedSet()).put(job.job_id, place[1])
