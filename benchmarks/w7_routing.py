@@ -104,8 +104,9 @@ def _arrival_takes_agent(size: int, ops: int) -> Callable[[], float]:
     def run() -> float:
         def loop() -> None:
             for _ in range(ops):
-                call = _ok(engine, "CallArrived", {"Caller": f"138{next(counter):08d}",
-                                                   "Callee": NUMBER}, signal=True)["CallContext"]  # fmt: skip
+                caller = f"138{next(counter):08d}"
+                arrival = {"Caller": caller, "Callee": NUMBER}
+                call = _ok(engine, "CallArrived", arrival, signal=True)["CallContext"]
                 customer = call["ChannelContexts"][0]["ChannelId"]
                 _ok(engine, "FarEndHungUp", {"JobId": call["JobId"], "ChannelId": customer},
                     signal=True)  # fmt: skip
