@@ -302,16 +302,28 @@ def test_round_robin_offers_each_agent_in_turn() -> None:
 
 def test_fewest_calls_offers_the_agent_who_answered_least() -> None:
     c = Centre(world(sales={"strategy": "FEWEST_CALLS"}))
-    c.ready(ANN, BEN)
+    c.ready(BEN)
     job = c.arrive()
-    c.answer(ANN)  # ANN has answered one call
-    c.agents[ANN].ok("ReleaseCall", JobId=job)
-    c.agents[ANN].ok("ReadyForService")
+    c.answer(BEN)  # BEN has answered one call
+    c.agents[BEN].ok("ReleaseCall", JobId=job)
+    c.agents[BEN].ok("ReadyForService")  # BEN is now READY the longest...
     c.clock.advance(1_000)
-    c.ready(CAT)
+    c.ready(ANN)
     nxt = c.arrive(caller="13800000007")
-    offered = next(u for u in (ANN, BEN, CAT) if c.state(u) == "RINGING")
-    assert offered == BEN and c.ringing(BEN) == nxt  # BEN and CAT: none answered; BEN longer
+    assert c.ringing(ANN) == nxt  # ...but ANN answered fewer
+    assert c.state(BEN) == "READY"
+
+
+def test_an_agent_signing_in_again_starts_a_new_count_of_calls() -> None:
+    c = Centre(world(sales={"strategy": "FEWEST_CALLS"}))
+    c.ready(BEN)
+    job = c.arrive()
+    c.answer(BEN)
+    c.agents[BEN].ok("ReleaseCall", JobId=job)
+    c.agents[BEN].ok("SignOutGroup")
+    c.ready(BEN, ANN)  # both at 0: BEN is READY the longest
+    nxt = c.arrive(caller="13800000007")
+    assert c.ringing(BEN) == nxt
 
 
 def test_random_is_reproducible_from_the_seed_and_the_seed_matters() -> None:

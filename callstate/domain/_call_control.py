@@ -90,6 +90,7 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     leg = own_leg(user, job, answered=False)
     AGENT.move(user, "AnswerCall", step.now)
     CHANNEL.move(leg, "answer")
+    user.calls_answered += 1
     leg.timestamp = step.now
     job.established_ms = step.now
     step.call_event(EventType.Established, job, leg, user.user_id)
