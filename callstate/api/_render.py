@@ -109,7 +109,7 @@ _USER = {
     "WorkMode": "u.work_mode._value_",
 }
 _LEG = {
-    "CallType": "job.call_type._value_",
+    "CallType": "leg.call_type or job.call_type._value_",
     "ChannelFlags": "leg.flags",
     "ChannelId": "leg.channel_id",
     "ChannelState": "leg.state._value_",

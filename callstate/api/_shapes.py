@@ -117,6 +117,26 @@ SHAPES: Final[dict[str, Shape]] = {
         "ContextId": INT,
         "UserContext": _user(),
     },
+    "BlindTransfer": {
+        "CallContext": _call(("CallType",), ("ChannelFlags",)),
+        "ContextId": INT,
+        "UserContext": _user(*_HMR),
+    },
+    "InitiateAttendedTransfer": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "ContextId": INT,
+        "UserContext": _user(*_HMR),
+    },
+    "CompleteAttendedTransfer": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "ContextId": INT,
+        "UserContext": _user(*_HMR),
+    },
+    "CancelAttendedTransfer": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index")),
+        "ContextId": INT,
+        "UserContext": _user(*_HMR),
+    },
     "ClaimCall": {
         "CallContext": _call((), ("ChannelVariables",)),
         "ContextId": INT,

@@ -11,7 +11,7 @@ from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import NotExistsNumber, ParameterBlank, ParameterInvalid
 from ._events import EventType
-from ._records import CallType, Channel, HoldInterval, Job, Party, User
+from ._records import CONSULTANT, CallType, Channel, HoldInterval, Job, Party, User
 from ._states import AGENT, CHANNEL, HOLD, UserState
 from ._step import (
     Decider,
@@ -92,9 +92,11 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     CHANNEL.move(leg, "answer")
     user.calls_answered += 1
     leg.timestamp = step.now
-    job.established_ms = step.now
+    job.established_ms = job.established_ms or step.now  # a consultee answers a call underway
     step.call_event(EventType.Established, job, leg, user.user_id)
     step.agent_event(EventType.AgentTalk, user)
+    if leg.call_type == CONSULTANT:
+        step.call_event(EventType.StartConsultant, job, leg, user.user_id)
     return step.outcome(c, user, job)
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "CALL_ROWS",
     "LEAVES_BY",
     "ROLES",
+    "ROLE_OF_WAY",
     "AgentMove",
     "Cause",
     "Next",
@@ -76,6 +77,8 @@ class Way(Enum):
     RANG_OUT = "rang out"  # an offer unanswered until its ring timeout
     RESET = "reset"  # ResetAgentState: the command moves the agent itself
     WITH_THE_CALL = "with the call"  # the call ended around it
+    TRANSFERRED = "transferred"  # its agent handed the call on (blind or attended transfer)
+    WITHDRAWN = "withdrawn"  # the call took it back: a consultation cancelled
 
 
 class Role(Enum):
@@ -84,6 +87,7 @@ class Role(Enum):
     CUSTOMER = "customer"
     AGENT = "agent"  # an agent leg that was answered: its agent talks or dials
     OFFER = "offer"  # an agent leg not answered: it rings at its agent
+    TRANSFEROR = "transferor"  # an agent's leg left by transfer: someone else takes the call
 
 
 class Next(Enum):
@@ -111,7 +115,12 @@ LEAVES_BY: dict[Way, str] = {
     Way.RANG_OUT: "refuse",
     Way.RESET: "release",
     Way.WITH_THE_CALL: "release",
+    Way.TRANSFERRED: "release",
+    Way.WITHDRAWN: "release",
 }
+
+#: A way that makes the released leg's role what it is, whatever the leg.
+ROLE_OF_WAY: dict[Way, Role] = {Way.TRANSFERRED: Role.TRANSFEROR}
 
 #: (party, answered) -> role.
 ROLES: dict[tuple[Party, bool], Role] = {
@@ -138,6 +147,10 @@ AGENT_ROWS: Sequence[tuple[Role, Way, UserState, AgentMove]] = (
      AgentMove("ring_timeout", E.AgentBreak, RINGING_TIMEOUT, leaves_call=True)),
     (R.OFFER, W.WITH_THE_CALL,  U.RINGING,
      AgentMove("abandoned", E.AgentReady, leaves_call=True)),
+    (R.TRANSFEROR, W.TRANSFERRED, U.TALKING, _TALK_ENDS),
+    (R.AGENT, W.WITHDRAWN,      U.TALKING, _TALK_ENDS),
+    (R.OFFER, W.WITHDRAWN,      U.RINGING,
+     AgentMove("abandoned", E.AgentReady, leaves_call=True)),
 )  # fmt: skip
 
 ANY = "*"
@@ -150,6 +163,8 @@ CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
     (ANY,            False,            R.AGENT,        Next.END),  # the last agent left
     (True,           False,            R.OFFER,        Next.REQUEUE),  # the customer waits on
     (False,          False,            R.OFFER,        Next.END),
+    (True,           ANY,              R.TRANSFEROR,   Next.GO_ON),  # the transfer takes it on
+    (False,          ANY,              R.TRANSFEROR,   Next.END),
 )  # fmt: skip
 
 
@@ -198,7 +213,7 @@ def release(step: Step, job: Job, leg: Channel, way: Way, cause: Cause, initiato
 
 def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
                  initiator: str) -> Role:  # fmt: skip
-    role = ROLES[leg.party, leg.state is ChannelState.ANSWERED]
+    role = ROLE_OF_WAY.get(way) or ROLES[leg.party, leg.state is ChannelState.ANSWERED]
     if leg.held:  # the hold region closes before its leg leaves ANSWERED
         close_hold(leg, step.now)
         HOLD.move(leg, "leave")

@@ -1,4 +1,4 @@
-"""Commands (CCC actions, from an agent) and signals (from the network), as frozen values.
+"""Commands (CCC actions, from an agent) as frozen values, and the registries of every request.
 
 A command class is named exactly as its CCC action, and its fields are the action's parameters:
 the wire name is the field name in CamelCase (``instance_id`` -> ``InstanceId``), a field with no
@@ -17,7 +17,22 @@ from enum import Enum
 
 import attrs
 
-from ._errors import ParameterMaximum, ParameterMinimum
+from ._requests import Command, MediaType, Request, Signal
+from ._signal_types import (
+    CallArrived,
+    CallOffered,
+    CallReoffered,
+    ChannelSignal,
+    FarEndAnswered,
+    FarEndBusy,
+    FarEndEarlyMedia,
+    FarEndHungUp,
+    FarEndNoAnswer,
+    FarEndRejected,
+    FarEndRinging,
+    RingTimeout,
+    TimerFired,
+)
 from ._wire import WireField, bounded, wire_fields, wire_name
 from ._world import WorkMode
 
@@ -25,13 +40,16 @@ __all__ = [
     "ACTIONS",
     "SIGNALS",
     "AnswerCall",
+    "BlindTransfer",
     "CallArrived",
     "CallOffered",
     "CallReoffered",
+    "CancelAttendedTransfer",
     "ChangeWorkMode",
     "ChannelSignal",
     "ClaimCall",
     "Command",
+    "CompleteAttendedTransfer",
     "FarEndAnswered",
     "FarEndBusy",
     "FarEndEarlyMedia",
@@ -40,6 +58,7 @@ __all__ = [
     "FarEndRejected",
     "FarEndRinging",
     "HoldCall",
+    "InitiateAttendedTransfer",
     "MakeCall",
     "MediaType",
     "PollUserStatus",
@@ -54,52 +73,11 @@ __all__ = [
     "Signal",
     "TakeBreak",
     "TimerFired",
+    "TransfereeType",
     "WireField",
     "wire_fields",
     "wire_name",
 ]
-
-
-class MediaType(Enum):
-    """MakeCall's ``MediaType``."""
-
-    AUDIO = "AUDIO"
-    VIDEO = "VIDEO"
-
-
-@attrs.frozen
-class Request:
-    """Base of commands and signals: checks required parameters when constructed.
-
-    Every request names its contact-centre instance first.
-    """
-
-    instance_id: str
-
-    def __attrs_post_init__(self) -> None:
-        for field in wire_fields(type(self)):
-            value = getattr(self, field.name)
-            if field.given(value) and field.bounds is not None:
-                low, high = field.bounds
-                if value < low:
-                    raise ParameterMinimum(field.wire, str(low))
-                if value > high:
-                    raise ParameterMaximum(field.wire, str(high))
-
-    @property
-    def action(self) -> str:
-        """The CCC action (or signal) name: the class name."""
-        return type(self).__name__
-
-
-@attrs.frozen
-class Command(Request):
-    """An agent's action. ``UserId`` is required everywhere (SPEC §10)."""
-
-
-@attrs.frozen
-class Signal(Request):
-    """Something the network reports (SPEC §8), answered like a command."""
 
 
 # --- agent state -------------------------------------------------------------------------------
@@ -228,101 +206,56 @@ class ClaimCall(Command):
     skill_group_id: str = ""
 
 
-# --- signals -----------------------------------------------------------------------------------
+# --- transfers --------------------------------------------------------------------------------
+class TransfereeType(Enum):
+    """``TransfereeType``: whom a call is handed (consulting: AGENT, SKILL_GROUP, EXTERNAL)."""
+
+    AGENT = "AGENT"
+    SKILL_GROUP = "SKILL_GROUP"
+    IVR = "IVR"
+    EXTERNAL_NUMBER = "EXTERNAL_NUMBER"
+    EXTERNAL = "EXTERNAL"
+
+
 @attrs.frozen
-class CallOffered(Signal):
-    """An inbound call from ``Caller`` to the instance number ``Callee`` is offered to an agent."""
-
-    caller: str
-    callee: str
-    user_id: str
-    skill_group_id: str
-
-
-@attrs.frozen
-class CallReoffered(Signal):
-    """A queued call (its last offer was withdrawn) is offered to an agent."""
+class BlindTransfer(Command):
+    """Hand the call to an agent or a skill group's queue; the transferring agent leaves it."""
 
     job_id: str
+    transferee: str
     user_id: str
-    skill_group_id: str
-
-
-@attrs.frozen
-class ChannelSignal(Signal):
-    """A signal about one leg of one call."""
-
-    job_id: str
-    channel_id: str
-
-
-@attrs.frozen
-class FarEndEarlyMedia(ChannelSignal):
-    """The customer's leg has early media (provisional audio before answer)."""
-
-
-@attrs.frozen
-class FarEndRinging(ChannelSignal):
-    """The customer's phone is ringing."""
-
-
-@attrs.frozen
-class FarEndAnswered(ChannelSignal):
-    """The customer answered: the outbound call is established."""
-
-
-@attrs.frozen
-class FarEndBusy(ChannelSignal):
-    """The customer's line is busy (486)."""
-
-
-@attrs.frozen
-class FarEndNoAnswer(ChannelSignal):
-    """The customer did not answer in time (480)."""
-
-
-@attrs.frozen
-class FarEndRejected(ChannelSignal):
-    """The customer declined the call (603)."""
-
-
-@attrs.frozen
-class FarEndHungUp(ChannelSignal):
-    """A party hung up its leg (any live leg: the customer, or an agent's phone dropping)."""
-
-
-@attrs.frozen
-class RingTimeout(ChannelSignal):
-    """An agent did not answer an offered call in time: the offer is withdrawn."""
-
-
-@attrs.frozen
-class CallArrived(Signal):
-    """An inbound call from ``Caller`` reaches the instance number ``Callee``: callstate routes it.
-
-    The number's route names the queue; the call waits there, in ``CallPriority`` order (0
-    first), until an agent is offered it.
-    """
-
-    caller: str
-    callee: str
+    device_id: str = ""
+    transferee_type: TransfereeType = TransfereeType.AGENT
     call_priority: int | None = bounded(0, 9)
 
 
 @attrs.frozen
-class TimerFired(Signal):
-    """A timer the store holds fell due: a ring, queue, wrap-up, hold or heartbeat timeout.
+class InitiateAttendedTransfer(Command):
+    """Consult another agent about the call: the customer is held, the consultee rings."""
 
-    Not a network signal (it is not in :data:`SIGNALS`, so no client sends it): the engine
-    applies it from the store's timer index at ``due_ms``. It applies only if the record
-    still declares that timer (``domain/_timers.py``): a timer whose record moved on is
-    refused, so each fires at most once, whichever process applies it first.
-    """
+    job_id: str
+    transferee: str
+    user_id: str
+    device_id: str = ""
+    transferee_type: TransfereeType = TransfereeType.AGENT
 
-    timer: str
-    record_id: str
-    due_ms: int
-    channel_id: str = ""
+
+@attrs.frozen
+class CompleteAttendedTransfer(Command):
+    """Hand the customer to the consultee: the customer is retrieved, the initiator leaves."""
+
+    job_id: str
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class CancelAttendedTransfer(Command):
+    """End the consultation: the consultee's leg is released, the customer retrieved."""
+
+    job_id: str
+    user_id: str
+    device_id: str = ""
 
 
 ACTIONS: dict[str, type[Command]] = {
@@ -341,6 +274,10 @@ ACTIONS: dict[str, type[Command]] = {
         RetrieveCall,
         ReleaseCall,
         ClaimCall,
+        BlindTransfer,
+        InitiateAttendedTransfer,
+        CompleteAttendedTransfer,
+        CancelAttendedTransfer,
     )
 }
 

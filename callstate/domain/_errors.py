@@ -296,6 +296,25 @@ class InvalidOperationSkillGroup(InvalidOperation):
     origin = "callstate"
 
 
+class InvalidOperationConsultationExists(InvalidOperation):
+    """InitiateAttendedTransfer on a call that is consulting already. Params: [call]."""
+
+    code = "InvalidOperation.ConsultationExists"
+    template = "The call %s already has a consultation under way."
+    origin = "callstate"
+
+
+class InvalidOperationNoConsultation(InvalidOperation):
+    """Complete- or CancelAttendedTransfer with no consultation (answered, to complete).
+
+    Params: [call, the consultation's state].
+    """
+
+    code = "InvalidOperation.NoConsultation"
+    template = "The call %s has no consultation to act on (consultation: %s)."
+    origin = "callstate"
+
+
 class InvalidOperationNotClaimable(InvalidOperation):
     """ClaimCall of a call that no manually routed skill group's queue holds.
 

@@ -46,6 +46,11 @@ class EventType(Enum):
     QueueingTimeout = "QueueingTimeout"
     Abandoned = "Abandoned"
     HoldTimeout = "HoldTimeout"
+    BlindTransfer = "BlindTransfer"
+    AttendedTransfer = "AttendedTransfer"
+    InitiateConsultant = "InitiateConsultant"
+    StartConsultant = "StartConsultant"
+    StopConsultant = "StopConsultant"
     CDRReady = "CDRReady"
 
 

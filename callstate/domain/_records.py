@@ -23,7 +23,10 @@ import attrs
 from ._states import ChannelState, HoldState, JobState, UserState
 from ._world import UserProfile, WorkMode
 
-__all__ = ["CallType", "Channel", "HoldInterval", "Holds", "Job", "Party", "User"]
+__all__ = ["CONSULTANT", "CallType", "Channel", "HoldInterval", "Holds", "Job", "Party", "User"]
+
+#: A consultation leg's ``CallType``.
+CONSULTANT = "CONSULTANT"
 
 
 class CallType(Enum):
@@ -179,6 +182,8 @@ class Channel:
     holds: Holds = NO_HOLDS
     #: Whether the open hold outlasted the instance's ``maxHoldMs`` (its agent was told).
     recalled: bool = False
+    #: The leg's own ``CallType`` (``CONSULTANT`` for a consultation); "" is the call's.
+    call_type: str = ""
 
     @property
     def held(self) -> bool:
@@ -256,6 +261,13 @@ class Job:
         """The user's most recent leg in this call."""
         for ch in reversed(self.channels):
             if ch.party is Party.USER and ch.user_id == user_id:
+                return ch
+        return None
+
+    def consultation(self) -> Channel | None:
+        """The live consultation leg, if one is under way."""
+        for ch in self.channels:
+            if ch.call_type == CONSULTANT and ch.live:
                 return ch
         return None
 

@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ._events import Event, EventType
+from ._events import EventType
 from ._records import Channel, Job, Party, User
 from ._states import AGENT, CHANNEL, JOB, JobState, UserState
 from ._step import Step, new_leg
@@ -134,12 +134,9 @@ def join(step: Step, job: Job, route: Route, inst: InstanceConfig) -> None:
 
 def _call_event(step: Step, kind: EventType, job: Job, detail: tuple[tuple[str, str], ...],
                 agent_id: str = "") -> None:  # fmt: skip
+    """A queue event: about the call's customer leg."""
     customer = next(c for c in job.channels if c.party is Party.CUSTOMER)
-    step.events.append(
-        Event(kind, step.now, job.instance_id, agent_id=agent_id, contact_id=job.job_id,
-              channel_id=customer.channel_id, call_type=job.call_type.value, caller=job.caller,
-              callee=job.callee, detail=detail)
-    )  # fmt: skip
+    step.call_event(kind, job, customer, agent_id, detail)
 
 
 # --- offering --------------------------------------------------------------------------------

@@ -122,6 +122,10 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("HoldCall",          U.TALKING,                                None),
     ("RetrieveCall",      U.TALKING,                                None),
     ("ReleaseCall",       [U.DIALING, U.RINGING, U.TALKING],        None),  # ringing: declines
+    ("BlindTransfer",     U.TALKING,                                None),
+    ("InitiateAttendedTransfer", U.TALKING,                         None),
+    ("CompleteAttendedTransfer", U.TALKING,                         None),
+    ("CancelAttendedTransfer",   U.TALKING,                         None),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -146,6 +150,7 @@ JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
     ("enqueue",        J.ACTIVE,               J.QUEUED),  # an arrival joins its queue
     ("requeue",        J.ACTIVE,               J.QUEUED),
     ("overflow",       J.QUEUED,               None),  # it moves to another group's queue
+    ("transfer",       J.ACTIVE,               J.QUEUED),  # blind transfer to a skill group
     ("reoffer",        J.QUEUED,               J.ACTIVE),
     ("queue_timeout",  J.QUEUED,               None),  # the call ends: ``end`` fires
     ("end",            [J.ACTIVE, J.QUEUED],   J.ENDED),

@@ -173,8 +173,9 @@ class Step:
             )
         )
 
-    def call_event(self, kind: EventType, job: Job, leg: Channel, agent_id: str = "") -> None:
-        """Record a call event about ``leg`` of ``job`` at this instant."""
+    def call_event(self, kind: EventType, job: Job, leg: Channel, agent_id: str = "",
+                   detail: tuple[tuple[str, str], ...] = ()) -> None:  # fmt: skip
+        """Record a call event about ``leg`` of ``job`` now (``detail``: the event's own fields)."""
         self.events.append(
             Event(
                 kind,
@@ -186,6 +187,7 @@ class Step:
                 call_type=job.call_type.value,
                 caller=job.caller,
                 callee=job.callee,
+                detail=detail,
             )
         )
 

@@ -1,0 +1,187 @@
+"""Transfers: blind, and attended (a consultation the initiator completes or cancels).
+
+Each action runs the shared checks in order (existence, device, participation: the agent's own
+answered leg, the agent's state from its table row), then its own:
+
+* ``BlindTransfer``: the transferring agent's leg leaves the call by ``transferred`` (the agent
+  goes to WORKING; the call goes on: someone else takes it), then the call is offered to the
+  agent named (who must be READY) or joins the named skill group's queue;
+* ``InitiateAttendedTransfer``: the customer's leg is held (a counted hold, by the initiator)
+  and a consultation leg (``CallType`` ``CONSULTANT``) rings at the consultee;
+* ``CompleteAttendedTransfer``: the answered consultee takes the customer, who is retrieved;
+  the initiator's leg leaves by ``transferred``;
+* ``CancelAttendedTransfer``: the consultation leg is ``withdrawn`` (an answered consultee goes
+  to WORKING, a ringing one back to READY) and the customer is retrieved.
+
+A customer on hold always has an agent able to retrieve them: the release cascade ends a call
+whose last agent leg is gone. IVR, external numbers and consulting a skill group are not built
+yet: they are refused as ``Parameter.Invalid`` naming ``TransfereeType``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import _commands as cmd
+from ._cascade import Cause, Way, release
+from ._errors import (
+    InvalidOperationConsultationExists,
+    InvalidOperationNoConsultation,
+    InvalidOperationOutboundScenario,
+    NotExistsSkillGroupId,
+    ParameterInvalid,
+)
+from ._events import EventType
+from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
+from ._routing import join, offer
+from ._states import AGENT, HOLD, JOB, ChannelState
+from ._step import Decider, Outcome, Step, check_device, close_hold, decides, own_leg
+from ._world import InstanceConfig, QueueType, Route
+
+__all__ = ["DECIDERS"]
+
+#: The decider of each transfer action.
+DECIDERS: dict[type[cmd.Request], Decider] = {}
+
+T = cmd.TransfereeType
+#: What each action can hand a call to today; the other types are refused by name.
+_BUILT: dict[type[cmd.Request], frozenset[cmd.TransfereeType]] = {
+    cmd.BlindTransfer: frozenset({T.AGENT, T.SKILL_GROUP}),
+    cmd.InitiateAttendedTransfer: frozenset({T.AGENT}),
+}
+
+
+def _transferring(step: Step, c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer
+                  | cmd.CompleteAttendedTransfer | cmd.CancelAttendedTransfer,
+                  ) -> tuple[InstanceConfig, User, Job, Channel]:  # fmt: skip
+    """The shared checks: the agent, its call, its device, its answered leg, its state."""
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    job = step.job(inst, c.job_id)
+    check_device(user, c.device_id)
+    leg = own_leg(user, job, answered=True)
+    AGENT.move(user, c.action, step.now)
+    return inst, user, job, leg
+
+
+def _supported(c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer) -> None:
+    if c.transferee_type not in _BUILT[type(c)]:
+        built = ", ".join(sorted(t.value for t in _BUILT[type(c)]))
+        reason = f"{c.action} to {c.transferee_type.value} is not supported: one of {built}"
+        raise ParameterInvalid("TransfereeType", reason)
+
+
+def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str) -> User:
+    """The agent a call is handed to: another agent of the instance, READY for inbound calls."""
+    target = step.user(inst, transferee)
+    if target.user_id == user.user_id:
+        raise ParameterInvalid("Transferee", "An agent cannot transfer a call to itself")
+    AGENT.move(target, "offered", step.now)
+    if target.outbound_scenario:
+        raise InvalidOperationOutboundScenario(target.user_id)
+    return target
+
+
+def _customer(job: Job) -> Channel:
+    """The call's live customer leg (a transfer needs one: the agent's answered call has it)."""
+    return next(c for c in job.channels if c.party is Party.CUSTOMER and c.live)
+
+
+def _event(step: Step, kind: EventType, job: Job, leg: Channel, agent_id: str,
+           **detail: str) -> None:  # fmt: skip
+    step.call_event(kind, job, leg, agent_id, tuple(detail.items()))
+
+
+# --- blind transfer ---------------------------------------------------------------------------
+@decides(DECIDERS, cmd.BlindTransfer)
+def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
+    inst, user, job, leg = _transferring(step, c)
+    _supported(c)
+    handing: Callable[[], None]
+    if c.transferee_type is T.AGENT:
+        target = _agent_offered(step, inst, user, c.transferee)
+
+        def handing() -> None:
+            target.job_id = job.job_id
+            offer(step, target, job, job.skill_group_id)
+    else:
+        if c.transferee not in inst.skill_groups:
+            raise NotExistsSkillGroupId(c.transferee, inst.instance_id)
+        JOB.move(job, "transfer")
+
+        def handing() -> None:
+            if c.call_priority is not None:
+                job.priority = c.call_priority
+            join(step, job, Route(QueueType.SKILL_GROUP, c.transferee), inst)
+
+    # The transferring agent's leg is released first (Released, AgentRelease), then the
+    # BlindTransfer event, then the target rings or the call waits in the queue.
+    release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
+    _event(step, EventType.BlindTransfer, job, _customer(job), user.user_id,
+           transferee=c.transferee, transfereeType=c.transferee_type.value,
+           scenario="BLIND_TRANSFER")  # fmt: skip
+    handing()
+    return step.outcome(c, user, job)
+
+
+# --- attended transfer ------------------------------------------------------------------------
+@decides(DECIDERS, cmd.InitiateAttendedTransfer)
+def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
+    inst, user, job, leg = _transferring(step, c)
+    _supported(c)
+    if job.consultation() is not None:
+        raise InvalidOperationConsultationExists(job.job_id)
+    consultee = _agent_offered(step, inst, user, c.transferee)
+    customer = _customer(job)
+    if not customer.held:  # the customer waits on hold while the agents talk
+        HOLD.move(customer, "hold")
+        customer.holds = customer.holds.add(HoldInterval(step.now, None, "", user.user_id))
+        customer.recalled = False
+        customer.timestamp = step.now
+        step.call_event(EventType.Held, job, customer, user.user_id)
+    _event(step, EventType.InitiateConsultant, job, leg, user.user_id,
+           consultee=consultee.user_id, scenario="CONSULTED")  # fmt: skip
+    consultee.job_id = job.job_id
+    consulting = offer(step, consultee, job, job.skill_group_id)
+    consulting.call_type = CONSULTANT
+    return step.outcome(c, user, job)
+
+
+def _consultation(job: Job, answered: bool) -> Channel:
+    """The live consultation leg (answered, to complete), or ``NoConsultation``."""
+    consulting = job.consultation()
+    if consulting is None or (answered and consulting.state is not ChannelState.ANSWERED):
+        state = "NONE" if consulting is None else consulting.written_state
+        raise InvalidOperationNoConsultation(job.job_id, state)
+    return consulting
+
+
+def _retrieve_customer(step: Step, job: Job, user: User) -> None:
+    customer = _customer(job)
+    if customer.held:
+        close_hold(customer, step.now)
+        HOLD.move(customer, "retrieve")
+        customer.timestamp = step.now
+        step.call_event(EventType.Retrieved, job, customer, user.user_id)
+
+
+@decides(DECIDERS, cmd.CompleteAttendedTransfer)
+def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
+    _, user, job, leg = _transferring(step, c)
+    consulting = _consultation(job, answered=True)
+    _retrieve_customer(step, job, user)
+    release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
+    _event(step, EventType.AttendedTransfer, job, _customer(job), user.user_id,
+           transferee=consulting.user_id, scenario="ATTENDED_TRANSFER")  # fmt: skip
+    _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
+    return step.outcome(c, user, job)
+
+
+@decides(DECIDERS, cmd.CancelAttendedTransfer)
+def _cancel(step: Step, c: cmd.CancelAttendedTransfer) -> Outcome:
+    _, user, job, _ = _transferring(step, c)
+    consulting = _consultation(job, answered=False)
+    release(step, job, consulting, Way.WITHDRAWN, Cause.HANG_UP, user.extension)
+    _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
+    _retrieve_customer(step, job, user)
+    return step.outcome(c, user, job)

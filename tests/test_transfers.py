@@ -1,0 +1,203 @@
+"""Blind and attended transfers, with their exact events, their refusals, and the held customer.
+
+Every scenario starts from a call that arrived, was offered to ANN and answered: ANN talks
+with the customer. BEN and CAT are signed in and READY unless the test says otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_routing import ANN, BEN, CAT, INSTANCE, SALES, Centre
+
+from callstate import JobState
+
+
+def talking() -> tuple[Centre, str]:
+    """ANN talks with a customer; BEN and CAT are READY; the event log is clear."""
+    c = Centre()
+    c.ready(ANN)
+    job = c.arrive()
+    c.answer(ANN)
+    c.ready(BEN, CAT)
+    c.log()
+    return c, job
+
+
+def legs(c: Centre, job: str) -> list[tuple[str, str, bool]]:
+    """(whose, state, held) of every leg of the call."""
+    return [(leg.user_id or "customer", leg.state.value, leg.held) for leg in c.job(job).channels]
+
+
+def test_a_blind_transfer_to_an_agent_releases_the_transferor_then_rings_the_target() -> None:
+    c, job = talking()
+    data = c.agents[ANN].ok("BlindTransfer", JobId=job, Transferee=BEN, TransfereeType="AGENT")
+    assert data["UserContext"]["UserState"] == "WORKING"
+    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("BlindTransfer", ANN),
+                       ("Ringing", BEN), ("AgentRinging", BEN)]  # fmt: skip
+    c.answer(BEN)
+    assert legs(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
+                            (BEN, "ANSWERED", False)]  # fmt: skip
+    transfer = next(e for e in c.engine.events(INSTANCE) if e.event_type.value == "BlindTransfer")
+    assert transfer.to_dict()["transferee"] == BEN
+    assert transfer.to_dict()["scenario"] == "BLIND_TRANSFER"
+
+
+def test_a_blind_transfer_to_a_skill_group_queues_the_call_for_its_agents() -> None:
+    c, job = talking()
+    c.agents[BEN].ok("TakeBreak", Code="Lunch")
+    c.agents[CAT].ok("TakeBreak", Code="Lunch")
+    c.log()
+    c.agents[ANN].ok("BlindTransfer", JobId=job, Transferee=SALES, TransfereeType="SKILL_GROUP",
+                     CallPriority="0")  # fmt: skip
+    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("BlindTransfer", ANN),
+                       ("Enqueue", "")]  # fmt: skip
+    assert c.job(job).state is JobState.QUEUED and c.job(job).priority == 0
+    c.agents[CAT].ok("ReadyForService")
+    assert c.ringing(CAT) == job
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"Transferee": BEN, "TransfereeType": "IVR"}, "Parameter.Invalid"),
+        ({"Transferee": BEN, "TransfereeType": "EXTERNAL_NUMBER"}, "Parameter.Invalid"),
+        ({"Transferee": BEN, "TransfereeType": "NOBODY"}, "Parameter.Enumeration"),
+        ({"Transferee": ANN}, "Parameter.Invalid"),
+        ({"Transferee": "ghost@ccc-route"}, "NotExists.UserId"),
+        ({"Transferee": "ghost", "TransfereeType": "SKILL_GROUP"}, "NotExists.SkillGroupId"),
+        ({"Transferee": BEN, "CallPriority": "10"}, "Parameter.Maximum"),
+        ({"Transferee": BEN, "JobId": "job-none"}, "NotExists.JobId"),
+        ({"Transferee": BEN, "DeviceId": "dev-other"}, "Permission.DeviceId"),
+    ],
+)
+def test_a_refused_blind_transfer_changes_nothing(params: dict[str, str], code: str) -> None:
+    c, job = talking()
+    before = c.engine.snapshot()
+    reply = c.agents[ANN].do("BlindTransfer", **{"JobId": job, **params})
+    assert reply.body["Code"] == code, reply.body
+    assert c.engine.snapshot() == before and c.events == []
+
+
+def test_a_blind_transfer_to_an_agent_on_break_is_refused_by_the_agents_state() -> None:
+    c, job = talking()
+    c.agents[BEN].ok("TakeBreak", Code="Lunch")
+    reply = c.agents[ANN].do("BlindTransfer", JobId=job, Transferee=BEN)
+    assert reply.body["Code"] == "InvalidOperation.UserState"
+    assert reply.body["Params"] == ["BREAK", "READY"]
+
+
+def test_only_the_talking_agent_of_the_call_transfers_it() -> None:
+    c, job = talking()
+    reply = c.agents[BEN].do("BlindTransfer", JobId=job, Transferee=CAT)
+    assert reply.body["Code"] == "Permission.JobId"
+
+
+def consulting(answered: bool = True) -> tuple[Centre, str]:
+    """ANN consults BEN about the call (BEN answered unless ``answered`` is false)."""
+    c, job = talking()
+    c.agents[ANN].ok("InitiateAttendedTransfer", JobId=job, Transferee=BEN)
+    if answered:
+        c.answer(BEN)
+    c.log()
+    return c, job
+
+
+def test_initiating_holds_the_customer_and_rings_the_consultee() -> None:
+    c, job = talking()
+    data = c.agents[ANN].ok("InitiateAttendedTransfer", JobId=job, Transferee=BEN)
+    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN), ("Ringing", BEN),
+                       ("AgentRinging", BEN)]  # fmt: skip
+    assert legs(c, job) == [("customer", "ANSWERED", True), (ANN, "ANSWERED", False),
+                            (BEN, "RINGING", False)]  # fmt: skip
+    listed = data["CallContext"]["ChannelContexts"]
+    assert [leg["CallType"] for leg in listed] == ["INBOUND", "INBOUND", "CONSULTANT"]
+    assert [leg["ChannelFlags"] for leg in listed] == ["HOLD", "", ""]
+    c.answer(BEN)
+    assert c.log() == [("Established", BEN), ("AgentTalk", BEN), ("StartConsultant", BEN)]
+    assert c.state(ANN) == "TALKING" and c.state(BEN) == "TALKING"
+
+
+def test_completing_hands_the_customer_to_the_consultee() -> None:
+    c, job = consulting()
+    c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
+    assert c.log() == [("Retrieved", ANN), ("Released", ANN), ("AgentRelease", ANN),
+                       ("AttendedTransfer", ANN), ("StopConsultant", BEN)]  # fmt: skip
+    assert legs(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
+                            (BEN, "ANSWERED", False)]  # fmt: skip
+    assert c.state(ANN) == "WORKING" and c.state(BEN) == "TALKING"
+    c.agents[BEN].ok("ReleaseCall", JobId=job)
+    cdr = c.cdr(job)
+    assert cdr["holdCount"] == 1 and cdr["dispositionCode"] == "Success"
+
+
+def test_cancelling_an_answered_consultation_retrieves_the_customer() -> None:
+    c, job = consulting()
+    c.agents[ANN].ok("CancelAttendedTransfer", JobId=job)
+    assert c.log() == [("Released", BEN), ("AgentRelease", BEN), ("StopConsultant", BEN),
+                       ("Retrieved", ANN)]  # fmt: skip
+    assert c.state(BEN) == "WORKING" and c.state(ANN) == "TALKING"
+    assert legs(c, job)[0] == ("customer", "ANSWERED", False)
+
+
+def test_cancelling_a_ringing_consultation_returns_the_consultee_to_ready() -> None:
+    c, job = consulting(answered=False)
+    c.agents[ANN].ok("CancelAttendedTransfer", JobId=job)
+    assert c.log() == [("Released", BEN), ("AgentReady", BEN), ("StopConsultant", BEN),
+                       ("Retrieved", ANN)]  # fmt: skip
+    assert c.state(BEN) == "READY"
+
+
+def test_a_consultee_who_does_not_answer_leaves_the_customer_held_for_the_initiator() -> None:
+    c, job = consulting(answered=False)
+    c.advance(20_000)  # BEN's offer rings out
+    assert c.state(BEN) == "BREAK" and legs(c, job)[0] == ("customer", "ANSWERED", True)
+    customer = c.job(job).channels[0].channel_id
+    c.agents[ANN].ok("RetrieveCall", JobId=job, ChannelId=customer)
+    assert legs(c, job)[0] == ("customer", "ANSWERED", False)
+
+
+def test_a_customer_who_hangs_up_during_the_consultation_ends_the_call() -> None:
+    c, job = consulting()
+    customer = c.job(job).channels[0].channel_id
+    c.engine.signal("FarEndHungUp", {"InstanceId": INSTANCE, "JobId": job, "ChannelId": customer})
+    assert c.job(job).state is JobState.ENDED
+    assert c.state(ANN) == "WORKING" and c.state(BEN) == "WORKING"
+
+
+def test_the_initiator_hanging_up_leaves_the_held_customer_to_the_consultee() -> None:
+    c, job = consulting()
+    c.agents[ANN].ok("ReleaseCall", JobId=job)
+    assert legs(c, job)[0] == ("customer", "ANSWERED", True)
+    customer = c.job(job).channels[0].channel_id
+    c.agents[BEN].ok("RetrieveCall", JobId=job, ChannelId=customer)
+    assert legs(c, job)[0] == ("customer", "ANSWERED", False)
+
+
+@pytest.mark.parametrize(
+    ("action", "answered", "params", "code"),
+    [
+        ("InitiateAttendedTransfer", True, {"Transferee": CAT},
+         "InvalidOperation.ConsultationExists"),
+        ("CompleteAttendedTransfer", False, {}, "InvalidOperation.NoConsultation"),
+        ("InitiateAttendedTransfer", True, {"Transferee": CAT, "TransfereeType": "SKILL_GROUP"},
+         "Parameter.Invalid"),
+    ],
+)  # fmt: skip
+def test_a_refused_consultation_step_changes_nothing(
+    action: str, answered: bool, params: dict[str, Any], code: str
+) -> None:
+    c, job = consulting(answered)
+    before = c.engine.snapshot()
+    reply = c.agents[ANN].do(action, JobId=job, **params)
+    assert reply.body["Code"] == code, reply.body
+    assert c.engine.snapshot() == before and c.events == []
+
+
+def test_complete_or_cancel_with_no_consultation_is_refused() -> None:
+    c, job = talking()
+    for action in ("CompleteAttendedTransfer", "CancelAttendedTransfer"):
+        reply = c.agents[ANN].do(action, JobId=job)
+        assert reply.body["Code"] == "InvalidOperation.NoConsultation"
+        assert reply.body["Params"] == [job, "NONE"]
