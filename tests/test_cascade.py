@@ -166,6 +166,21 @@ CASES = {
     ),
     # no customer left: an offer withdrawn has no one to requeue for
     "offer rejected with no customer": Case((gone, ringing), 1, Way.RELEASED, (REJECTED,), E),
+    # a transfer: the transferor leaves, someone else takes the customer
+    "transferor leaves by transfer": Case((customer, talking), 1, Way.TRANSFERRED, (WRAP_UP,), A),
+    "transferor leaves, consultee on": Case(
+        (customer, talking, talking), 1, Way.TRANSFERRED, (WRAP_UP, TALKS_ON), A
+    ),
+    "transferor leaves a call with no customer": Case(
+        (gone, talking), 1, Way.TRANSFERRED, (WRAP_UP,), E
+    ),
+    # a consultation cancelled: the consultee's leg is withdrawn
+    "answered consultation withdrawn": Case(
+        (customer, talking, talking), 2, Way.WITHDRAWN, (TALKS_ON, WRAP_UP), A
+    ),
+    "ringing consultation withdrawn": Case(
+        (customer, talking, ringing), 2, Way.WITHDRAWN, (TALKS_ON, ABANDONED), A
+    ),
 }
 
 

@@ -49,6 +49,10 @@ ACTION_NAMES = (
     "RetrieveCall",
     "ReleaseCall",
     "ClaimCall",
+    "BlindTransfer",
+    "InitiateAttendedTransfer",
+    "CompleteAttendedTransfer",
+    "CancelAttendedTransfer",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -309,6 +313,48 @@ def _claim_call(d: Desk) -> Reply:
     return d.do("ClaimCall", JobId=arrived.body["Data"]["CallContext"]["JobId"])
 
 
+SECOND = "user-two@ccc-test"
+
+
+def _blind_transfer(d: Desk) -> Reply:
+    call = d.talking()
+    return d.do("BlindTransfer", JobId=call.job, Transferee=GROUP, TransfereeType="SKILL_GROUP")
+
+
+def _consulting(d: Desk) -> tuple[Call, Agent]:
+    """A second agent READY, the first talking and consulting it (ringing)."""
+    world = default_world().to_dict()
+    world["instances"][0]["users"].append(
+        {"userId": SECOND, "extension": "80011475", "skillGroups": [GROUP]}
+    )
+    d.engine.reset(world)
+    second = Agent(d.engine, d.clock, SECOND, "dev-two")
+    second.sign_in()
+    call = d.talking()
+    d.agent.ok("InitiateAttendedTransfer", JobId=call.job, Transferee=SECOND)
+    d.step()
+    return call, second
+
+
+def _initiate_attended_transfer(d: Desk) -> Reply:
+    call, _ = _consulting(d)
+    d.agent.ok("CancelAttendedTransfer", JobId=call.job)
+    d.step()
+    return d.do("InitiateAttendedTransfer", JobId=call.job, Transferee=SECOND)
+
+
+def _complete_attended_transfer(d: Desk) -> Reply:
+    call, second = _consulting(d)
+    second.ok("AnswerCall", JobId=call.job)
+    d.step()
+    return d.do("CompleteAttendedTransfer", JobId=call.job)
+
+
+def _cancel_attended_transfer(d: Desk) -> Reply:
+    call, _ = _consulting(d)
+    return d.do("CancelAttendedTransfer", JobId=call.job)
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -324,6 +370,10 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "RetrieveCall": ("RetrieveCall", _retrieve_call),
     "ReleaseCall": ("ReleaseCall", _release_call),
     "ClaimCall": ("ClaimCall", _claim_call),
+    "BlindTransfer": ("BlindTransfer", _blind_transfer),
+    "InitiateAttendedTransfer": ("InitiateAttendedTransfer", _initiate_attended_transfer),
+    "CompleteAttendedTransfer": ("CompleteAttendedTransfer", _complete_attended_transfer),
+    "CancelAttendedTransfer": ("CancelAttendedTransfer", _cancel_attended_transfer),
 }
 
 
@@ -421,6 +471,10 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "RetrieveCall": {"CallContext.ChannelContexts"},
         "ReleaseCall": {"CallContext.ChannelContexts"},
         "ClaimCall": {"CallContext.ChannelContexts"},
+        "BlindTransfer": {"CallContext.ChannelContexts"},
+        "InitiateAttendedTransfer": {"CallContext.ChannelContexts"},
+        "CompleteAttendedTransfer": {"CallContext.ChannelContexts"},
+        "CancelAttendedTransfer": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 

@@ -129,6 +129,8 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "MediaType": ["AUDIO", "VIDEO", "audio"],
     "Music": ["", "jazz", "default"],
     "CallPriority": ["0", "9", "5", "10", "-1", 3],
+    "Transferee": [AGENT, GROUP, "nobody"],
+    "TransfereeType": ["AGENT", "SKILL_GROUP", "IVR", "agent"],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

@@ -4,6 +4,7 @@ emulator's bodies and exceptions."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from typing import Any
 
@@ -84,8 +85,25 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
         ccc.claim_call,
         models.ClaimCallRequest(instance_id=INSTANCE, user_id=AGENT, job_id=job),
     )  # refused
+    transfers = {
+        "BlindTransfer": models.BlindTransferRequest(
+            **me(), job_id=job, transferee=GROUP, transferee_type="SKILL_GROUP"
+        ),
+        "InitiateAttendedTransfer": models.InitiateAttendedTransferRequest(
+            **me(), job_id=job, transferee=AGENT
+        ),
+        "CompleteAttendedTransfer": models.CompleteAttendedTransferRequest(**me(), job_id=job),
+        "CancelAttendedTransfer": models.CancelAttendedTransferRequest(**me(), job_id=job),
+    }
+    for name, request in transfers.items():  # refused: the agent is signed out
+        method = "_".join(word.lower() for word in re.findall("[A-Z][a-z]+", name))
+        do(name, getattr(ccc, method), request)
     do("refused", ccc.hold_call, models.HoldCallRequest(**me(), job_id="job-nope", channel_id="c"))
     return done
+
+
+TRANSFERS = ("BlindTransfer", "InitiateAttendedTransfer", "CompleteAttendedTransfer",
+             "CancelAttendedTransfer")  # fmt: skip
 
 
 def normalised(result: Any) -> Any:
@@ -99,7 +117,7 @@ def test_every_action_answers_as_the_emulator_does(no_sockets: None) -> None:
     with callstate.mock_ccc(Engine(clock=ManualClock(), ids=Ids(seed=7))):
         mocked = {name: normalised(r) for name, r in script(client(ENDPOINT))}
     assert set(mocked) == {*ACTIONS, "refused"}
-    refused = {"AnswerCall", "ClaimCall", "refused"}
+    refused = {"AnswerCall", "ClaimCall", "refused", *TRANSFERS}
     assert all(mocked[name][1] == 200 for name in set(ACTIONS) - refused), mocked
     assert mocked["refused"][0]["Code"] == "NotExists.JobId"
 

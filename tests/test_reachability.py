@@ -24,6 +24,7 @@ from callstate.engine._memory import _MemoryTransaction
 GROUP = "skill-group@ccc-test"
 MANUAL = "claims@ccc-test"
 CLAIMS_NUMBER = "01087654321"
+SECOND = "second@ccc-test"
 
 
 def routing_world() -> dict[str, Any]:
@@ -33,10 +34,14 @@ def routing_world() -> dict[str, Any]:
     inst = world["instances"][0]
     inst["numbers"].append(CLAIMS_NUMBER)
     inst["routes"] = {CLAIMS_NUMBER: {"skillGroup": MANUAL}}
-    inst["heartbeatTimeoutMs"] = 25_000  # shorter than a ring: a ringing agent can lose it
+    inst["ringTimeoutMs"] = 60_000
+    inst["heartbeatTimeoutMs"] = 45_000  # shorter than a ring: a ringing agent can lose it
     inst["skillGroups"][0].update(acwMs=20_000, overflowSkillGroupId=MANUAL)
     inst["skillGroups"].append({"skillGroupId": MANUAL, "routingType": "Manual"})
     inst["users"][0]["skillGroups"].append(MANUAL)
+    inst["users"].append(
+        {"userId": SECOND, "extension": "80011475", "skillGroups": [GROUP, MANUAL]}
+    )
     return world
 
 
@@ -87,9 +92,13 @@ class Recorder:
         monkeypatch.setattr(_MemoryTransaction, "commit", committed)
 
 
+#: Actions that end a session (or change nothing) are sent less often, so calls get deep.
+RARE = {"ResetAgentState": 0.2, "SignOutGroup": 0.2, "ChangeWorkMode": 0.2, "PollUserStatus": 0.5}
+
+
 def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Endless plausible requests: ("action"|"signal"|"tick", name, params)."""
-    user = "user-test@ccc-test"
+    users = ["user-test@ccc-test", SECOND]
     while True:
         view = engine.view(INSTANCE)
         assert view is not None
@@ -97,16 +106,32 @@ def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[s
         jobs = live or list(view.jobs.values())
         kind = rng.choice(["action"] * 4 + ["signal"] * 4 + ["tick"])
         if kind == "tick":
-            yield "tick", "", {"ms": rng.choice([1, 1000, 30_000, 700_000])}
+            yield "tick", "", {"ms": rng.choice([1, 1000, 30_000, 50_000, 700_000])}
             continue
-        name = rng.choice(sorted(ACTIONS if kind == "action" else SIGNALS))
+        names = sorted(ACTIONS if kind == "action" else SIGNALS)
+        weights = [RARE.get(n, 1.0) for n in names]
+        name = rng.choices(names, weights)[0]
         params: dict[str, Any] = {"InstanceId": INSTANCE}
         if jobs:
             job = rng.choice(jobs)
-            leg = rng.choice(job.channels)
+            legs = [c for c in job.channels if c.live] if rng.random() < 0.8 else []
+            leg = rng.choice(legs or job.channels)
             params.update(JobId=job.job_id, ChannelId=leg.channel_id)
         if kind == "action" or name in ("CallOffered", "CallReoffered"):
-            params.update(UserId=user, DeviceId="dev-1", SkillGroupId=rng.choice([GROUP, MANUAL]))
+            user = rng.choice(users)
+            other = users[1 - users.index(user)]
+            params.update(UserId=user, DeviceId="dev-1", SkillGroupId=rng.choice([GROUP, MANUAL]),
+                          Transferee=rng.choice([other, GROUP]),
+                          TransfereeType=rng.choice(["AGENT", "SKILL_GROUP"]))  # fmt: skip
+            if (
+                kind == "action"
+                and view.users[user].state.value == "OFFLINE"
+                and rng.random() < 0.8
+            ):
+                name = "SignInGroup"  # a workbench signs in before it does anything else
+            own = view.users[user].job_id
+            if kind == "action" and own and rng.random() < 0.7:  # a workbench acts on its call
+                params["JobId"] = own
         if name == "ClaimCall" and rng.random() < 0.7:
             params.pop("SkillGroupId")
         params.update(
