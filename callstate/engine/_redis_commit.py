@@ -49,6 +49,7 @@ for i = 0, n - 1 do
   end
 end
 kind_of(p .. 'qv', 'hash', 'the queue versions')
+kind_of(p .. 'timers', 'zset', 'the timers index')  -- read at the end
 for i = 0, c - 1 do
   if (redis.call('HGET', p .. 'qv', ARGV[C + 2 * i]) or '0') ~= ARGV[C + 2 * i + 1] then
     return {0, last_now, m[1]}
