@@ -4,8 +4,8 @@ Every CCC action (``ACTIONS``) and every network signal (``SIGNALS``) is a lette
 required parameters drawn from the world and the live state by :data:`VALUES`, keyed by the
 wire name (or by ``(request, wire name)`` where one name means two things: ``Callee`` is the
 customer for MakeCall and an instance number for CallOffered). Optional parameters keep their
-defaults. One more letter is time: :data:`TIMERS` name the instants something falls due (a
-queued call's deadline), and ``advance`` moves the clock to the earliest.
+defaults. One more letter is time: :data:`TIMERS` name the instants something falls due (every
+timer the records declare), and ``advance`` moves the clock to the earliest.
 
 A new request class needs nothing here unless it has a required parameter no entry names; then
 :func:`letters` says which (``KeyError: the alphabet has no values for CallArrived.QueueId``).
@@ -19,7 +19,16 @@ from typing import Any
 
 import attrs
 
-from ..domain import ACTIONS, SIGNALS, InstanceConfig, JobState, WorkMode, wire_fields
+from ..domain import (
+    ACTIONS,
+    SIGNALS,
+    InstanceConfig,
+    JobState,
+    WorkMode,
+    job_timers,
+    user_timers,
+    wire_fields,
+)
 from ..engine import InstanceView
 
 __all__ = ["ADVANCE", "TIMERS", "VALUES", "Letter", "letters"]
@@ -81,19 +90,23 @@ VALUES: dict[Any, Values] = {
     "WorkMode": lambda w: [WorkMode.ON_SITE.value],
     "Callee": lambda w: [CUSTOMER],
     ("CallOffered", "Callee"): lambda w: list(w.config.numbers[:1]),
+    ("CallArrived", "Callee"): lambda w: list(w.config.numbers),
     "Caller": lambda w: [CUSTOMER],
     "JobId": _live_jobs,
     ("CallReoffered", "JobId"): _queued_jobs,
+    ("ClaimCall", "JobId"): _queued_jobs,
     "ChannelId": _live_legs,
 }
 
 
-def _queue_deadlines(view: InstanceView) -> list[int]:
-    return [j.queue_deadline_ms for j in view.jobs.values() if j.queue_deadline_ms]
+def _declared_timers(view: InstanceView) -> list[int]:
+    """When each timer the records declare falls due (ring, queue, hold, wrap-up, heartbeat)."""
+    due = [t[0] for job in view.jobs.values() for t in job_timers(job, view.config)]
+    return due + [t[0] for user in view.users.values() for t in user_timers(user, view.config)]
 
 
 #: The instants something falls due without a request, read from the live state.
-TIMERS: tuple[Callable[[InstanceView], list[int]], ...] = (_queue_deadlines,)
+TIMERS: tuple[Callable[[InstanceView], list[int]], ...] = (_declared_timers,)
 
 
 def _params(

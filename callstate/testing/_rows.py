@@ -150,9 +150,9 @@ class Recorder:
         real_move = StateTable.move
         seen = self.fired
 
-        def move(table: StateTable[Any], record: object, trigger: str) -> None:
+        def move(table: StateTable[Any], record: object, trigger: str, now: int = -1) -> None:
             before = getattr(record, table.attribute)
-            real_move(table, record, trigger)
+            real_move(table, record, trigger, now)
             seen.append(f"{table.kind}: {trigger} from {before.value}")
 
         with _LOCK:
