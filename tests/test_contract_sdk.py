@@ -1,6 +1,6 @@
 """SDK contract: every action's success body is what ``alibabacloud_ccc20200701`` 2.35.0 reads.
 
-For each of the twelve actions a real engine is driven through a scenario in which the action
+For each action a real engine is driven through a scenario in which the action
 succeeds with a meaningful state (a call with a held leg, an inbound offer answered, ...). Then:
 
 (a) the SDK's ``<Action>ResponseBody`` model reads the body and writes it back unchanged,
@@ -32,7 +32,7 @@ from darabonba.model import DaraModel
 
 from callstate import Engine, Ids, ManualClock, Reply, default_world
 from callstate.api import SHAPES, envelope
-from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
+from callstate.api._shapes import BOOL, INT, MAP, STR, STRS, WITHOUT_PARAMS
 from callstate.domain import ACTIONS
 
 ACTION_NAMES = (
@@ -49,6 +49,8 @@ ACTION_NAMES = (
     "RetrieveCall",
     "ReleaseCall",
     "ClaimCall",
+    "ListRealtimeAgentStates",
+    "ListRealtimeSkillGroupStates",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -309,6 +311,35 @@ def _claim_call(d: Desk) -> Reply:
     return d.do("ClaimCall", JobId=arrived.body["Data"]["CallContext"]["JobId"])
 
 
+def _board(d: Desk, action: str, **params: str) -> Reply:
+    reply = d.engine.handle(action, {"InstanceId": INSTANCE, "PageNumber": "1",
+                                     "PageSize": "10", **params})  # fmt: skip
+    assert reply.status == 200, reply.body
+    return reply
+
+
+def _agent_states(d: Desk) -> Reply:
+    d.sign_in()
+    arrived = d.engine.signal(
+        "CallArrived", {"InstanceId": INSTANCE, "Caller": INBOUND_CALLER, "Callee": NUMBER}
+    )
+    assert arrived.ok, arrived.body
+    d.do("AnswerCall", JobId=arrived.body["Data"]["CallContext"]["JobId"])
+    d.step()
+    return _board(d, "ListRealtimeAgentStates", StateList='["Talking"]', AgentIdList=f'["{AGENT}"]')
+
+
+def _group_states(d: Desk) -> Reply:
+    d.sign_in()
+    d.agent.ok("TakeBreak", Code="Lunch")
+    arrived = d.engine.signal(
+        "CallArrived", {"InstanceId": INSTANCE, "Caller": INBOUND_CALLER, "Callee": NUMBER}
+    )
+    assert arrived.ok, arrived.body
+    d.step()
+    return _board(d, "ListRealtimeSkillGroupStates", SkillGroupIdList=f'["{GROUP}"]')
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -324,6 +355,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "RetrieveCall": ("RetrieveCall", _retrieve_call),
     "ReleaseCall": ("ReleaseCall", _release_call),
     "ClaimCall": ("ClaimCall", _claim_call),
+    "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
+    "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
 }
 
 
@@ -333,7 +366,8 @@ def play(scenario: str) -> tuple[str, Reply]:
     assert reply.action == action
     assert reply.status == 200 and reply.body["Code"] == "OK", reply.body
     assert reply.body["HttpStatusCode"] == 200
-    assert reply.body["Message"] == "" and reply.body["Params"] == []
+    assert reply.body["Message"] == ""
+    assert reply.body.get("Params", "none") == ("none" if action in WITHOUT_PARAMS else [])
     return action, reply
 
 
@@ -404,13 +438,14 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
     body = without_associated_data(reply.body) if action == "HoldCall" else reply.body
     tree = sdk_body_tree(action)
     assert_matches(tree, body, action)
-    # lists of structs: the call's legs are listed (the scenarios are on a call); every other
-    # list has nothing to hold in callstate (chats, parallel jobs) and must be []
+    # lists of structs: the call's legs and the queries' rows (and a group's break codes) are
+    # listed; every other list has nothing to hold in callstate (chats, parallel jobs): []
     lists = dict(struct_lists(tree, body, action))
+    listed = (".ChannelContexts", ".Data.List", ".BreakCodeDetailList")
     for path, items in lists.items():
-        if path.endswith(".ChannelContexts") and scenario != "PollUserStatus-no-call":
-            assert items, f"{path}: the scenario should list the call's legs"
-        elif not path.endswith(".ChannelContexts"):
+        if path.endswith(listed) and scenario != "PollUserStatus-no-call":
+            assert items, f"{path}: the scenario should list something"
+        elif not path.endswith(listed):
             assert items == [], path
     expected_lists = {
         "PollUserStatus": {"CallContext.ChannelContexts", "ChatContexts",
@@ -421,6 +456,8 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "RetrieveCall": {"CallContext.ChannelContexts"},
         "ReleaseCall": {"CallContext.ChannelContexts"},
         "ClaimCall": {"CallContext.ChannelContexts"},
+        "ListRealtimeAgentStates": {"List"},
+        "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 
@@ -442,7 +479,7 @@ def struct_lists(tree: dict[str, Any], value: dict[str, Any], path: str) -> list
 @pytest.mark.parametrize("action", ACTION_NAMES)
 def test_declared_shape_is_the_sdk_key_tree(action: str) -> None:
     """(c) ``SHAPES[action]`` in its envelope is the SDK's tree (HoldCall: plus AssociatedData)."""
-    ours = envelope(SHAPES[action])
+    ours = envelope(SHAPES[action], action)
     if action == "HoldCall":
         ours = shape_without_associated_data(ours)
     assert ours == sdk_body_tree(action)
@@ -496,3 +533,22 @@ def test_call_scenarios_answer_with_their_legs(scenario: str, states: list[str])
     assert user["SignedSkillGroupIdList"] == [GROUP]
     if scenario == "ReleaseCall":
         assert all(c["ReleaseReason"] == "200 - Okay" for c in channels)
+
+
+def test_the_agent_board_shows_the_agent_talking_on_the_inbound_call() -> None:
+    _, reply = play("ListRealtimeAgentStates")
+    data = reply.body["Data"]
+    assert (data["PageNumber"], data["PageSize"], data["TotalCount"]) == (1, 10, 1)
+    (row,) = data["List"]
+    assert (row["AgentId"], row["State"], row["CallType"]) == (AGENT, "Talking", "INBOUND")
+    assert (row["Duration"], row["StateTime"]) == (1, START + 1_000)
+    assert row["SkillGroupIdList"] == [GROUP] and row["SkillGroupNameList"] == ["skill-group"]
+
+
+def test_the_group_board_shows_the_waiting_call_and_the_agent_on_break() -> None:
+    _, reply = play("ListRealtimeSkillGroupStates")
+    (row,) = reply.body["Data"]["List"]
+    assert (row["SkillGroupId"], row["WaitingCalls"], row["LongestWaitingTime"]) == (GROUP, 1, 1)
+    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (1, 1, 1)
+    assert row["ReadyAgents"] == row["TalkingAgents"] == 0
+    assert row["BreakCodeDetailList"] == [{"BreakCode": "Lunch", "Count": 1}]
