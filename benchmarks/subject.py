@@ -10,7 +10,7 @@ group, one number, and a network that answers every dialled number at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from callstate import Engine, Ids, ManualClock, MemoryStore
@@ -133,9 +133,9 @@ class MemoryWorkspace:
         self._seq += 1
         return f"job-{self._seq}"
 
-    def working_copies(self) -> tuple[list[User], list[Job]]:
-        """The records this decision touched."""
-        return list(self._touched_users.values()), list(self._touched_jobs.values())
+    def working_copies(self) -> tuple[Collection[User], Collection[Job]]:
+        """The records this decision touched (live views)."""
+        return self._touched_users.values(), self._touched_jobs.values()
 
     def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
         """Eligible agents of ``queue``, as settled."""

@@ -10,6 +10,7 @@ cascade tables is exercised, so a changed row fails a case here.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from itertools import product
 from typing import Any, NamedTuple, TypeVar
 
@@ -87,6 +88,18 @@ class _Workspace:
 
     def new_job_id(self, now_ms: int) -> str:
         raise AssertionError("the cascade creates no call")
+
+    def working_copies(self) -> tuple[Collection[User], Collection[Job]]:
+        return self.users.values(), []
+
+    def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        raise AssertionError("the cascade distributes no call")
+
+    def calls_in(self, instance_id: str, queue: str) -> Iterator[str]:
+        raise AssertionError("the cascade distributes no call")
+
+    def waiting(self, instance_id: str, queue: str) -> int:
+        raise AssertionError("the cascade distributes no call")
 
 
 def _build(legs: tuple[Leg, ...]) -> tuple[Job, dict[str, User]]:

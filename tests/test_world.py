@@ -104,3 +104,15 @@ def test_reset_starts_over_from_the_world() -> None:
     assert polled.body["Data"]["UserContext"]["UserState"] == "OFFLINE"
     engine.reset(_world())
     assert engine.handle("PollUserStatus", agent).body["Code"] == "NotExists.InstanceId"
+
+
+def test_a_world_with_an_overflow_cycle_is_refused() -> None:
+    doc = default_world().to_dict()
+    groups = doc["instances"][0]["skillGroups"]
+    groups[0]["overflowSkillGroupId"] = "b"
+    groups.append({"skillGroupId": "b", "overflowSkillGroupId": "c"})
+    groups.append({"skillGroupId": "c", "overflowSkillGroupId": "b"})
+    with pytest.raises(
+        WorldError, match=r"skillGroups\[0\].overflowSkillGroupId: its overflows cycle at .b."
+    ):
+        World.from_dict(doc)

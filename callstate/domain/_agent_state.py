@@ -69,9 +69,10 @@ def _sign_in(step: Step, c: cmd.SignInGroup) -> Outcome:
     user.device_id = c.device_id
     user.chat_device_id = c.chat_device_id
     step.agent_event(EventType.AgentCheckIn, user)
-    if checking_in:
+    if checking_in:  # a new shift: FEWEST_CALLS counts from here
         user.break_code = WARM_UP
         user.outbound_scenario = False
+        user.calls_answered = 0
         step.agent_event(EventType.AgentReady, user)
     return step.outcome(c, user, None)
 

@@ -30,6 +30,14 @@ __all__ = ["DECIDERS"]
 
 DEFAULT_DIAL_TIMEOUT_MS = 30_000
 
+#: ReleaseCall's ``ReleaseReason``, by the releasing agent's state: a dialling agent cancels,
+#: a ringing one declines its offer, a talking one hangs up.
+RELEASE_CAUSES: dict[UserState, Cause] = {
+    UserState.DIALING: Cause.CANCEL,
+    UserState.RINGING: Cause.REJECTED,
+    UserState.TALKING: Cause.HANG_UP,
+}
+
 #: The decider of each call-control action.
 DECIDERS: dict[type[cmd.Request], Decider] = {}
 
@@ -82,6 +90,7 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     leg = own_leg(user, job, answered=False)
     AGENT.move(user, "AnswerCall", step.now)
     CHANNEL.move(leg, "answer")
+    user.calls_answered += 1
     leg.timestamp = step.now
     job.established_ms = step.now
     step.call_event(EventType.Established, job, leg, user.user_id)
@@ -110,6 +119,7 @@ def _hold_call(step: Step, c: cmd.HoldCall) -> Outcome:
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
     leg.holds = leg.holds.add(HoldInterval(step.now, None, c.music, user.user_id))
+    leg.recalled = False  # a new hold is timed afresh (maxHoldMs)
     leg.timestamp = step.now
     step.call_event(EventType.Held, job, leg, user.user_id)
     return step.outcome(c, user, job)
@@ -133,7 +143,7 @@ def _release_call(step: Step, c: cmd.ReleaseCall) -> Outcome:
     check_device(user, c.device_id)
     own = own_leg(user, job, answered=False)
     AGENT.move(user, "ReleaseCall", step.now)
-    target = target or own
-    cause = Cause.CANCEL if user.state is UserState.DIALING else Cause.HANG_UP
-    release(step, job, target, Way.RELEASED, cause, user.extension)
+    if user.state is UserState.RINGING and target not in (None, own):
+        raise ParameterInvalid("ChannelId", "A ringing agent can only decline its own offer")
+    release(step, job, target or own, Way.RELEASED, RELEASE_CAUSES[user.state], user.extension)
     return step.outcome(c, user, job)

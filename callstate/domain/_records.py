@@ -142,7 +142,7 @@ class User:
     outbound_scenario: bool = False
     #: The instant the agent entered its state (the agent table stamps it).
     state_since: int = 0
-    #: Calls answered since sign-in (the FEWEST_CALLS strategy's count).
+    #: Calls answered since the agent last signed in (the FEWEST_CALLS strategy's count).
     calls_answered: int = 0
 
     @classmethod

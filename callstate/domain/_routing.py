@@ -172,6 +172,9 @@ def distribute(step: Step) -> dict[str, User]:
     Answers the agent each call was offered to, by JobId.
     """
     assigned: dict[str, User] = {}
+    users, jobs = step.ws.working_copies()
+    if not any(u.state is UserState.READY for u in users) and not any(map(waits, jobs)):
+        return assigned  # nobody free and nothing waiting: most decisions stop here
     while (pair := _next_pair(step)) is not None:
         assign(step, *pair)
         assigned[pair[0].job_id] = pair[1]
@@ -179,7 +182,8 @@ def distribute(step: Step) -> dict[str, User]:
 
 
 def _next_pair(step: Step) -> tuple[Job, User] | None:
-    users, jobs = step.ws.working_copies()
+    user_view, job_view = step.ws.working_copies()
+    users, jobs = list(user_view), list(job_view)  # the lookups below may read more records
     for job in sorted((j for j in jobs if waits(j)), key=call_rank):
         inst = step.ws.instance(job.instance_id)
         if inst is not None and _automatic(inst, job.queue):

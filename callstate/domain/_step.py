@@ -10,7 +10,7 @@ participation checks (#6, #7) raise the catalogued ``Permission`` errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 
@@ -69,8 +69,11 @@ class Workspace(Protocol):
     def new_job_id(self, now_ms: int) -> str:
         """A fresh JobId; it is used up only if the decision is committed."""
 
-    def working_copies(self) -> tuple[list[User], list[Job]]:
-        """The users and calls this decision has read or created so far (lists: a snapshot)."""
+    def working_copies(self) -> tuple[Collection[User], Collection[Job]]:
+        """The users and calls this decision has read or created so far.
+
+        Live views: they grow as the decision reads more records (copy before reading on).
+        """
 
     def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
         """The UserIds the store indexes as eligible for ``queue``, the lowest rank first.

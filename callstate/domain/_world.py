@@ -250,6 +250,12 @@ def _instance(r: Reader) -> InstanceConfig:
     for g, group in zip(readers, groups.values(), strict=True):
         if group.overflow and group.overflow not in groups:
             raise WorldError(f"{g.path}.overflowSkillGroupId: no skill group {group.overflow!r}")
+        seen, nxt = {group.skill_group_id}, group.overflow
+        while nxt:  # a cycle would pass a call around for ever: every call must end
+            if nxt in seen:
+                raise WorldError(f"{g.path}.overflowSkillGroupId: its overflows cycle at {nxt!r}")
+            seen.add(nxt)
+            nxt = groups[nxt].overflow if nxt in groups else ""
     users: dict[str, UserProfile] = {}
     extensions: set[str] = set()
     for u in r.items("users"):

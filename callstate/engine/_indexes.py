@@ -3,8 +3,9 @@
 What goes in them is the domain's to say (``agent_places``, ``call_place``, ``job_timers``,
 ``user_timers``); the store writes each record's entries when it commits the record, so an
 index is exactly as current as the records. Both are binary heaps with lazy deletion: an entry
-is valid while the record still declares it, a stale one is skipped when met and the heap is
-rebuilt when stale entries outnumber the valid ones, so memory stays proportional to what is
+is valid while the record still declares it; stale ones are popped while they are on top (so
+the first valid one is found at once), skipped when met below, and the heap is rebuilt when
+they outnumber the valid ones, so memory stays proportional to what is
 declared now, whatever the traffic.
 """
 
@@ -40,12 +41,12 @@ class RankedSet(Generic[M]):
         if self._rank.get(member) != rank:
             self._rank[member] = rank
             heapq.heappush(self._heap, (rank, member))
-            self._compact()
+            self._settle()
 
     def discard(self, member: M) -> None:
         """Take ``member`` out, if it is in."""
         if self._rank.pop(member, None) is not None:
-            self._compact()
+            self._settle()
 
     def __len__(self) -> int:
         return len(self._rank)
@@ -64,9 +65,13 @@ class RankedSet(Generic[M]):
                 if child < len(heap):
                     heapq.heappush(frontier, (heap[child], child))
 
-    def _compact(self) -> None:
-        if len(self._heap) > 2 * len(self._rank) + 32:
-            self._heap = [(r, m) for m, r in self._rank.items()]
+    def _settle(self) -> None:
+        """Keep the top valid (so the first member is found at once) and the heap compact."""
+        heap, rank = self._heap, self._rank
+        while heap and rank.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        if len(heap) > 2 * len(rank) + 32:
+            self._heap = [(r, m) for m, r in rank.items()]
             heapq.heapify(self._heap)
 
 
@@ -99,7 +104,10 @@ class QueueIndex:
         places = agent_places(user, inst)
         for queue in self._placed.get(user.user_id, ()):
             if queue not in places:
-                self._agents[queue].discard(user.user_id)
+                agents = self._agents[queue]
+                agents.discard(user.user_id)
+                if not agents:  # an agent's own queue is empty most of the time: no set kept
+                    del self._agents[queue]
         for queue, rank in places.items():
             self._agents.setdefault(queue, RankedSet()).put(user.user_id, rank)
         if places:
@@ -112,7 +120,10 @@ class QueueIndex:
         place = call_place(job)
         before = self._waiting_in.get(job.job_id)
         if before is not None and (place is None or place[0] != before):
-            self._calls[before].discard(job.job_id)
+            calls = self._calls[before]
+            calls.discard(job.job_id)
+            if not calls:
+                del self._calls[before]
             del self._waiting_in[job.job_id]
         if place is not None:
             self._calls.setdefault(place[0], RankedSet()).put(job.job_id, place[1])
@@ -122,11 +133,12 @@ class QueueIndex:
 class TimerIndex:
     """Every instance's declared timers, by due instant."""
 
-    __slots__ = ("_declared", "_heap")
+    __slots__ = ("_count", "_declared", "_heap")
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, str, str, str, str]] = []  # (due, iid, id, kind, leg)
         self._declared: dict[tuple[str, str], frozenset[TimerDue]] = {}
+        self._count = 0  # timers declared, over every record
 
     def write_user(self, user: User, inst: InstanceConfig) -> None:
         """Index the agent's timers as committed."""
@@ -139,15 +151,17 @@ class TimerIndex:
     def _write(self, instance_id: str, record_id: str, timers: list[TimerDue]) -> None:
         key = (instance_id, record_id)
         now = frozenset(timers)
-        if self._declared.get(key, frozenset()) == now:
+        before = self._declared.get(key, frozenset())
+        if before == now:
             return
+        self._count += len(now) - len(before)
         if now:
             self._declared[key] = now
         else:
             self._declared.pop(key, None)
-        for due, kind, channel in now:
+        for due, kind, channel in now - before:
             heapq.heappush(self._heap, (due, instance_id, record_id, kind.value, channel))
-        if len(self._heap) > 2 * sum(map(len, self._declared.values())) + 64:
+        if len(self._heap) > 2 * self._count + 64:
             self._heap = [(d, k[0], k[1], t.value, c) for k, ts in self._declared.items()
                           for d, t, c in ts]  # fmt: skip
             heapq.heapify(self._heap)
@@ -163,6 +177,7 @@ class TimerIndex:
             timer = (at, Timer(kind), channel)
             if timer in declared:
                 self._declared[key] = declared - {timer}
+                self._count -= 1
                 due.append((iid, record_id, timer))
         return due
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -283,8 +283,8 @@ class _MemoryTransaction:
     def add_job(self, job: Job) -> None:
         self._jobs[(job.instance_id, job.job_id)] = job
 
-    def working_copies(self) -> tuple[list[User], list[Job]]:
-        return list(self._users.values()), list(self._jobs.values())
+    def working_copies(self) -> tuple[Collection[User], Collection[Job]]:
+        return self._users.values(), self._jobs.values()
 
     def agents_in(self, instance_id: str, queue: str) -> Iterator[str]:
         return self._instances[instance_id].queues.agents_in(queue)
