@@ -2,9 +2,9 @@
 
 For generated documents, the schema accepts exactly what ``World.from_dict`` accepts, except
 what a schema cannot say (duplicates; a user's skill group, an overflow group, a route's group,
-agent or number that the instance lacks), which the loader alone refuses; and JSON Schema's
-``integer`` takes ``1.0``, which the loader refuses (generated numbers are never integral
-floats).
+agent or number that the instance lacks; overflows that cycle), which the loader alone
+refuses; and JSON Schema's ``integer`` takes ``1.0``, which the loader refuses (generated
+numbers are never integral floats).
 """
 
 from __future__ import annotations
@@ -199,8 +199,8 @@ def _objects(value: Any) -> list[dict[str, Any]]:
 
 
 def names_the_unknown(document: Any) -> bool:
-    """Whether a valid-shaped instance names what it does not have: a user's or a route's skill
-    group, an overflow group, a route's agent, or a route's number."""
+    """Whether a valid-shaped instance names what it does not have (a user's or a route's skill
+    group, an overflow group, a route's agent, or a route's number) or its overflows cycle."""
     instances = document.get("instances") if isinstance(document, dict) else None
     for instance in _objects(instances):
         groups = _objects(instance.get("skillGroups"))
@@ -219,7 +219,20 @@ def names_the_unknown(document: Any) -> bool:
                for a in agents):  # fmt: skip
             return True
         numbers = [n for n in _listed(instance.get("numbers")) if isinstance(n, str)]
-        if not set(table) <= set(numbers):
+        if not set(table) <= set(numbers) or _overflows_cycle(groups):
+            return True
+    return False
+
+
+def _overflows_cycle(groups: list[dict[str, Any]]) -> bool:
+    """Whether following overflowSkillGroupId from some group comes back to a group."""
+    nxt = {g.get("skillGroupId"): g.get("overflowSkillGroupId") for g in groups}
+    for start in nxt:
+        seen, at = set(), start
+        while isinstance(at, str) and at in nxt and at not in seen:
+            seen.add(at)
+            at = nxt[at]
+        if isinstance(at, str) and at in seen:
             return True
     return False
 
