@@ -44,15 +44,26 @@ class RealtimeState(Enum):
 
 @attrs.frozen
 class Query(Request):
-    """A read-only action: paged (``PageNumber`` and ``PageSize``, each 1 to 100)."""
+    """A read-only action: paged (``PageNumber`` and ``PageSize``, each 1 to 100).
+
+    It changes nothing (no event, no Heartbeat). Refusals: ``PageNumber`` or ``PageSize``
+    absent (``Parameter.Blank``), not an integer (``Parameter.Format``) or out of 1-100
+    (``Parameter.Minimum``, ``Parameter.Maximum``); a list that is not a JSON array of strings
+    (``Parameter.Format``); an id a filter names that the instance lacks (``NotExists.UserId``,
+    ``NotExists.SkillGroupId``).
+    """
 
 
 @attrs.frozen
 class ListRealtimeAgentStates(Query):
     """Every agent's real-time state, in the world's order, one page of it.
 
-    Filters (all optional, all must hold): ``AgentIdList`` (at most 20 UserIds), ``StateList``
-    (realtime states), ``SkillGroupId`` (agents provisioned in that group).
+    Filters (all optional, all must hold): ``AgentIdList`` (at most 20 UserIds, else
+    ``Parameter.Invalid``), ``StateList`` (board states, else ``Parameter.Enumeration``),
+    ``SkillGroupId`` (agents provisioned in that group). ``PageNumber`` and ``PageSize`` are
+    required, 1 to 100 (``Parameter.Blank``, ``.Format``, ``.Minimum``, ``.Maximum``); an agent
+    or group a filter names that the instance lacks is ``NotExists.UserId`` or
+    ``NotExists.SkillGroupId``. It changes nothing, not even the Heartbeat.
     """
 
     page_number: int = bounded(1, 100, required=True)
@@ -71,7 +82,9 @@ class ListRealtimeAgentStates(Query):
 class ListRealtimeSkillGroupStates(Query):
     """Every skill group's queue and agents now, in the world's order, one page of it.
 
-    ``SkillGroupIdList`` (optional) keeps only the groups it names.
+    ``SkillGroupIdList`` (optional) keeps only the groups it names (one the instance lacks:
+    ``NotExists.SkillGroupId``). ``PageNumber`` and ``PageSize`` are required, 1 to 100
+    (``Parameter.Blank``, ``.Format``, ``.Minimum``, ``.Maximum``). It changes nothing.
     """
 
     page_number: int = bounded(1, 100, required=True)
