@@ -65,7 +65,7 @@ class Reply:
         """The body as XML, rooted at ``<{Action}Response>``, or ``<Error>`` for an error."""
         if self.ok:
             data = SHAPES.get(self.action, SIGNAL_SHAPE)
-            return write_xml(f"{self.action}Response", envelope(data), self.body)
+            return write_xml(f"{self.action}Response", envelope(data, self.action), self.body)
         return write_xml("Error", envelope(None), self.body)
 
 

@@ -22,7 +22,7 @@ from ._wire import WireField, bounded, wire_fields, wire_name
 from ._world import WorkMode
 
 __all__ = [
-    "ACTIONS",
+    "COMMANDS",
     "SIGNALS",
     "AnswerCall",
     "CallArrived",
@@ -325,7 +325,8 @@ class TimerFired(Signal):
     channel_id: str = ""
 
 
-ACTIONS: dict[str, type[Command]] = {
+#: The actions that change state, by name (with the queries: ``ACTIONS``, ``_queries.py``).
+COMMANDS: dict[str, type[Command]] = {
     cls.__name__: cls
     for cls in (
         SignInGroup,
