@@ -15,7 +15,7 @@ from alibabacloud_tea_openapi.models import Config
 
 import callstate.testing._alphabet as alphabet
 from callstate import ManualClock, default_world
-from callstate.domain import ACTIONS, Signal, StateTable
+from callstate.domain import COMMANDS, Signal, StateTable
 from callstate.testing import Network, SdkClient, mock_ccc, path_engine, paths, unreached
 from callstate.testing._paths import _explore
 from callstate.testing._rows import targets
@@ -129,8 +129,8 @@ def test_a_replayed_path_catches_a_broken_engine(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_row_the_alphabet_cannot_reach_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    actions = {k: v for k, v in ACTIONS.items() if k != "RetrieveCall"}
-    monkeypatch.setattr(alphabet, "ACTIONS", actions)
+    actions = {k: v for k, v in COMMANDS.items() if k != "RetrieveCall"}
+    monkeypatch.setattr(alphabet, "COMMANDS", actions)
     _explore.cache_clear()
     try:
         missing = unreached()

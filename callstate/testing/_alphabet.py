@@ -1,6 +1,7 @@
 """The request alphabet of the model-based paths: every request that makes sense in a state.
 
-Every CCC action (``ACTIONS``) and every network signal (``SIGNALS``) is a letter, with its
+Every CCC command (``COMMANDS``: the actions that change state; the read-only queries move no
+row) and every network signal (``SIGNALS``) is a letter, with its
 required parameters drawn from the world and the live state by :data:`VALUES`, keyed by the
 wire name (or by ``(request, wire name)`` where one name means two things: ``Callee`` is the
 customer for MakeCall and an instance number for CallOffered). Optional parameters keep their
@@ -20,7 +21,7 @@ from typing import Any
 import attrs
 
 from ..domain import (
-    ACTIONS,
+    COMMANDS,
     SIGNALS,
     InstanceConfig,
     JobState,
@@ -125,7 +126,7 @@ def _params(
 
 def letters(config: InstanceConfig, view: InstanceView, now: int) -> Iterator[Letter]:
     """Every letter to try in this state: actions, signals, then time to the next timer."""
-    for kind, table in (("action", ACTIONS), ("signal", SIGNALS)):
+    for kind, table in (("action", COMMANDS), ("signal", SIGNALS)):
         for name, cls in table.items():
             for params in _params(name, cls, config, view):
                 yield Letter(kind, name, tuple(params.items()))
