@@ -36,8 +36,9 @@ from server_support import (
 )
 
 from callstate import Engine
+from callstate.domain import InvalidParameterName
 from callstate.server import ThreadedServer
-from callstate.server._signature import canonical_query, parse_query
+from callstate.server._signature import canonical_query, check_names, parse_query
 
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
 #: Values the SDK must carry through its signature unchanged.
@@ -106,6 +107,23 @@ def test_the_query_decodes_as_parse_qsl_does(raw: str | bytes) -> None:
     expected = dict(parse_qsl(text, keep_blank_values=True, errors="replace"))
     assert parse_query(raw) == expected
     assert parse_query(raw) == expected
+
+
+#: Names around the line: unreserved characters, non-ASCII letters and digits, reserved ones.
+NAME_CHARS = st.sampled_from([*UNRESERVED, "²", "é", "٣", "\uff21", "%", " "])
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.text(st.one_of(NAME_CHARS, st.characters())))
+def test_a_name_is_accepted_exactly_when_it_is_unreserved_characters(name: str) -> None:
+    # letters and digits take a shortcut past the pattern: only ASCII ones may
+    unreserved = name != "" and all(c in UNRESERVED for c in name)
+    try:
+        check_names({"InstanceId": "x"}, {name: "1"})
+    except InvalidParameterName:
+        assert not unreserved
+    else:
+        assert unreserved
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))

@@ -159,6 +159,8 @@ def check_names(*params: Mapping[str, str]) -> None:
     """
     for mapping in params:
         for name in mapping:
+            if name.isascii() and name.isalnum():  # every CCC name: letters and digits only
+                continue
             if _UNRESERVED_NAME.fullmatch(name) is None:
                 log.debug("refused the parameter name %.80r", name)
                 raise InvalidParameterName()
