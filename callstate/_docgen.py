@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from .api import SHAPES, SIGNAL_SHAPE
 from .domain import (
@@ -203,7 +203,9 @@ def _type_name(annotation: Any) -> str:
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return " \\| ".join(str(m.value) for m in annotation)
     names = {str: "string", bool: "boolean", tuple[str, ...]: "JSON array of strings"}
-    if annotation == (int | None):
+    if get_origin(annotation) is tuple and get_args(annotation)[0] is not str:
+        return f"JSON array of {_type_name(get_args(annotation)[0])}"
+    if annotation in (int, int | None):
         return "integer"
     return names.get(annotation, str(annotation))
 
@@ -245,7 +247,8 @@ def actions() -> str:
     parts = [
         _HEADER + "# Actions and signals\n",
         "Parameters are listed in the order they are checked (the first problem answers). "
-        "Every response is `{Code, Data, HttpStatusCode, Message, Params, RequestId}`; `Data`'s "
+        "Every response is `{Code, Data, HttpStatusCode, Message, Params, RequestId}` (the "
+        "read-only `ListRealtime...` actions' success bodies have no `Params`); `Data`'s "
         "fields are the official SDK model's (and, for HoldCall, the seed's).\n",
         "## Actions\n",
     ]

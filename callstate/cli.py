@@ -1,10 +1,9 @@
-"""The ``callstate`` command line: ``demo`` plays the seed's call, ``serve`` is the emulator."""
+"""The ``callstate`` command line: ``demo`` plays a call (``_demo.py``), ``serve`` emulates CCC."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
-import json
 import os
 import socket
 import sys
@@ -12,55 +11,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from . import __version__
-from .domain import Event, ServiceUnavailable, WorldError, iso_time
-from .engine import Engine, Ids, ManualClock, StoreSpecError
+from ._demo import SCENARIOS, play
+from .domain import ServiceUnavailable, WorldError
+from .engine import Engine, StoreSpecError
 
 __all__ = ["main"]
 
-AGENT = "user-test@ccc-test"
-DEVICE = "ACC-YUNBS-1.0.10-bs990cd82101cc000176af19ec8e"
-
-# The seed's scenario (HoldCall.md), on the bundled world, at the seed's instants (epoch ms).
-# MakeCall at ...825; the world makes 13188888888 answer 1075 ms later, at ...900.
-SIGN_IN_AT = 1_609_255_700_000
-DIAL_AT = 1_609_255_715_825
-HOLD_AT = 1_609_255_716_908
-RETRIEVE_AT = 1_609_255_746_908
-HANG_UP_AT = 1_609_255_776_908
-READY_AT = 1_609_255_786_908
-
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    clock = ManualClock(SIGN_IN_AT)
-    engine = Engine(args.world, clock=clock, ids=Ids(seed=2020))
-    engine.subscribe(lambda event: _print_event(event, out))
-    base = {"InstanceId": "ccc-test", "UserId": AGENT, "DeviceId": DEVICE}
-    job = customer_leg = ""
-
-    def step(at: int, action: str, **params: str) -> dict[str, Any]:
-        clock.set(at)
-        request = {**base, **params}
-        out.write(f"\n>>> {action} at {iso_time(at)}\n    {json.dumps(request)}\n")
-        reply = engine.handle(action, request)
-        if args.format == "xml":
-            out.write(reply.to_xml() + "\n")
-        else:
-            out.write(json.dumps(reply.body, indent=2, ensure_ascii=False) + "\n")
-        if not reply.ok:
-            raise SystemExit(f"demo: {action} failed: {reply.body['Message']}")
-        return reply.body
-
-    step(SIGN_IN_AT, "SignInGroup", SignedSkillGroupIdList='["skill-group@ccc-test"]')
-    made = step(DIAL_AT, "MakeCall", Caller="01012345678", Callee="13188888888")
-    job = made["Data"]["CallContext"]["JobId"]
-    for leg in made["Data"]["CallContext"]["ChannelContexts"]:
-        if leg["UserId"] == "":
-            customer_leg = leg["ChannelId"]
-    step(HOLD_AT, "HoldCall", JobId=job, ChannelId=customer_leg)
-    step(RETRIEVE_AT, "RetrieveCall", JobId=job, ChannelId=customer_leg)
-    step(HANG_UP_AT, "ReleaseCall", JobId=job)
-    step(READY_AT, "ReadyForService")
-    return 0
+    return play(args.scenario, args.world, args.format, out)
 
 
 def _serve(args: argparse.Namespace, out: TextIO) -> int:
@@ -212,10 +171,6 @@ def _positive(kind: Callable[[str], float]) -> Callable[[str], Any]:
     return read
 
 
-def _print_event(event: Event, out: TextIO) -> None:
-    out.write(f"    event {json.dumps(event.to_dict(), ensure_ascii=False)}\n")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callstate",
@@ -225,10 +180,15 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
-        help="play the seed's call: sign in, dial, hold, retrieve, hang up, get ready",
-        description="Play the HoldCall seed's scenario on a world (default: the bundled one) "
-        "and print every request, response and event.",
+        help="play a call: the seed's outbound one (default), or an inbound one (--scenario)",
+        description="Play a scenario on a world (default: the bundled one) and print every "
+        "request, response and event. hold (the default): the HoldCall seed's outbound call: "
+        "sign in, dial, hold, retrieve, hang up, get ready. inbound: a call to the bundled "
+        "number queues while the agent is on break, rings the agent once ready, is answered, "
+        "held, retrieved and released.",
     )
+    demo.add_argument("--scenario", choices=tuple(SCENARIOS), default="hold",
+                      help="which call to play (default: hold)")  # fmt: skip
     demo.add_argument("--format", choices=("json", "xml"), default="json", help="response format")
     demo.add_argument("--world", metavar="FILE", help="a world JSON file (default: bundled)")
     demo.set_defaults(run=_demo)

@@ -9,7 +9,7 @@ to its default.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, get_origin
+from typing import Any, get_args, get_origin
 
 import pytest
 
@@ -40,7 +40,8 @@ def _typed(field: WireField) -> Any:
     """A valid typed value for this field."""
     annotation = field.type
     if get_origin(annotation) is tuple:
-        return ("g",)
+        item = get_args(annotation)[0]
+        return ("g",) if item is str else (next(iter(item)),)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation))
     return {str: "x", bool: True}.get(annotation, _number(field))
@@ -50,7 +51,8 @@ def _wire(field: WireField) -> Any:
     """A valid wire (string) value for this field."""
     annotation = field.type
     if get_origin(annotation) is tuple:
-        return '["g"]'
+        item = get_args(annotation)[0]
+        return '["g"]' if item is str else f'["{next(iter(item)).value}"]'
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation)).value
     return {str: "x", bool: "true"}.get(annotation, str(_number(field)))

@@ -60,3 +60,42 @@ def test_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
         main(argv)
     assert exit_.value.code == 0
     assert "usage: callstate" in capsys.readouterr().out
+
+
+def test_the_inbound_demo_queues_rings_answers_holds_retrieves_and_releases() -> None:
+    out = io.StringIO()
+    assert main(["demo", "--scenario", "inbound"], out) == 0
+    text = out.getvalue()
+    steps = text.split("\n>>> ")[1:]
+    actions = [s.split()[0] for s in steps]
+    assert actions == [
+        "SignInGroup",
+        "TakeBreak",
+        "CallArrived",
+        "ListRealtimeSkillGroupStates",
+        "ReadyForService",
+        "AnswerCall",
+        "HoldCall",
+        "RetrieveCall",
+        "ReleaseCall",
+    ]
+    by_action = dict(zip(actions, steps, strict=True))
+
+    def events(action: str) -> list[str]:
+        lines = by_action[action].splitlines()
+        return [json.loads(e.split("event ", 1)[1])["eventType"] for e in lines if "event {" in e]
+
+    assert events("CallArrived") == ["Enqueue"]
+    assert '"WaitingCalls": 1' in by_action["ListRealtimeSkillGroupStates"]
+    assert events("ReadyForService") == ["AgentReady", "AssignAgent", "Ringing", "AgentRinging"]
+    assert '"UserState": "RINGING"' in by_action["ReadyForService"]
+    assert events("AnswerCall") == ["Established", "AgentTalk"]
+    assert events("HoldCall") == ["Held"] and events("RetrieveCall") == ["Retrieved"]
+    assert events("ReleaseCall")[-1] == "CDRReady"
+    assert '"callType": "INBOUND"' in by_action["ReleaseCall"]
+
+
+def test_the_default_demo_is_the_hold_scenario() -> None:
+    default, hold = io.StringIO(), io.StringIO()
+    assert main(["demo"], default) == main(["demo", "--scenario", "hold"], hold) == 0
+    assert default.getvalue() == hold.getvalue()

@@ -1,6 +1,6 @@
 """SDK contract: every action's success body is what ``alibabacloud_ccc20200701`` 2.35.0 reads.
 
-For each of the twelve actions a real engine is driven through a scenario in which the action
+For each action a real engine is driven through a scenario in which the action
 succeeds with a meaningful state (a call with a held leg, an inbound offer answered, ...). Then:
 
 (a) the SDK's ``<Action>ResponseBody`` model reads the body and writes it back unchanged,
@@ -11,28 +11,31 @@ succeeds with a meaningful state (a call with a held leg, an inbound offer answe
 (c) our declared shapes (``callstate.api.SHAPES``) are the SDK's key tree, with the same types,
     HoldCall's ``AssociatedData`` again excepted.
 
-The SDK's key tree is derived by introspection of the generated model classes: each ``__init__``
-parameter's annotation gives its type (nested models are followed), and the wire key of each
-attribute is found by setting only that attribute and reading which key ``to_map`` writes.
+The SDK's key tree is derived by introspection of the generated models (``sdk_trees.py``).
 """
 
 from __future__ import annotations
 
 import copy
-import inspect
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
-import alibabacloud_ccc20200701.models as sdk_models
 import pytest
 from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Agent, Call
 from darabonba.model import DaraModel
+from sdk_trees import (
+    assert_matches,
+    sdk_body_model,
+    sdk_body_tree,
+    shape_without_associated_data,
+    struct_lists,
+    without_associated_data,
+)
 
 from callstate import Engine, Ids, ManualClock, Reply, default_world
 from callstate.api import SHAPES, envelope
-from callstate.api._shapes import BOOL, INT, MAP, STR, STRS
+from callstate.api._shapes import BOOL, INT, STR, STRS, WITHOUT_PARAMS
 from callstate.domain import ACTIONS
 
 ACTION_NAMES = (
@@ -53,127 +56,10 @@ ACTION_NAMES = (
     "InitiateAttendedTransfer",
     "CompleteAttendedTransfer",
     "CancelAttendedTransfer",
+    "ListRealtimeAgentStates",
+    "ListRealtimeSkillGroupStates",
 )
 INBOUND_CALLER = "13100000000"
-
-# --- the SDK's key tree, by introspection ---------------------------------------------------
-
-_SCALARS = {"str": STR, "int": INT, "bool": BOOL, "List[str]": STRS, "Dict[str,Any]": MAP}
-_MODEL = re.compile(r"main_models\.(\w+)")
-_LIST_OF_MODEL = re.compile(r"List\[main_models\.(\w+)\]")
-_SAMPLES: dict[str, Any] = {STR: "x", INT: 7, BOOL: True, STRS: ["x"], MAP: {"k": "v"}}
-
-
-def sdk_class(name: str) -> type[Any]:
-    cls = getattr(sdk_models, name)
-    assert inspect.isclass(cls), name
-    return cls
-
-
-def _kind(annotation: Any) -> tuple[Any, type[Any] | None, bool]:
-    """(kind in the vocabulary of ``callstate.api._shapes``, nested model class, is a list)."""
-    assert isinstance(annotation, str), f"unexpected annotation object {annotation!r}"
-    text = annotation.replace(" ", "")
-    if text in _SCALARS:
-        return _SCALARS[text], None, False
-    if m := _LIST_OF_MODEL.fullmatch(text):
-        nested = sdk_class(m.group(1))
-        return [sdk_tree(nested)], nested, True
-    if m := _MODEL.fullmatch(text):
-        nested = sdk_class(m.group(1))
-        return sdk_tree(nested), nested, False
-    raise AssertionError(f"annotation the contract test does not know: {annotation!r}")
-
-
-def _wire_key(cls: type[Any], attribute: str, sample: Any) -> str:
-    """The key ``to_map`` writes for ``attribute``: the one that changes when only it is set."""
-    baseline = cls().to_map()
-    written = cls(**{attribute: sample}).to_map()
-    changed = [k for k in written if k not in baseline or baseline[k] != written[k]]
-    assert len(changed) == 1, (cls.__name__, attribute, changed)
-    return str(changed[0])
-
-
-_TREES: dict[type[Any], dict[str, Any]] = {}
-
-
-def sdk_tree(cls: type[Any]) -> dict[str, Any]:
-    """The model's keys and their kinds, nested models followed (lists as one-element lists)."""
-    if cls in _TREES:
-        return _TREES[cls]
-    tree: dict[str, Any] = {}
-    parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    assert parameters, f"{cls.__name__} declares no fields"
-    for p in parameters:
-        kind, nested, is_list = _kind(p.annotation)
-        if nested is None:
-            sample = copy.deepcopy(_SAMPLES[kind])
-        else:
-            sample = [nested()] if is_list else nested()
-        key = _wire_key(cls, p.name, sample)
-        assert key not in tree, (cls.__name__, key)
-        tree[key] = kind
-    _TREES[cls] = dict(sorted(tree.items()))
-    return _TREES[cls]
-
-
-def sdk_body_model(action: str) -> type[Any]:
-    return sdk_class(f"{action}ResponseBody")
-
-
-def sdk_body_tree(action: str) -> dict[str, Any]:
-    return sdk_tree(sdk_body_model(action))
-
-
-# --- comparing a body with a key tree --------------------------------------------------------
-
-
-def assert_matches(tree: dict[str, Any], value: dict[str, Any], path: str) -> None:
-    """``value`` has exactly ``tree``'s keys at every level, each value of the tree's type."""
-    assert isinstance(value, dict), f"{path}: expected an object, got {value!r}"
-    assert set(value) == set(tree), (
-        f"{path}: missing {sorted(set(tree) - set(value))}, extra {sorted(set(value) - set(tree))}"
-    )
-    for key, kind in tree.items():
-        item, where = value[key], f"{path}.{key}"
-        if isinstance(kind, dict):
-            assert_matches(kind, item, where)
-        elif isinstance(kind, list):
-            assert isinstance(item, list), f"{where}: expected a list, got {item!r}"
-            for i, element in enumerate(item):
-                assert_matches(kind[0], element, f"{where}[{i}]")
-        elif kind == INT:
-            assert isinstance(item, int) and not isinstance(item, bool), f"{where}: {item!r}"
-        elif kind == BOOL:
-            assert isinstance(item, bool), f"{where}: {item!r}"
-        elif kind == STR:
-            assert isinstance(item, str), f"{where}: {item!r}"
-        elif kind == STRS:
-            assert isinstance(item, list), f"{where}: {item!r}"
-            assert all(isinstance(s, str) for s in item), f"{where}: {item!r}"
-        elif kind == MAP:
-            assert isinstance(item, dict), f"{where}: {item!r}"
-        else:  # pragma: no cover - a kind this test does not know
-            raise AssertionError(f"{where}: unknown kind {kind!r}")
-
-
-def without_associated_data(body: dict[str, Any]) -> dict[str, Any]:
-    """HoldCall's body minus ``AssociatedData`` of every channel (asserting each had one)."""
-    stripped = copy.deepcopy(body)
-    channels = stripped["Data"]["CallContext"]["ChannelContexts"]
-    assert channels, "the HoldCall scenario must list at least one channel"
-    for channel in channels:
-        assert "AssociatedData" in channel, channel
-        assert channel.pop("AssociatedData") == {}
-    return stripped
-
-
-def shape_without_associated_data(shape: dict[str, Any]) -> dict[str, Any]:
-    stripped = copy.deepcopy(shape)
-    channel = stripped["Data"]["CallContext"]["ChannelContexts"][0]
-    assert channel.pop("AssociatedData") == MAP
-    return stripped
-
 
 # --- scenarios: each ends with the action under test succeeding ------------------------------
 
@@ -355,6 +241,35 @@ def _cancel_attended_transfer(d: Desk) -> Reply:
     return d.do("CancelAttendedTransfer", JobId=call.job)
 
 
+def _board(d: Desk, action: str, **params: str) -> Reply:
+    reply = d.engine.handle(action, {"InstanceId": INSTANCE, "PageNumber": "1",
+                                     "PageSize": "10", **params})  # fmt: skip
+    assert reply.status == 200, reply.body
+    return reply
+
+
+def _agent_states(d: Desk) -> Reply:
+    d.sign_in()
+    arrived = d.engine.signal(
+        "CallArrived", {"InstanceId": INSTANCE, "Caller": INBOUND_CALLER, "Callee": NUMBER}
+    )
+    assert arrived.ok, arrived.body
+    d.do("AnswerCall", JobId=arrived.body["Data"]["CallContext"]["JobId"])
+    d.step()
+    return _board(d, "ListRealtimeAgentStates", StateList='["Talking"]', AgentIdList=f'["{AGENT}"]')
+
+
+def _group_states(d: Desk) -> Reply:
+    d.sign_in()
+    d.agent.ok("TakeBreak", Code="Lunch")
+    arrived = d.engine.signal(
+        "CallArrived", {"InstanceId": INSTANCE, "Caller": INBOUND_CALLER, "Callee": NUMBER}
+    )
+    assert arrived.ok, arrived.body
+    d.step()
+    return _board(d, "ListRealtimeSkillGroupStates", SkillGroupIdList=f'["{GROUP}"]')
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -374,6 +289,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "InitiateAttendedTransfer": ("InitiateAttendedTransfer", _initiate_attended_transfer),
     "CompleteAttendedTransfer": ("CompleteAttendedTransfer", _complete_attended_transfer),
     "CancelAttendedTransfer": ("CancelAttendedTransfer", _cancel_attended_transfer),
+    "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
+    "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
 }
 
 
@@ -383,7 +300,8 @@ def play(scenario: str) -> tuple[str, Reply]:
     assert reply.action == action
     assert reply.status == 200 and reply.body["Code"] == "OK", reply.body
     assert reply.body["HttpStatusCode"] == 200
-    assert reply.body["Message"] == "" and reply.body["Params"] == []
+    assert reply.body["Message"] == ""
+    assert reply.body.get("Params", "none") == ("none" if action in WITHOUT_PARAMS else [])
     return action, reply
 
 
@@ -454,13 +372,14 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
     body = without_associated_data(reply.body) if action == "HoldCall" else reply.body
     tree = sdk_body_tree(action)
     assert_matches(tree, body, action)
-    # lists of structs: the call's legs are listed (the scenarios are on a call); every other
-    # list has nothing to hold in callstate (chats, parallel jobs) and must be []
+    # lists of structs: the call's legs and the queries' rows (and a group's break codes) are
+    # listed; every other list has nothing to hold in callstate (chats, parallel jobs): []
     lists = dict(struct_lists(tree, body, action))
+    listed = (".ChannelContexts", ".Data.List", ".BreakCodeDetailList")
     for path, items in lists.items():
-        if path.endswith(".ChannelContexts") and scenario != "PollUserStatus-no-call":
-            assert items, f"{path}: the scenario should list the call's legs"
-        elif not path.endswith(".ChannelContexts"):
+        if path.endswith(listed) and scenario != "PollUserStatus-no-call":
+            assert items, f"{path}: the scenario should list something"
+        elif not path.endswith(listed):
             assert items == [], path
     expected_lists = {
         "PollUserStatus": {"CallContext.ChannelContexts", "ChatContexts",
@@ -475,28 +394,16 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "InitiateAttendedTransfer": {"CallContext.ChannelContexts"},
         "CompleteAttendedTransfer": {"CallContext.ChannelContexts"},
         "CancelAttendedTransfer": {"CallContext.ChannelContexts"},
+        "ListRealtimeAgentStates": {"List"},
+        "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
-
-
-def struct_lists(tree: dict[str, Any], value: dict[str, Any], path: str) -> list[tuple[str, Any]]:
-    """Every list of structs in the body (by path), as the tree declares them."""
-    found: list[tuple[str, Any]] = []
-    for key, kind in tree.items():
-        where = f"{path}.{key}"
-        if isinstance(kind, dict):
-            found += struct_lists(kind, value[key], where)
-        elif isinstance(kind, list):
-            found.append((where, value[key]))
-            for item in value[key]:
-                found += struct_lists(kind[0], item, where)
-    return found
 
 
 @pytest.mark.parametrize("action", ACTION_NAMES)
 def test_declared_shape_is_the_sdk_key_tree(action: str) -> None:
     """(c) ``SHAPES[action]`` in its envelope is the SDK's tree (HoldCall: plus AssociatedData)."""
-    ours = envelope(SHAPES[action])
+    ours = envelope(SHAPES[action], action)
     if action == "HoldCall":
         ours = shape_without_associated_data(ours)
     assert ours == sdk_body_tree(action)
@@ -550,3 +457,22 @@ def test_call_scenarios_answer_with_their_legs(scenario: str, states: list[str])
     assert user["SignedSkillGroupIdList"] == [GROUP]
     if scenario == "ReleaseCall":
         assert all(c["ReleaseReason"] == "200 - Okay" for c in channels)
+
+
+def test_the_agent_board_shows_the_agent_talking_on_the_inbound_call() -> None:
+    _, reply = play("ListRealtimeAgentStates")
+    data = reply.body["Data"]
+    assert (data["PageNumber"], data["PageSize"], data["TotalCount"]) == (1, 10, 1)
+    (row,) = data["List"]
+    assert (row["AgentId"], row["State"], row["CallType"]) == (AGENT, "Talking", "INBOUND")
+    assert (row["Duration"], row["StateTime"]) == (1, START + 1_000)
+    assert row["SkillGroupIdList"] == [GROUP] and row["SkillGroupNameList"] == ["skill-group"]
+
+
+def test_the_group_board_shows_the_waiting_call_and_the_agent_on_break() -> None:
+    _, reply = play("ListRealtimeSkillGroupStates")
+    (row,) = reply.body["Data"]["List"]
+    assert (row["SkillGroupId"], row["WaitingCalls"], row["LongestWaitingTime"]) == (GROUP, 1, 1)
+    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (1, 1, 1)
+    assert row["ReadyAgents"] == row["TalkingAgents"] == 0
+    assert row["BreakCodeDetailList"] == [{"BreakCode": "Lunch", "Count": 1}]

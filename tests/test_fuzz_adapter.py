@@ -131,6 +131,11 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "CallPriority": ["0", "9", "5", "10", "-1", 3],
     "Transferee": [AGENT, GROUP, "nobody"],
     "TransfereeType": ["AGENT", "SKILL_GROUP", "IVR", "agent"],
+    "PageNumber": ["1", "2", "0", "101", 1],
+    "PageSize": ["1", "100", "0", "101", 20],
+    "AgentIdList": [json.dumps([AGENT]), json.dumps(["nobody"]), json.dumps(["a"] * 21), "[]"],
+    "StateList": ['["Ready","Break"]', '["Talking"]', '["READY"]', "[]"],
+    "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 
@@ -253,13 +258,9 @@ def check_reply(reply: Any, name: Any, *, as_signal: bool) -> None:
         known = SIGNALS if as_signal else ACTIONS
         assert name in known, (name, body)
         data = SIGNAL_SHAPE if as_signal else SHAPES[name]
-        assert_shape(envelope(data), body, name)
-        assert (body["Code"], body["HttpStatusCode"], body["Message"], body["Params"]) == (
-            "OK",
-            200,
-            "",
-            [],
-        )
+        assert_shape(envelope(data, "" if as_signal else name), body, name)
+        assert (body["Code"], body["HttpStatusCode"], body["Message"]) == ("OK", 200, "")
+        assert body.get("Params", []) == []
     else:
         assert set(body) == ERROR_KEYS, body
         assert body["Code"] in CODES, body

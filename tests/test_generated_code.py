@@ -1,6 +1,7 @@
 """Generated code shows its source in a traceback, like code in a file.
 
-The adapter's renderers are generated from the response shapes (``callstate/api/_render.py``);
+The adapter's renderers of commands' outcomes are generated from the response shapes
+(``callstate/api/_render.py``; the queries' pages are rendered by plain code);
 a fault inside one must point at the generated line, not at ``File "<string>"`` with nothing.
 """
 
@@ -15,13 +16,14 @@ import pytest
 
 from callstate.api import SHAPES, outcome_reply
 from callstate.api._codegen import generate
+from callstate.domain import COMMANDS
 
 
 def _frames(error: BaseException) -> list[traceback.FrameSummary]:
     return [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith("<")]
 
 
-@pytest.mark.parametrize("action", [*SHAPES, "FarEndAnswered"])
+@pytest.mark.parametrize("action", [*COMMANDS, "FarEndAnswered"])
 def test_a_fault_in_a_renderer_shows_the_generated_line(action: str) -> None:
     # A user record missing its fields: the generated dict literal reads them and fails.
     broken: Any = SimpleNamespace(

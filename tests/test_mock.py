@@ -80,6 +80,14 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
     )
     do("SignOutGroup", ccc.sign_out_group, models.SignOutGroupRequest(**me()))
     do("ResetAgentState", ccc.reset_agent_state, models.ResetAgentStateRequest(**me()))
+    do("ListRealtimeAgentStates", ccc.list_realtime_agent_states, agent_board('["Offline"]'))
+    do(
+        "ListRealtimeSkillGroupStates",
+        ccc.list_realtime_skill_group_states,
+        models.ListRealtimeSkillGroupStatesRequest(
+            instance_id=INSTANCE, page_number=1, page_size=10, skill_group_id_list=groups
+        ),
+    )
     do(
         "ClaimCall",
         ccc.claim_call,
@@ -106,6 +114,15 @@ TRANSFERS = ("BlindTransfer", "InitiateAttendedTransfer", "CompleteAttendedTrans
              "CancelAttendedTransfer")  # fmt: skip
 
 
+def agent_board(states: str) -> Any:
+    """The agent's row on the board if its state is one of ``states`` (the SDK sends both
+    lists in a form body)."""
+    return models.ListRealtimeAgentStatesRequest(
+        instance_id=INSTANCE, page_number=1, page_size=10, agent_id_list=f'["{AGENT}"]',
+        state_list=states,
+    )  # fmt: skip
+
+
 def normalised(result: Any) -> Any:
     """A response or error body, without what differs between two runs (request ids)."""
     body = result if isinstance(result, dict) else result.body.to_map()
@@ -120,6 +137,23 @@ def test_every_action_answers_as_the_emulator_does(no_sockets: None) -> None:
     refused = {"AnswerCall", "ClaimCall", "refused", *TRANSFERS}
     assert all(mocked[name][1] == 200 for name in set(ACTIONS) - refused), mocked
     assert mocked["refused"][0]["Code"] == "NotExists.JobId"
+    (row,) = mocked["ListRealtimeAgentStates"][0]["Data"]["List"]
+    assert (row["AgentId"], row["State"]) == (AGENT, "Offline")
+    (group,) = mocked["ListRealtimeSkillGroupStates"][0]["Data"]["List"]
+    assert (group["SkillGroupId"], group["TotalAgents"], group["LoggedInAgents"]) == (GROUP, 1, 0)
+
+
+def test_the_board_filters_by_the_lists_the_sdk_sends_in_its_form_body(no_sockets: None) -> None:
+    with callstate.mock_ccc(Engine(clock=ManualClock(), ids=Ids(seed=7))):
+        ccc = client(ENDPOINT)
+        offline = ccc.list_realtime_agent_states(agent_board('["Offline"]')).body.data
+        ready = ccc.list_realtime_agent_states(agent_board('["Ready","Talking"]')).body.data
+        try:
+            ccc.list_realtime_agent_states(agent_board('["Away"]'))
+        except ClientException as err:
+            refused = err.data
+    assert (offline.total_count, ready.total_count, ready.list) == (1, 0, [])
+    assert refused["Code"] == "Parameter.Enumeration" and refused["Params"][0] == "StateList"
 
 
 def test_the_mock_and_the_emulator_give_the_same_bodies_and_errors(

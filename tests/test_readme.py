@@ -101,7 +101,10 @@ def test_the_mock_example_runs() -> None:
 
 def test_the_state_machine_example_runs(tmp_path: Path) -> None:
     machine = python_blocks()["Test your integration"][2]
-    quick = "from hypothesis import settings\nTestCallCentre.settings = settings(max_examples=5)\n"
+    quick = (  # settings replace the machine's own, deadline=None included
+        "from hypothesis import settings\n"
+        "TestCallCentre.settings = settings(max_examples=5, deadline=None)\n"
+    )
     assert "1 passed" in run_pytest(tmp_path, machine + quick)
 
 

@@ -29,6 +29,39 @@ desk.Desk.dial = forgetful_dial
 """
 
 
+#: Loaded first: failing is the point, so Hypothesis spends no time shrinking the example.
+NO_SHRINKING = """
+from hypothesis import Phase, settings
+
+settings.register_profile("find", phases=[Phase.explicit, Phase.generate])
+settings.load_profile("find")
+"""
+
+#: Loaded with ``-p``: the desk says it retrieved the customer, and sends nothing.
+DROPS_RETRIEVE = (
+    NO_SHRINKING
+    + """
+import desk
+
+desk.Desk.retrieve = lambda self: "TALKING"
+"""
+)
+
+#: Loaded with ``-p``: the desk reads a held leg from the state, not from ``ChannelFlags``.
+MISREADS_FLAGS = (
+    NO_SHRINKING
+    + """
+import desk
+
+def call(self):
+    legs = self._poll().call_context.channel_contexts or []
+    return {leg.channel_id: leg.channel_state for leg in legs}
+
+desk.Desk.call = call
+"""
+)
+
+
 def run_project(*args: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     root = str(Path(callstate.__file__).parents[1])
@@ -62,3 +95,11 @@ def test_the_sample_project_catches_a_broken_desk(tmp_path: Path) -> None:
     run = run_project("-p", "broken_desk", "-k", "hold_and_retrieve", path=tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "NotExists.ChannelId" in run.stdout
+
+
+@pytest.mark.parametrize("bug", [DROPS_RETRIEVE, MISREADS_FLAGS], ids=["drops-retrieve", "flags"])
+def test_the_state_machine_catches_a_broken_desk(tmp_path: Path, bug: str) -> None:
+    (tmp_path / "broken_desk.py").write_text(bug, "utf-8")
+    run = run_project("-p", "broken_desk", "-k", "Machine", path=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "AssertionError" in run.stdout

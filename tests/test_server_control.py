@@ -177,6 +177,19 @@ def test_state_is_the_engines_snapshot(server: ThreadedServer) -> None:
     assert state["instances"][INSTANCE]["users"][AGENT]
 
 
+def test_state_shows_each_queue_and_every_timer(server: ThreadedServer) -> None:
+    arrived = {"InstanceId": INSTANCE, "Caller": "13900000002", "Callee": NUMBER}
+    jobs = [control(server.url, "POST", "/_callstate/signals/CallArrived", arrived)[1]
+            for _ in range(2)]  # fmt: skip
+    first, second = (reply["Data"]["CallContext"]["JobId"] for reply in jobs)
+    state = control(server.url, "GET", "/_callstate/state")[1]["instances"][INSTANCE]
+    assert state["queues"] == {f"SkillGroup/{GROUP}": [first, second]}  # no agent is READY
+    timers = [(t["timer"], t["recordId"], t["channelId"]) for t in state["timers"]]
+    assert timers == [("queue", first, ""), ("queue", second, "")]
+    job = state["jobs"][first]
+    assert state["timers"][0]["dueMs"] == job["queue_deadline_ms"] == job["queued_ms"] + 600_000
+
+
 def test_reset_starts_over_and_put_world_loads_a_world(server: ThreadedServer) -> None:
     sign_in_and_dial(server)
     assert control(server.url, "POST", "/_callstate/reset") == (200, {"instances": [INSTANCE]})

@@ -12,7 +12,7 @@ import json
 import string
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 from alibabacloud_tea_openapi import models as openapi_models
@@ -36,8 +36,9 @@ from server_support import (
 )
 
 from callstate import Engine
+from callstate.domain import InvalidParameterName
 from callstate.server import ThreadedServer
-from callstate.server._signature import canonical_query, parse_query
+from callstate.server._signature import canonical_query, check_names, parse_query
 
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
 #: Values the SDK must carry through its signature unchanged.
@@ -82,6 +83,47 @@ def test_the_canonical_query_is_the_sdks_byte_for_byte(extra: dict[str, str]) ->
     sent = urlencode(extra)  # what the SDK puts on the wire (darabonba's core)
     assert canonical_query(parse_query(sent)) == get_canonical_query_string(extra)
     assert canonical_query(parse_query(sent.encode())) == get_canonical_query_string(extra)
+
+
+#: Query text made of what decoding cares about: escapes (valid, invalid, cut short), ``+``,
+#: separators, non-ASCII (lone surrogates included) and plain text.
+QUERY_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["%", "%4", "%41", "%e9", "%C3%A9", "%C3", "%zz", "+", "=", "&", "é", "\udc80"]
+        ),
+        st.text(max_size=6),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=st.one_of(QUERY_TEXT, st.binary(max_size=40)))
+def test_the_query_decodes_as_parse_qsl_does(raw: str | bytes) -> None:
+    # The emulator's own decoder (fast paths, a memo of decoded components) answers what the
+    # standard library's generic one does, the last value of a name winning, twice over.
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    expected = dict(parse_qsl(text, keep_blank_values=True, errors="replace"))
+    assert parse_query(raw) == expected
+    assert parse_query(raw) == expected
+
+
+#: Names around the line: unreserved characters, non-ASCII letters and digits, reserved ones.
+NAME_CHARS = st.sampled_from([*UNRESERVED, "²", "é", "٣", "\uff21", "%", " "])
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.text(st.one_of(NAME_CHARS, st.characters())))
+def test_a_name_is_accepted_exactly_when_it_is_unreserved_characters(name: str) -> None:
+    # letters and digits take a shortcut past the pattern: only ASCII ones may
+    unreserved = name != "" and all(c in UNRESERVED for c in name)
+    try:
+        check_names({"InstanceId": "x"}, {name: "1"})
+    except InvalidParameterName:
+        assert not unreserved
+    else:
+        assert unreserved
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))

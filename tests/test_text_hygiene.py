@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from server_support import AGENT, GROUP, INSTANCE, NUMBER, SSE, control, http_call
 
 from callstate import Engine, Ids, Reply, World, WorldError, default_world
-from callstate.api import read_xml
+from callstate.api import json_bytes, read_xml
 from callstate.server import ThreadedServer
 from callstate.server._http import json_response, reply_response
 
@@ -207,3 +207,31 @@ def test_no_stored_string_can_make_a_json_rendering_fail() -> None:
     body = {"Code": "OK", "Message": "\ud800 \U0001f600 \x00", "Params": ["\udfff"]}
     for response in (reply_response(Reply("X", 200, body)), json_response(body)):
         assert json.loads(bytes(response.body)) == body
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(CHARS),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(CHARS), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES)
+def test_replies_are_the_json_modules_compact_text(value: Any) -> None:
+    # The encoder is called directly (no JSONEncoder set-up per call): the text is still what
+    # json.dumps writes with these options, NaN, surrogates and control characters included.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert Reply("X", 200, {"Data": value}).to_json() == '{"Data":' + text + "}"
+    try:
+        expected = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the ASCII-escaped text
+        expected = json.dumps(value, separators=(",", ":")).encode("ascii")
+    assert json_bytes(value) == expected
+
+
+def test_a_circular_value_is_refused_as_the_json_module_refuses_it() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        json_bytes(loop)

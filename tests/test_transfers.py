@@ -201,3 +201,22 @@ def test_complete_or_cancel_with_no_consultation_is_refused() -> None:
         reply = c.agents[ANN].do(action, JobId=job)
         assert reply.body["Code"] == "InvalidOperation.NoConsultation"
         assert reply.body["Params"] == [job, "NONE"]
+
+
+def test_a_completed_consultation_is_over_and_the_new_agent_can_consult_in_turn() -> None:
+    c, job = consulting()
+    c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
+    for action in ("CompleteAttendedTransfer", "CancelAttendedTransfer"):  # found by paths()
+        reply = c.agents[BEN].do(action, JobId=job)
+        assert reply.body["Code"] == "InvalidOperation.NoConsultation", reply.body
+    c.agents[BEN].ok("InitiateAttendedTransfer", JobId=job, Transferee=CAT)
+    c.answer(CAT)
+    c.agents[BEN].ok("CompleteAttendedTransfer", JobId=job)
+    assert c.state(CAT) == "TALKING" and legs(c, job)[0] == ("customer", "ANSWERED", False)
+
+
+def test_the_consultee_cannot_complete_or_cancel_the_consultation() -> None:
+    c, job = consulting()
+    for action in ("CompleteAttendedTransfer", "CancelAttendedTransfer"):
+        reply = c.agents[BEN].do(action, JobId=job)
+        assert reply.body["Code"] == "InvalidOperation.NoConsultation", reply.body

@@ -1,11 +1,13 @@
 """The adapter: CCC action names and string parameters in, documented response bodies out.
 
 It is pure translation and depends only on the domain: :func:`parse_action` turns a request into
-a command value (or a catalogued parameter error), :func:`outcome_reply` and :func:`error_reply`
-turn what the engine decided into a :class:`Reply` with the documented JSON body, renderable as
-XML, and :func:`read_xml` reads such XML back into the JSON body.
+a command value (or a catalogued parameter error), :func:`outcome_reply`, :func:`page_reply` (a
+query's page) and :func:`error_reply` turn what the engine decided into a :class:`Reply` with
+the documented JSON body, renderable as XML, and :func:`read_xml` reads such XML back into the
+JSON body.
 """
 
+from ._pages import page_reply
 from ._params import parse_action, parse_request, parse_signal
 from ._render import Reply, error_reply, json_bytes, outcome_reply
 from ._shapes import ENVELOPE_KEYS, SHAPES, SIGNAL_SHAPE, Shape, envelope
@@ -21,6 +23,7 @@ __all__ = [
     "error_reply",
     "json_bytes",
     "outcome_reply",
+    "page_reply",
     "parse_action",
     "parse_request",
     "parse_signal",

@@ -8,7 +8,8 @@ Fields are read in declaration order; the first problem is the answer:
 * a boolean that is not ``true``/``false`` (any case: the SDK sends ``True``/``False``), an
   integer that is not decimal digits, a list that is not a JSON array of strings:
   ``Parameter.Format``;
-* an enumeration value that is not one of its values: ``Parameter.Enumeration``;
+* an enumeration value (or a list's item, for a list of them) that is not one of its values:
+  ``Parameter.Enumeration``;
 * a string (or a list's string) holding a lone surrogate, which is not Unicode text
   (:func:`~callstate.domain.is_text`): ``Parameter.Format``. Nothing such is ever stored.
 
@@ -89,8 +90,9 @@ def _converter(annotation: Any) -> Callable[[str, Any], Any]:
         return _boolean
     if kind is int:
         return _integer
-    if kind is tuple:
-        return _strings
+    if kind is tuple:  # tuple[str, ...] or tuple[SomeEnum, ...]
+        item = get_args(annotation)[0]
+        return _strings if item is str else partial(_enumerations, item)
     if isinstance(kind, type) and issubclass(kind, Enum):
         return partial(_enumeration, kind)
     raise TypeError(f"no conversion for parameter type {annotation!r}")  # a programming error
@@ -119,6 +121,10 @@ def _enumeration(enum: type[Enum], wire: str, raw: Any) -> Enum:
     except ValueError:
         allowed = ",".join(str(m.value) for m in enum)
         raise ParameterEnumeration(wire, allowed) from None
+
+
+def _enumerations(enum: type[Enum], wire: str, raw: Any) -> tuple[Enum, ...]:
+    return tuple(_enumeration(enum, wire, item) for item in _strings(wire, raw))
 
 
 def _boolean(wire: str, raw: Any) -> bool:

@@ -6,8 +6,10 @@ SDK model's (``alibabacloud_ccc20200701`` 2.35.0, ``*ResponseBody``) for every a
 seed's (``HoldCall.md``) for HoldCall, which adds ``AssociatedData`` to each channel (SPEC §5).
 ``tests/test_contract_sdk.py`` checks these shapes against the SDK models key by key.
 
-Signals are not CCC actions; their replies use :data:`SIGNAL_SHAPE`, PollUserStatus's call and
-user contexts.
+The queries' ``Data`` is one page of rows (``List``, ``PageNumber``, ``PageSize``,
+``TotalCount``), and their success bodies have no ``Params`` (:data:`WITHOUT_PARAMS`), as the
+SDK's models have none. Signals are not CCC actions; their replies use :data:`SIGNAL_SHAPE`,
+PollUserStatus's call and user contexts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "SIGNAL_SHAPE",
     "STR",
     "STRS",
+    "WITHOUT_PARAMS",
     "Shape",
     "envelope",
 ]
@@ -77,6 +80,25 @@ def _call(call_extra: tuple[str, ...], channel_extra: tuple[str, ...]) -> Shape:
 
 
 _HMR = ("Heartbeat", "Mobile", "Reserved")
+
+
+def _page(row: Shape) -> Shape:
+    return {"List": [row], "PageNumber": INT, "PageSize": INT, "TotalCount": INT}
+
+
+_AGENT_ROW: Shape = {
+    "AgentId": STR, "AgentName": STR, "BreakCode": STR, "CallType": STR, "CounterParty": STR,
+    "Duration": INT, "Extension": STR, "InstanceId": STR, "Mobile": STR,
+    "OutboundScenario": BOOL, "SkillGroupIdList": STRS, "SkillGroupNameList": STRS,
+    "State": STR, "StateCode": STR, "StateTime": INT, "WorkMode": STR,
+}  # fmt: skip
+_GROUP_ROW: Shape = {
+    "BreakCodeDetailList": [{"BreakCode": STR, "Count": INT}], "BreakingAgents": INT,
+    "InstanceId": STR, "LoggedInAgents": INT, "LongestWaitingTime": INT,
+    "OutboundScenarioReadyAgents": INT, "ReadyAgents": INT, "SkillGroupId": STR,
+    "SkillGroupName": STR, "TalkingAgents": INT, "TotalAgents": INT, "WaitingCalls": INT,
+    "WorkingAgents": INT,
+}  # fmt: skip
 _POLL_CALL = _call(("CallType", "CallVariables"),
                    ("ChannelFlags", "ChannelVariables", "Index", "SkillGroupId"))  # fmt: skip
 
@@ -142,7 +164,12 @@ SHAPES: Final[dict[str, Shape]] = {
         "ContextId": INT,
         "UserContext": _user(),
     },
+    "ListRealtimeAgentStates": _page(_AGENT_ROW),
+    "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
 }
+
+#: Actions whose success body has no ``Params`` (the SDK's models of the queries have none).
+WITHOUT_PARAMS: Final = frozenset({"ListRealtimeAgentStates", "ListRealtimeSkillGroupStates"})
 
 #: ``Data`` of a signal's success body.
 SIGNAL_SHAPE: Final[Shape] = {
@@ -154,10 +181,15 @@ SIGNAL_SHAPE: Final[Shape] = {
 ENVELOPE_KEYS: Final = ("Code", "HttpStatusCode", "Message", "Params", "RequestId")
 
 
-def envelope(data: Shape | None) -> Shape:
-    """The whole body's shape: the envelope, with ``Data`` when the body has one."""
+def envelope(data: Shape | None, action: str = "") -> Shape:
+    """The whole body's shape: the envelope, with ``Data`` when the body has one.
+
+    A success body of an action in :data:`WITHOUT_PARAMS` has no ``Params``.
+    """
     shape: Shape = {"Code": STR, "HttpStatusCode": INT, "Message": STR, "Params": STRS,
                     "RequestId": STR}  # fmt: skip
+    if data is not None and action in WITHOUT_PARAMS:
+        del shape["Params"]
     if data is not None:
         shape["Data"] = data
     return dict(sorted(shape.items()))

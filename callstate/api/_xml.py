@@ -67,7 +67,7 @@ def read_xml(document: str) -> dict[str, Any]:
         shape = envelope(None)
     else:
         action = root.tag.removesuffix("Response")
-        shape = envelope(SHAPES.get(action, SIGNAL_SHAPE))
+        shape = envelope(SHAPES.get(action, SIGNAL_SHAPE), action)
     return _read(root, shape)
 
 

@@ -6,7 +6,7 @@ the :class:`Workspace` it is given.
 """
 
 from ._commands import (
-    ACTIONS,
+    COMMANDS,
     SIGNALS,
     AnswerCall,
     BlindTransfer,
@@ -99,6 +99,15 @@ from ._errors import (
     catalogue,
 )
 from ._events import AGENT_EVENTS, CallDetailRecord, ChannelDetail, Event, EventType, iso_time
+from ._queries import (
+    ACTIONS,
+    QUERIES,
+    ListRealtimeAgentStates,
+    ListRealtimeSkillGroupStates,
+    Query,
+    RealtimeState,
+)
+from ._realtime import REALTIME_STATES, AgentRow, GroupRow, Page, answer
 from ._records import CallType, Channel, HoldInterval, Holds, Job, Party, User
 from ._routing import agent_places, call_place
 from ._states import (
@@ -134,11 +143,15 @@ __all__ = [
     "AGENT",
     "AGENT_EVENTS",
     "CHANNEL",
+    "COMMANDS",
     "HOLD",
     "JOB",
     "MAX_DURATION_MS",
     "NOT_TEXT_REASON",
+    "QUERIES",
+    "REALTIME_STATES",
     "SIGNALS",
+    "AgentRow",
     "AnswerCall",
     "BlindTransfer",
     "CCCError",
@@ -171,6 +184,7 @@ __all__ = [
     "FarEndRejected",
     "FarEndRinging",
     "GatewayError",
+    "GroupRow",
     "HoldCall",
     "HoldInterval",
     "HoldState",
@@ -196,6 +210,8 @@ __all__ = [
     "InvalidVersion",
     "Job",
     "JobState",
+    "ListRealtimeAgentStates",
+    "ListRealtimeSkillGroupStates",
     "MakeCall",
     "MediaType",
     "MethodNotAllowed",
@@ -207,6 +223,7 @@ __all__ = [
     "NotExistsUserId",
     "NotFound",
     "Outcome",
+    "Page",
     "ParameterBlank",
     "ParameterEnumeration",
     "ParameterError",
@@ -221,8 +238,10 @@ __all__ = [
     "PermissionJobId",
     "PermissionSkillGroup",
     "PollUserStatus",
+    "Query",
     "QueueType",
     "ReadyForService",
+    "RealtimeState",
     "ReleaseCall",
     "Request",
     "RequestTimeout",
@@ -255,6 +274,7 @@ __all__ = [
     "World",
     "WorldError",
     "agent_places",
+    "answer",
     "call_place",
     "catalogue",
     "decide",

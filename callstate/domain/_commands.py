@@ -37,7 +37,7 @@ from ._wire import WireField, bounded, wire_fields, wire_name
 from ._world import WorkMode
 
 __all__ = [
-    "ACTIONS",
+    "COMMANDS",
     "SIGNALS",
     "AnswerCall",
     "BlindTransfer",
@@ -258,7 +258,8 @@ class CancelAttendedTransfer(Command):
     device_id: str = ""
 
 
-ACTIONS: dict[str, type[Command]] = {
+#: The actions that change state, by name (with the queries: ``ACTIONS``, ``_queries.py``).
+COMMANDS: dict[str, type[Command]] = {
     cls.__name__: cls
     for cls in (
         SignInGroup,

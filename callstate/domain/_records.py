@@ -249,6 +249,9 @@ class Job:
     priority: int = 5
     #: When the call joined its queue: its place in it, kept when an offer is declined.
     queued_ms: int = 0
+    #: The consultation leg while a consultation is under way (set by its initiation, cleared
+    #: when it is completed or cancelled); "" otherwise.
+    consulting: str = ""
 
     def channel(self, channel_id: str) -> Channel | None:
         """The leg with this id, if the call has it."""
@@ -265,11 +268,9 @@ class Job:
         return None
 
     def consultation(self) -> Channel | None:
-        """The live consultation leg, if one is under way."""
-        for ch in self.channels:
-            if ch.call_type == CONSULTANT and ch.live:
-                return ch
-        return None
+        """The consultation leg, while one is under way (its leg live)."""
+        leg = self.channel(self.consulting) if self.consulting else None
+        return leg if leg is not None and leg.live else None
 
     @property
     def live_agent_legs(self) -> list[Channel]:

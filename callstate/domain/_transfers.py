@@ -83,8 +83,10 @@ def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str
 
 
 def _customer(job: Job) -> Channel:
-    """The call's live customer leg (a transfer needs one: the agent's answered call has it)."""
-    return next(c for c in job.channels if c.party is Party.CUSTOMER and c.live)
+    """The call's live customer leg: a live call has one (the customer gone ends it)."""
+    live = [c for c in job.channels if c.party is Party.CUSTOMER and c.live]
+    assert live, f"call {job.job_id} is live without a customer"
+    return live[0]
 
 
 def _event(step: Step, kind: EventType, job: Job, leg: Channel, agent_id: str,
@@ -144,15 +146,24 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
     consultee.job_id = job.job_id
     consulting = offer(step, consultee, job, job.skill_group_id)
     consulting.call_type = CONSULTANT
+    job.consulting = consulting.channel_id
     return step.outcome(c, user, job)
 
 
-def _consultation(job: Job, answered: bool) -> Channel:
-    """The live consultation leg (answered, to complete), or ``NoConsultation``."""
+def _consultation(job: Job, user: User, answered: bool) -> Channel:
+    """The consultation ``user`` initiated (answered, to complete), or ``NoConsultation``.
+
+    The consultee cannot complete or cancel it: the customer is the initiator's to hand on.
+    """
     consulting = job.consultation()
-    if consulting is None or (answered and consulting.state is not ChannelState.ANSWERED):
+    if (
+        consulting is None
+        or consulting.user_id == user.user_id
+        or (answered and consulting.state is not ChannelState.ANSWERED)
+    ):
         state = "NONE" if consulting is None else consulting.written_state
         raise InvalidOperationNoConsultation(job.job_id, state)
+    job.consulting = ""  # completed or cancelled: the consultation is over
     return consulting
 
 
@@ -168,7 +179,7 @@ def _retrieve_customer(step: Step, job: Job, user: User) -> None:
 @decides(DECIDERS, cmd.CompleteAttendedTransfer)
 def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
     _, user, job, leg = _transferring(step, c)
-    consulting = _consultation(job, answered=True)
+    consulting = _consultation(job, user, answered=True)
     _retrieve_customer(step, job, user)
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.AttendedTransfer, job, _customer(job), user.user_id,
@@ -180,7 +191,7 @@ def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
 @decides(DECIDERS, cmd.CancelAttendedTransfer)
 def _cancel(step: Step, c: cmd.CancelAttendedTransfer) -> Outcome:
     _, user, job, _ = _transferring(step, c)
-    consulting = _consultation(job, answered=False)
+    consulting = _consultation(job, user, answered=False)
     release(step, job, consulting, Way.WITHDRAWN, Cause.HANG_UP, user.extension)
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     _retrieve_customer(step, job, user)

@@ -80,6 +80,7 @@ def _read_fields(cls: type[Request]) -> tuple[WireField, ...]:
     )
 
 
-def bounded(low: int, high: int) -> Any:
-    """An optional integer parameter with an inclusive range."""
-    return attrs.field(default=None, metadata={"bounds": (low, high)})
+def bounded(low: int, high: int, *, required: bool = False) -> Any:
+    """An integer parameter with an inclusive range: optional (default ``None``) or required."""
+    default = attrs.NOTHING if required else None
+    return attrs.field(default=default, metadata={"bounds": (low, high)})

@@ -28,16 +28,19 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..api import Reply, error_reply, outcome_reply, parse_action, parse_signal
+from ..api import Reply, error_reply, outcome_reply, page_reply, parse_action, parse_signal
 from ..domain import (
     CCCError,
     Event,
     InternalServiceCommon,
+    NotExistsInstanceId,
     Outcome,
+    Query,
     Request,
     ServiceUnavailable,
     TimerFired,
     World,
+    answer,
     decide,
 )
 from ._clock import Clock, SystemClock
@@ -160,6 +163,8 @@ class Engine:
 
     def _run(self, request: Request, request_id: str) -> Result | Refusal:
         try:
+            if isinstance(request, Query):
+                return self._read(request, request_id)
             with self._lock:
                 self._apply_due(self.clock())
                 outcome, committed, now = self._apply(request, None)
@@ -174,6 +179,22 @@ class Engine:
             log.exception("request %s (%s) failed", request_id, request.action)
             fault = InternalServiceCommon.logged()
             return Refusal(request, fault, error_reply(fault, request_id, request.action))
+
+    def _read(self, query: Query, request_id: str) -> Result:
+        """Answer a query from one consistent read of the instance: nothing is committed.
+
+        What fell due by now is applied first (as :meth:`tick` would), so the answer is the
+        state as of now; the query itself writes nothing and moves no Heartbeat.
+        """
+        with self._lock:
+            self._apply_due(self.clock())
+            view = self._store.view(query.instance_id)
+            now = self.clock()
+        if view is None:
+            raise NotExistsInstanceId(query.instance_id)
+        page = answer(query, view.config, view.users, view.jobs, max(now, view.last_now))
+        reply = page_reply(query.action, page, request_id)
+        return Result(query, None, None, (), view.seq, reply, page)
 
     def _apply(self, request: Request, at: int | None) -> tuple[Outcome, Committed, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""

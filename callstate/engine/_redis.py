@@ -28,13 +28,15 @@ from redis.cluster import RedisCluster
 from ..domain import Event, InstanceConfig, ServiceUnavailable, User, World
 from ._feed import EventFeed
 from ._plain import instance_snapshot
+from ._redis_commit import COMMIT
 from ._redis_events import decode_event
+from ._redis_index import decode_timer
 from ._redis_jobs import decode_user, decode_whole_job, encode_user
 from ._redis_scripts import (
-    COMMIT,
     DEFAULT_NAMESPACE,
     DEFAULT_SOCKET_TIMEOUT,
     EVENTS,
+    INDEX,
     INIT_WORLD,
     PROVISION,
     READ,
@@ -45,11 +47,16 @@ from ._redis_scripts import (
     connect,
 )
 from ._redis_tx import RedisTransaction
-from ._store import InstanceView
+from ._store import DueTimer, InstanceView
 
 __all__ = ["DEFAULT_NAMESPACE", "DEFAULT_SOCKET_TIMEOUT", "RedisStore"]
 
 log = logging.getLogger("callstate")
+
+#: How many due timers one ask answers per instance (the engine asks again while it applies).
+_DUE_BATCH = 100
+#: No timer declared: nothing falls due before this.
+_NEVER = 2**63
 
 
 class RedisStore:
@@ -83,13 +90,15 @@ class RedisStore:
         self._token = ""  # the store's generation (the world's token), "" before the first
         self._keys: dict[str, Keys] = {}
         self._last_now: dict[str, int] = {}
-        # InstanceId -> (the earliest queue deadline last seen, when it was asked)
-        self._queue_seen: dict[str, tuple[int, int]] = {}
+        # InstanceId -> the earliest due instant of its timers as this process's last commit
+        # left them; taken by the next due_timers, once (then it asks Redis again)
+        self._next_due: dict[str, int] = {}
         self._init_world = client.register_script(INIT_WORLD)
         self._replace_world = client.register_script(REPLACE_WORLD)
         self._provision = client.register_script(PROVISION)
         self._read = client.register_script(READ)
         self._commit = client.register_script(COMMIT)
+        self._index = client.register_script(INDEX)
         self._view = client.register_script(VIEW)
         self._events = client.register_script(EVENTS)
 
@@ -125,7 +134,7 @@ class RedisStore:
             gen, old = self._replace_world([self._world_key], [doc, token])
             before = World.from_dict(json.loads(old)) if old else World()
             self._last_now.clear()
-            self._queue_seen.clear()
+            self._next_due.clear()
             self._adopt(world, int(gen), token, before)
 
     def _adopt(self, world: World, gen: int, token: str, before: World | None = None) -> None:
@@ -345,25 +354,36 @@ class RedisStore:
         """Redis is read consistently per instance by :meth:`snapshot` itself: nothing to copy."""
         return self.snapshot
 
-    def due_queue_timeouts(self, now: int) -> list[tuple[str, str, int]]:
-        """Queued calls due by ``now``, by their deadlines in the shared index.
+    def due_timers(self, now: int) -> list[DueTimer]:
+        """The timers due by ``now`` in every instance's timers set, earliest first.
 
-        Asked at most once a second per instance, or when the earliest deadline seen has come,
-        so that a request costs no extra round trip. Another process may apply the same
-        timeout first: the call is then ENDED, and this one is refused and dropped.
+        One pipelined ``ZRANGEBYSCORE`` for all instances, so that every process sees the
+        timers every other one wrote, at every request and every tick. Right after a commit by
+        this process it costs nothing: the commit answered the instance's earliest due instant,
+        read in the same atomic step, and the first ask after it takes that instead (once).
+        Another process may fire a timer answered here first: the decision that fires it here
+        is then refused (the record no longer declares it), and it is not answered again.
         """
-        due: list[tuple[str, str, int]] = []
+        asked = []
         for iid in self._world.instances:
-            earliest, asked = self._queue_seen.get(iid, (0, -1_000))
-            if now < earliest and now < asked + 1_000:
-                continue
-            key = self._keys_of(iid).queued
-            with available():
-                found: list[Any] = self.client.zrangebyscore(key, "-inf", now, 0, 100, True)
-                nxt: list[Any] = self.client.zrange(key, 0, 0, withscores=True)
-            self._queue_seen[iid] = (int(nxt[0][1]) if nxt else 2**62, now)
-            due += [(iid, job_id, int(score)) for job_id, score in found]
-        return sorted(due, key=lambda d: d[2])
+            known = self._next_due.pop(iid, None)
+            if known is None or known <= now:
+                asked.append(iid)
+        if not asked:
+            return []
+        with available():
+            pipe = self.client.pipeline(transaction=False)
+            for iid in asked:
+                pipe.zrangebyscore(self._keys_of(iid).timers, "-inf", now, 0, _DUE_BATCH, True)
+            replies: list[Any] = pipe.execute()
+        due = [(iid, *decode_timer(member, score))
+               for iid, found in zip(asked, replies, strict=True)
+               for member, score in found]  # fmt: skip
+        return sorted(due, key=lambda d: d[2][0])
+
+    def _committed_due(self, instance_id: str, earliest: str) -> None:
+        """Keep the earliest due instant a commit answered, for the next :meth:`due_timers`."""
+        self._next_due[instance_id] = int(float(earliest)) if earliest else _NEVER
 
     def close(self) -> None:
         """Close the connections."""

@@ -17,11 +17,15 @@ Keys (``N`` the namespace, ``I`` an instance). Every key of an instance carries 
     cs:{N:I}:holds:<JobId>  list: the call's superseded hold intervals; expires with the call
     cs:{N:I}:jobs           sorted set: the JobIds, in creation order
     cs:{N:I}:ended          sorted set: ended JobIds, by the instant they are forgotten
-    cs:{N:I}:queued         sorted set: QUEUED JobIds, by their queue deadline
+    cs:{N:I}:qa:<queue>     sorted set: the agents eligible for the queue, by rank
+    cs:{N:I}:qc:<queue>     sorted set: the calls waiting in the queue, head first
+    cs:{N:I}:qv             hash: each queue set's version (field: qa:<queue>, qc:<queue>)
+    cs:{N:I}:timers         sorted set: every declared timer, by due instant
     cs:{N:I}:events         stream: entry id <gen>-<seq>, field e (the event, JSON)
 
-A connection failure or a timeout anywhere is :class:`~callstate.domain.ServiceUnavailable`
-(:func:`available`).
+How the queue and timer sets are kept is ``_redis_index.py``'s; the commit script is in
+``_redis_commit.py``. A connection failure or a timeout anywhere is
+:class:`~callstate.domain.ServiceUnavailable` (:func:`available`).
 """
 
 from __future__ import annotations
@@ -49,10 +53,10 @@ from ..domain import ServiceUnavailable
 from ._open import StoreSpecError
 
 __all__ = [
-    "COMMIT",
     "DEFAULT_NAMESPACE",
     "DEFAULT_SOCKET_TIMEOUT",
     "EVENTS",
+    "INDEX",
     "INIT_WORLD",
     "PROVISION",
     "READ",
@@ -138,7 +142,7 @@ def connect(url: str) -> tuple[redis.Redis | RedisCluster, str, int]:
 class Keys:
     """The key names of one instance."""
 
-    __slots__ = ("ended", "events", "jobs", "meta", "prefix", "queued")
+    __slots__ = ("ended", "events", "jobs", "meta", "prefix", "timers", "versions")
 
     def __init__(self, namespace: str, instance_id: str) -> None:
         self.prefix = f"cs:{{{namespace}:{instance_id}}}:"
@@ -146,7 +150,8 @@ class Keys:
         self.events = self.prefix + "events"
         self.jobs = self.prefix + "jobs"
         self.ended = self.prefix + "ended"
-        self.queued = self.prefix + "queued"
+        self.timers = self.prefix + "timers"
+        self.versions = self.prefix + "qv"
 
     def user(self, user_id: str) -> str:
         return self.prefix + "user:" + user_id
@@ -189,7 +194,8 @@ if tonumber(redis.call('HGET', KEYS[1], 'gen') or '0') >= gen then return 0 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
   redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], p .. 'queued')
+for _, name in ipairs(redis.call('HKEYS', p .. 'qv')) do redis.call('DEL', p .. name) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], p .. 'qv', p .. 'timers')
 for i = 4 + 2 * math.max(n, 0), #ARGV - 1 do
   redis.call('DEL', p .. 'user:' .. ARGV[i])
 end
@@ -216,130 +222,16 @@ end
 return out
 """
 
-COMMIT = """
--- KEYS: meta, events, jobs, ended, then the records read or created.
--- ARGV: gen, now, retention, log size, n records, then per record: the version read (0: none),
--- the new record ('' = unchanged), kind (u user, j job, n new job), the JobId (of the user's call
--- for a user), the instant an ended call is forgotten ('' unless it ended now; for a call also
--- 'q<deadline>' while it is QUEUED, '-' otherwise: the queued index), how many entries it
--- appends to the call's hold history; then those entries, record by record; then the events.
--- Only the records read are checked: unrelated calls never contend (each record's instant is
--- checked by the transaction against the instants it read, before it comes here).
--- Redis does not undo the writes of a script that fails half-way, so everything that can fail
--- (a number Redis would refuse, a key of another type, a stream id not above the last one) is
--- checked first; an error before the first write leaves everything as it was.
-local MAX = 9007199254740991  -- 2^53 - 1: the integers a Lua number holds exactly
-local function int(value, what)
-  local x = type(value) == 'string' and #value <= 16 and string.match(value, '^%d+$')
-            and tonumber(value)
-  if not x or x > MAX then error('callstate commit: bad ' .. what .. ': ' .. tostring(value), 0) end
-  return x
+INDEX = """
+-- KEYS: meta, qv, a queue set. ARGV: the set's name, the first and last rank wanted. Answers
+-- {the instance's gen, the set's version, its size, its members from first to last}: the
+-- version is the one a commit checks for a decision that read the set.
+local out = {redis.call('HGET', KEYS[1], 'gen') or '', redis.call('HGET', KEYS[2], ARGV[1]) or '0',
+             redis.call('ZCARD', KEYS[3])}
+for _, member in ipairs(redis.call('ZRANGE', KEYS[3], ARGV[2], ARGV[3])) do
+  out[#out + 1] = member
 end
-local function digits(x) return string.format('%d', x) end  -- never '1e+15'
-local function kind_of(key, want, what)
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= want then error('callstate commit: ' .. what .. ' is a ' .. t, 0) end
-  return t
-end
-local m = redis.call('HMGET', KEYS[1], 'gen', 'last_now', 'seq', 'jobs')
-local now, last_now = int(ARGV[2], 'now'), int(m[2] or '0', 'last_now')
-if m[1] ~= ARGV[1] then return {0, last_now, m[1] or ''} end
-local n = int(ARGV[5], 'record count')
-for i = 1, n do
-  if (redis.call('HGET', KEYS[4 + i], 'v') or '0') ~= ARGV[6 * i] then
-    return {0, last_now, m[1]}
-  end
-end
--- every check of what is about to be written, before the first write
-int(ARGV[1], 'generation')
-local retention = int(ARGV[3], 'retention')
-if now + retention > MAX then error('callstate commit: now + retention out of range', 0) end
-int(ARGV[4], 'log size')
-kind_of(KEYS[3], 'zset', 'the jobs index')
-kind_of(KEYS[4], 'zset', 'the ended index')
-local created, p = int(m[4] or '0', 'jobs'), string.sub(KEYS[1], 1, -5)
-kind_of(p .. 'queued', 'zset', 'the queued index')
-local entries = 6 + 6 * n  -- the first history entry
-for i = 1, n do
-  local a = 6 * i
-  int(ARGV[a], 'version')
-  local kind, forget = ARGV[a + 2], ARGV[a + 4]
-  if kind ~= 'u' and kind ~= 'j' and kind ~= 'n' then error('callstate commit: bad kind', 0) end
-  if kind == 'n' then created = created + 1 end
-  if string.sub(forget, 1, 1) == 'q' then
-    int(string.sub(forget, 2), 'queue deadline')
-  elseif forget ~= '' and forget ~= '-' then
-    int(forget, 'forget instant')
-  end
-  local appended = int(ARGV[a + 5], 'history entries')
-  if appended > 0 then
-    if kind == 'u' then error('callstate commit: a user has no hold history', 0) end
-    kind_of(p .. 'holds:' .. ARGV[a + 3], 'list', 'a hold history')
-  end
-  entries = entries + appended
-end
-if entries - 1 > #ARGV then error('callstate commit: missing history entries', 0) end
-if created > MAX then error('callstate commit: too many calls', 0) end
-local first = int(m[3] or '0', 'seq')
-local events = #ARGV - (entries - 1)
-if events > 0 and kind_of(KEYS[2], 'stream', 'the event stream') == 'stream' then
-  local info, top = redis.call('XINFO', 'STREAM', KEYS[2]), nil
-  for k = 1, #info, 2 do if info[k] == 'last-generated-id' then top = info[k + 1] end end
-  local tg, ts = string.match(top or '0-0', '^(%d+)-(%d+)$')
-  local g = tonumber(ARGV[1])
-  if not tg or tonumber(tg) > g or (tonumber(tg) == g and tonumber(ts) >= first + 1) then
-    error('callstate commit: the event stream is ahead of seq ' .. first, 0)
-  end
-end
-if first + events > MAX then error('callstate commit: seq out of range', 0) end
--- the writes: nothing below can fail
-local e = 6 + 6 * n
-for i = 1, n do
-  local a, key = 6 * i, KEYS[4 + i]
-  local data, kind, id = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  local appended = tonumber(ARGV[a + 5])
-  if appended > 0 then
-    redis.call('RPUSH', p .. 'holds:' .. id, unpack(ARGV, e, e + appended - 1))
-    e = e + appended
-  end
-  if data ~= '' then
-    local v = digits(tonumber(ARGV[a]) + 1)
-    if kind == 'u' then
-      redis.call('HSET', key, 'v', v, 'd', data, 'j', id, 's', ARGV[2])
-    else
-      redis.call('HSET', key, 'v', v, 'd', data, 's', ARGV[2])
-      if kind == 'n' then
-        redis.call('ZADD', KEYS[3], digits(redis.call('HINCRBY', KEYS[1], 'jobs', 1)), id)
-      end
-      local ix = ARGV[a + 4]
-      if string.sub(ix, 1, 1) == 'q' then
-        redis.call('ZADD', p .. 'queued', string.sub(ix, 2), id)
-      elseif ix ~= '' then
-        redis.call('ZREM', p .. 'queued', id)
-      end
-      if ix ~= '' and ix ~= '-' and string.sub(ix, 1, 1) ~= 'q' then
-        redis.call('ZADD', KEYS[4], ix, id)
-        redis.call('PEXPIRE', key, ARGV[3])
-        redis.call('PEXPIRE', p .. 'holds:' .. id, ARGV[3])
-      end
-    end
-  end
-end
-local seq = first
-for k = entries, #ARGV do
-  seq = seq + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], ARGV[1] .. '-' .. digits(seq), 'e', ARGV[k])
-end
-redis.call('HSET', KEYS[1], 'seq', digits(seq), 'last_now', digits(math.max(now, last_now)))
-local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
-if #gone > 0 then
-  for _, id in ipairs(gone) do
-    redis.call('DEL', p .. 'job:' .. id, p .. 'holds:' .. id)
-    redis.call('ZREM', KEYS[3], id)
-  end
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[2])
-end
-return {1, first}
+return out
 """
 
 VIEW = """

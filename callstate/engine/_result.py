@@ -8,12 +8,12 @@ adapters are ``execute(request).reply``, and the typed and the wire answers cann
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
 from ..api import Reply
-from ..domain import CCCError, Event, Job, Request, User
+from ..domain import CCCError, Event, Job, Page, Request, User
 
 __all__ = ["Refusal", "Result"]
 
@@ -25,7 +25,9 @@ class Result:
     ``user`` and ``job`` are the records as this request left them (the agent it concerned, the
     call; ``None`` where it concerned none), detached from the store: changing them changes
     nothing. ``events`` are the events it committed, stamped with their sequence numbers;
-    ``seq`` is the instance's sequence number after it (the reply's ``ContextId``).
+    ``seq`` is the instance's sequence number after it (the reply's ``ContextId``). A query
+    (``ListRealtimeAgentStates``...) commits nothing: ``page`` holds the rows it answered
+    (``None`` for every other request), ``events`` is empty and ``seq`` is the one it read.
     """
 
     request: Request
@@ -34,6 +36,7 @@ class Result:
     events: tuple[Event, ...]
     seq: int
     reply: Reply
+    page: Page[Any] | None = None
 
     #: Always true: ``if answer.ok:`` tells a :class:`Result` from a :class:`Refusal` (and mypy
     #: narrows on it). A class attribute: every request builds one of these.

@@ -19,10 +19,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount, request_response
+from starlette.requests import ClientDisconnect, Request
+from starlette.routing import request_response
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from ..api import Reply
 from ..domain import InvalidActionNotFound, MethodNotAllowed
@@ -30,19 +29,19 @@ from ..engine import Engine, SystemClock
 from ._access import require_access_key
 from ._control import ControlPlane
 from ._gateway import API_VERSION, Gateway
-from ._http import Endpoint, error_response, guarded, reply_response
+from ._http import Endpoint, error_response, fault_response, guarded, reply_response
 from ._limits import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, BodyLimits
 from ._log import AccessLog
 from ._nonces import nonces_for
 from ._signature import Verifier, WireRequest, parse_form, parse_query
 from ._stream import DEFAULT_MAX_STREAMS, StreamRegistry
 
-__all__ = ["API_VERSION", "Emulator", "create_app"]
+__all__ = ["API_VERSION", "Emulator", "EmulatorApp", "create_app"]
 
 log = logging.getLogger("callstate.server")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
-_SIGNALS = "/_callstate/signals/"
+_SIGNALS = b"/_callstate/signals/"
 
 
 class Emulator:
@@ -67,36 +66,48 @@ class Emulator:
         self.tick_interval = tick_interval
         self.streams = StreamRegistry(engine, max_streams=max_streams, heartbeat=heartbeat)
         self.control = control = ControlPlane(engine, self.streams)
-        guard = self._control_access
-        #: literal path -> method -> endpoint.
-        self._paths: dict[str, dict[str, Endpoint]] = {
-            "/": {"GET": self.rpc, "POST": self.rpc},
-            "/_callstate/reset": {"POST": guard(control.reset)},
-            "/_callstate/world": {"GET": guard(control.get_world), "PUT": guard(control.put_world)},
-            "/_callstate/state": {"GET": guard(control.state)},
-            "/_callstate/events": {"GET": guard(control.events)},
-            "/_callstate/health": {"GET": control.health},
+        guard = self._control_endpoint
+        #: literal path -> method -> ASGI app.
+        self._paths: dict[bytes, dict[str, ASGIApp]] = {
+            b"/": {"GET": self.rpc, "POST": self.rpc},
+            b"/_callstate/reset": {"POST": guard(control.reset)},
+            b"/_callstate/world": {
+                "GET": guard(control.get_world),
+                "PUT": guard(control.put_world),
+            },
+            b"/_callstate/state": {"GET": guard(control.state)},
+            b"/_callstate/events": {"GET": guard(control.events)},
+            b"/_callstate/health": {"GET": guard(control.health, open_access=True)},
         }
-        #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> endpoint.
-        self._signal_paths: dict[str, Endpoint] = {"POST": guard(control.signal)}
+        #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> ASGI app.
+        self._signal_paths: dict[str, ASGIApp] = {"POST": guard(control.signal)}
 
-    def _control_access(self, endpoint: Endpoint) -> Endpoint:
-        """A control-plane endpoint; with credentials configured, for access-key holders only."""
-        if self.verifier is None:
-            return endpoint
-        return require_access_key(endpoint, self.verifier.credentials, self.engine.ids)
+    def _control_endpoint(self, endpoint: Endpoint, *, open_access: bool = False) -> ASGIApp:
+        """A control-plane endpoint as an ASGI app, its faults answered as JSON bodies.
+
+        With credentials configured (and unless ``open_access``), for access-key holders only.
+        """
+        if self.verifier is not None and not open_access:
+            endpoint = require_access_key(endpoint, self.verifier.credentials, self.engine.ids)
+        return request_response(guarded(endpoint, self.engine.ids))
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""
         self.streams.close_all()
 
     # --- RPC ---------------------------------------------------------------------------------
-    async def rpc(self, request: Request) -> Response:
-        """``GET /`` and ``POST /``: one CCC action, signed as the SDK signs it."""
-        body = await request.body()
-        wire = wire_request(request, body)
-        xml = wire.query.get("Format", "").upper() == "XML"
-        return reply_response(await self.answer(wire), xml=xml)
+    async def rpc(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /`` and ``POST /``: one CCC action, signed as the SDK signs it.
+
+        Plain ASGI, no Starlette ``Request``: this is the path every action takes.
+        """
+        try:
+            wire = wire_request(scope, await read_body(receive))
+            xml = wire.query.get("Format", "").upper() == "XML"
+            response = reply_response(await self.answer(wire), xml=xml)
+        except Exception as fault:
+            response = fault_response(fault, Request(scope), self.engine.ids)
+        await response(scope, receive, send)
 
     async def answer(self, wire: WireRequest) -> Reply:
         """The reply to one RPC request: gateway checks, then the engine.
@@ -108,30 +119,32 @@ class Emulator:
             return await run_in_threadpool(self.gateway.answer, wire)
         return self.gateway.answer(wire)
 
-    async def dispatch(self, request: Request) -> Response:
-        """Route on the literal path the client sent, then on the method.
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route an HTTP request on the literal path the client sent, then on the method.
 
         The path matched is ``raw_path``, as received: ``/_callstate%2Freset`` is not
         ``/_callstate/reset`` (Starlette would match the decoded path). An unknown path is
         ``InvalidAction.NotFound`` (404), never a redirect; a known path with a method it does
         not serve is ``MethodNotAllowed`` (405) with an ``Allow`` header (``HEAD`` runs nothing).
         """
-        raw = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
-        path = raw.decode("latin-1")
+        path = scope.get("raw_path") or scope["path"].encode("utf-8")
         methods = self._paths.get(path)
-        name = path.removeprefix(_SIGNALS)
-        if methods is None and path.startswith(_SIGNALS) and name and "/" not in name:
-            methods = self._signal_paths
-            request.scope["path_params"] = {"name": name}
+        if methods is None and path.startswith(_SIGNALS):
+            name = path.removeprefix(_SIGNALS).decode("latin-1")
+            if name and "/" not in name:
+                methods = self._signal_paths
+                scope["path_params"] = {"name": name}
         if methods is None:
-            raise InvalidActionNotFound()
-        endpoint = methods.get(request.method)
-        if endpoint is None:
+            response = error_response(InvalidActionNotFound(), self.engine.ids)
+        else:
+            endpoint = methods.get(scope["method"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
             allowed = ", ".join(methods)
-            response = error_response(MethodNotAllowed(request.method, allowed), self.engine.ids)
+            response = error_response(MethodNotAllowed(scope["method"], allowed), self.engine.ids)
             response.headers["allow"] = allowed
-            return response
-        return await endpoint(request)
+        await response(scope, receive, send)
 
     # --- the simulated network's clock -------------------------------------------------------
     async def tick_forever(self) -> None:
@@ -143,31 +156,63 @@ class Emulator:
                 self.engine.tick()
             await asyncio.sleep(self.tick_interval)
 
-    def routes(self) -> list[Mount]:
-        """Every path and method go to :meth:`dispatch`, guarded against faults.
 
-        A mount, not a ``Route``: a route would answer methods it was not given (and ``HEAD``
-        for ``GET``) itself.
-        """
-        return [Mount("", app=request_response(guarded(self.dispatch, self.engine.ids)))]
+async def read_body(receive: Receive) -> bytes:
+    """A request's whole body, as Starlette's ``Request.body`` reads it (``ClientDisconnect``)."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
-def wire_request(request: Request, body: bytes) -> WireRequest:
-    """The parts of a Starlette request that signatures and parameters are read from."""
+def wire_request(scope: Scope, body: bytes) -> WireRequest:
+    """The parts of an HTTP request that signatures and parameters are read from."""
     headers: dict[str, tuple[str, ...]] = {}
-    for raw_name, raw_value in request.scope["headers"]:
+    for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
         headers[name] = (*headers.get(name, ()), raw_value.decode("latin-1"))
     content_type = ",".join(headers.get("content-type", ())).lower()
     form = parse_form(body) if content_type.startswith(_FORM_TYPE) else {}
     return WireRequest(
-        method=request.method,
-        path=request.scope["path"],
-        query=parse_query(request.scope["query_string"]),
+        method=scope["method"],
+        path=scope["path"],
+        query=parse_query(scope["query_string"]),
         headers=headers,
         body=body,
         form=form,
     )
+
+
+class EmulatorApp(Starlette):
+    """The app :func:`create_app` makes: Starlette for its lifespan and ``state``, one router.
+
+    Every HTTP request goes through the access log and the body limits to the emulator's own
+    router (:meth:`Emulator.__call__`), with no Starlette routing or exception middleware in
+    between: every fault is answered by the endpoints themselves (:func:`fault_response`).
+    Other scopes (lifespan) are Starlette's.
+    """
+
+    def __init__(self, emulator: Emulator, http: ASGIApp, lifespan: Lifespan[Starlette]) -> None:
+        super().__init__(lifespan=lifespan)
+        self.state.emulator = emulator
+        self._http = http
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """HTTP to the emulator's stack, anything else to Starlette's router."""
+        http, router = self._http, self.router
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                await http(scope, receive, send)
+            else:
+                await router(scope, receive, send)
+
+        return app
 
 
 def create_app(
@@ -181,7 +226,7 @@ def create_app(
     max_streams: int = DEFAULT_MAX_STREAMS,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
-) -> Starlette:
+) -> EmulatorApp:
     """An ASGI app serving ``engine`` (default: a new :class:`Engine` on the bundled world).
 
     Args:
@@ -230,10 +275,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
 
-    limits = Middleware(
-        BodyLimits, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
+    limits = BodyLimits(
+        emulator, ids=engine.ids, max_body_bytes=max_body_bytes, body_timeout=body_timeout
     )
-    middleware = [Middleware(AccessLog), limits]
-    app = Starlette(routes=emulator.routes(), middleware=middleware, lifespan=lifespan)
-    app.state.emulator = emulator
-    return app
+    return EmulatorApp(emulator, AccessLog(limits), lifespan)

@@ -25,6 +25,7 @@ __all__ = [
     "XML_TYPE",
     "Endpoint",
     "error_response",
+    "fault_response",
     "guarded",
     "json_response",
     "read_object",
@@ -82,28 +83,35 @@ async def read_object(request: Request, name: str) -> Mapping[str, Any] | None:
 
 
 def guarded(endpoint: Endpoint, ids: Ids) -> Endpoint:
-    """``endpoint``, with raised errors answered as JSON bodies, never as tracebacks.
-
-    A catalogue error is answered with its own body (its cause, if any, is logged under the
-    reply's RequestId); any other fault with ``InternalService.Common`` (500), its traceback
-    logged under the RequestId.
-    """
+    """``endpoint``, with raised errors answered by :func:`fault_response`, never as tracebacks."""
 
     @functools.wraps(endpoint)
     async def run(request: Request) -> Response:
         try:
             return await endpoint(request)
-        except ClientDisconnect:
-            return Response(status_code=499)  # nobody is listening
-        except CCCError as err:
-            request_id, error = ids.request_id(), err
-            if err.__cause__ is not None:
-                log.info("request %s: %s %s refused (%s): %s", request_id, request.method,
-                         request.url.path, err.code, err.__cause__)  # fmt: skip
-        except Exception:
-            request_id = ids.request_id()
-            log.exception("request %s: %s %s failed", request_id, request.method, request.url.path)
-            error = InternalServiceCommon.logged()
-        return reply_response(error_reply(error, request_id))
+        except Exception as fault:
+            return fault_response(fault, request, ids)
 
     return run
+
+
+def fault_response(fault: Exception, request: Request, ids: Ids) -> Response:
+    """The answer to ``fault``, raised while serving ``request``: a JSON body, never a traceback.
+
+    A catalogue error is answered with its own body (its cause, if any, is logged under the
+    reply's RequestId); a client gone away gets 499 (nobody is listening); any other fault gets
+    ``InternalService.Common`` (500), its traceback logged under the RequestId.
+    """
+    if isinstance(fault, ClientDisconnect):
+        return Response(status_code=499)
+    request_id = ids.request_id()
+    if isinstance(fault, CCCError):
+        error = fault
+        if fault.__cause__ is not None:
+            log.info("request %s: %s %s refused (%s): %s", request_id, request.method,
+                     request.url.path, fault.code, fault.__cause__)  # fmt: skip
+    else:
+        log.error("request %s: %s %s failed", request_id, request.method, request.url.path,
+                  exc_info=fault)  # fmt: skip
+        error = InternalServiceCommon.logged()
+    return reply_response(error_reply(error, request_id))

@@ -70,8 +70,11 @@ class BodyLimits:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length", b"")
         # HTTP/1.1 (RFC 9112 §6.3): without either header a request has no body.
-        has_body = b"transfer-encoding" in headers or length.strip(b"0") != b""
-        body = _LimitedBody(self, receive, has_body=has_body)
+        if b"transfer-encoding" not in headers and length.strip(b"0") == b"":
+            # No body: nothing to count, time or leave unread (most actions are such GETs).
+            await self.app(scope, receive, send)
+            return
+        body = _LimitedBody(self, receive)
         if length.isdigit() and int(length) > self.max_body_bytes:
             response = error_response(PayloadTooLarge(str(self.max_body_bytes)), self.ids)
             await response(scope, body.receive, body.closing_send(send))
@@ -82,11 +85,11 @@ class BodyLimits:
 class _LimitedBody:
     """One request's body as the app reads it: counted, and under a deadline."""
 
-    def __init__(self, limits: BodyLimits, receive: Receive, *, has_body: bool) -> None:
+    def __init__(self, limits: BodyLimits, receive: Receive) -> None:
         self.limits = limits
         self._receive = receive
         self.read = 0
-        self.complete = not has_body
+        self.complete = False
         self.deadline = asyncio.get_running_loop().time() + limits.body_timeout
 
     async def receive(self) -> Message:

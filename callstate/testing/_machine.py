@@ -9,7 +9,9 @@ every step it checks the invariants below. Run it as a test::
     TestCallCentre = CallCentreMachine.TestCase
 
 Subclass it and override :meth:`CallCentreMachine.make_engine` to check another store, or an
-engine wired into your own service.
+engine wired into your own service; override ``make_client(engine)`` to answer your own client
+(a :class:`~callstate.testing.CallCentreClient` talking to ``engine``): every action then goes
+through it and is held to a reference engine (``_machine_client.py`` says how).
 
 Invariants (checked on the engine's live state after every step):
 
@@ -39,26 +41,16 @@ from collections import Counter
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, rule
 
-from ..api import SHAPES, SIGNAL_SHAPE, Reply, envelope
-from ..domain import (
-    ChannelState,
-    Event,
-    EventType,
-    JobState,
-    Party,
-    UserState,
-    World,
-    catalogue,
-)
+from ..domain import ChannelState, Event, EventType, JobState, Party, UserState, World
 from ..engine import Engine, Ids, ManualClock
+from ._machine_client import ClientDriven
 from ._machine_world import AGENTS, CALLEES, DEVICES, GROUPS, INSTANCE, MACHINE_WORLD, NUMBERS
 
 __all__ = ["MACHINE_WORLD", "CallCentreMachine"]
 
 
-_CODES = {cls.code: cls for cls in catalogue()}
 _CALLER_SIGNALS = (
     "FarEndEarlyMedia",
     "FarEndRinging",
@@ -71,19 +63,7 @@ _CALLER_SIGNALS = (
 )
 
 
-def _keys(shape: Any, value: Any, path: str) -> None:
-    """Assert ``value`` has exactly the keys (recursively) of ``shape``."""
-    if isinstance(shape, dict):
-        assert isinstance(value, dict) and set(value) == set(shape), (path, value)
-        for key, kind in shape.items():
-            _keys(kind, value[key], f"{path}.{key}")
-    elif isinstance(shape, list):
-        assert isinstance(value, list), (path, value)
-        for i, item in enumerate(value):
-            _keys(shape[0], item, f"{path}[{i}]")
-
-
-class CallCentreMachine(RuleBasedStateMachine):
+class CallCentreMachine(ClientDriven):
     """Random agent actions, network signals and clock moves, checked against the invariants."""
 
     #: The world document the engine is built on (override in a subclass for another).
@@ -100,40 +80,18 @@ class CallCentreMachine(RuleBasedStateMachine):
         self.devices: dict[str, str] = {}
         self.heartbeats: dict[str, int] = {}
         self.timestamps: dict[str, int] = {}
+        self.connect_client()
 
     def make_engine(self, world: World, clock: ManualClock) -> Engine:
         """The engine under test; override to test another store or configuration."""
         return Engine(world, clock=clock, ids=Ids(seed=0))
 
     def teardown(self) -> None:
-        """Close the engine."""
+        """Close the engines."""
+        self.close_client()
         self.engine.close()
 
-    # --- sending -----------------------------------------------------------------------------
-    def send(self, action: str, user: str, **params: str) -> Reply:
-        """Send an action as ``user`` and check the reply is documented."""
-        reply = self.engine.handle(action, {"InstanceId": INSTANCE, "UserId": user, **params})
-        self.check_reply(reply, SHAPES[action])
-        return reply
-
-    def send_signal(self, name: str, **params: str) -> Reply:
-        """Send a network signal and check the reply is documented."""
-        reply = self.engine.signal(name, {"InstanceId": INSTANCE, **params})
-        self.check_reply(reply, SIGNAL_SHAPE)
-        return reply
-
-    def check_reply(self, reply: Reply, data_shape: Any) -> None:
-        """A reply is a documented success body, or a catalogued error that is not a 500."""
-        body = reply.body
-        assert body["HttpStatusCode"] == reply.status
-        if reply.ok:
-            _keys(envelope(data_shape), body, "$")
-            return
-        _keys(envelope(None), body, "$")
-        error = _CODES[body["Code"]]
-        assert reply.status == error.http_status != 500, body
-        assert body["Message"] == error.template % tuple(body["Params"])
-
+    # --- aiming ------------------------------------------------------------------------------
     def device(self, data: st.DataObject, user: str) -> str:
         """Mostly the user's active device, sometimes another."""
         right = self.devices.get(user, DEVICES[0])
@@ -300,7 +258,7 @@ class CallCentreMachine(RuleBasedStateMachine):
     def time_passes(self, ms: int) -> None:
         """The clock moves on; the simulated network's due signals are applied."""
         self.clock.advance(ms)
-        self.engine.tick()
+        self.tick()
 
     @rule(ms=st.sampled_from([1, 2000]))
     def clock_goes_back(self, ms: int) -> None:

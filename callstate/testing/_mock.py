@@ -44,6 +44,8 @@ class mock_ccc:
             ccc.engine.snapshot()               # the engine the SDK talks to
             ccc.network.advance(2000)           # time passes only when told
 
+    ``start()`` and ``stop()`` enter and leave it outside a ``with`` block.
+
     Args:
         engine: the engine to talk to; by default a new one per use (per decorated call) on
             the bundled world with a :class:`~callstate.ManualClock` and seeded ids.
@@ -115,6 +117,14 @@ class mock_ccc:
             self.engine.close()
             self._engine = None
         self._network = None
+
+    def start(self) -> mock_ccc:
+        """Enter the mock without a ``with`` block (as moto's ``start``); :meth:`stop` leaves it."""
+        return self.__enter__()
+
+    def stop(self) -> None:
+        """Leave the mock :meth:`start` entered."""
+        self.__exit__(None, None, None)
 
     def __call__(self, func: F) -> F:
         """Decorate ``func`` (sync or async): each call runs inside a fresh mock."""

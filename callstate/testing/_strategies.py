@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from hypothesis import strategies as st
 
-from ..domain import ACTIONS, SIGNALS, Request, wire_fields
+from ..domain import ACTIONS, SIGNALS, Request, WireField, wire_fields
 
 __all__ = ["ids", "request_values", "wire_params"]
 
@@ -20,13 +20,18 @@ ids: st.SearchStrategy[str] = st.one_of(
 )
 
 
-def _value_for(annotation: Any) -> st.SearchStrategy[Any]:
+def _value_for(field: WireField) -> st.SearchStrategy[Any]:
+    annotation = field.type
     if annotation is bool:
         return st.booleans()
-    if annotation == (int | None):
-        return st.none() | st.integers(30, 300)
+    if annotation in (int, int | None):
+        low, high = field.bounds or (30, 300)
+        numbers = st.integers(low, high)
+        return numbers if field.required else st.none() | numbers
     if annotation == tuple[str, ...]:
         return st.lists(ids, min_size=1, max_size=3).map(tuple)
+    if get_origin(annotation) is tuple:  # a list of enumeration values
+        return st.lists(st.sampled_from(list(get_args(annotation)[0])), max_size=3).map(tuple)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return st.sampled_from(list(annotation))
     return ids
@@ -34,7 +39,7 @@ def _value_for(annotation: Any) -> st.SearchStrategy[Any]:
 
 def request_values(cls: type[Request]) -> st.SearchStrategy[Request]:
     """Well-typed instances of a command or signal class (ids need not exist)."""
-    fields = {f.name: _value_for(f.type) for f in wire_fields(cls)}
+    fields = {f.name: _value_for(f) for f in wire_fields(cls)}
     return st.fixed_dictionaries(fields).map(lambda kw: cls(**kw))
 
 
@@ -42,10 +47,13 @@ def _wire_value(annotation: Any) -> st.SearchStrategy[str]:
     plain = st.text(max_size=12)
     if annotation is bool:
         return st.sampled_from(["True", "False", "true", "false"]) | plain
-    if annotation == (int | None):
+    if annotation in (int, int | None):
         return st.integers(-10, 400).map(str) | plain
     if annotation == tuple[str, ...]:
         return st.lists(ids, max_size=3).map(json.dumps) | plain
+    if get_origin(annotation) is tuple:  # a list of enumeration values
+        values = [str(m.value) for m in get_args(annotation)[0]]
+        return st.lists(st.sampled_from(values), max_size=3).map(json.dumps) | plain
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return st.sampled_from([str(m.value) for m in annotation]) | plain
     return ids | plain

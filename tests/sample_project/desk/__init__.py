@@ -39,5 +39,17 @@ class Desk:
         return str(self.client.release_call(request).body.data.user_context.user_state)
 
     def state(self) -> str:
+        return str(self._poll().user_context.user_state)
+
+    def call(self) -> dict[str, str]:
+        """The legs of the agent's call as the desk shows them: a held leg is HELD."""
+        context = self._poll().call_context
+        legs = (context.channel_contexts if context else None) or []
+        return {
+            leg.channel_id: "HELD" if "HOLD" in (leg.channel_flags or "") else leg.channel_state
+            for leg in legs
+        }
+
+    def _poll(self) -> models.PollUserStatusResponseBodyData:
         polled = self.client.poll_user_status(models.PollUserStatusRequest(**self.who))
-        return str(polled.body.data.user_context.user_state)
+        return polled.body.data

@@ -1,0 +1,172 @@
+"""The real-time board: what the queries answer, computed from one read of an instance.
+
+:func:`answer` is pure: it is handed the instance's provisioning, its live records (as one
+consistent read of the store gave them) and the instant, and answers a :class:`Page` of rows.
+It checks what only the world can tell (an unknown skill group or agent named in a filter is
+its ``NotExists`` error), filters, counts and cuts the page; it writes nothing.
+
+How an agent's state reads on the board is :data:`REALTIME_STATES`; how a group's agents are
+counted is :data:`GROUP_COUNTS`: ``TotalAgents`` are the agents provisioned in the group, the
+other counts those signed in to it (each agent counted in every group it is signed in to).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._errors import NotExistsSkillGroupId, NotExistsUserId
+from ._queries import ListRealtimeAgentStates, ListRealtimeSkillGroupStates, Query, RealtimeState
+from ._records import Job, User
+from ._routing import waits
+from ._states import UserState
+from ._world import InstanceConfig, QueueType, Route
+
+__all__ = [
+    "GROUP_COUNTS",
+    "REALTIME_STATES",
+    "AgentRow",
+    "GroupRow",
+    "Page",
+    "answer",
+]
+
+#: An agent's ``UserState`` as the board writes it.
+REALTIME_STATES: dict[UserState, RealtimeState] = {
+    UserState.OFFLINE: RealtimeState.OFFLINE,
+    UserState.READY: RealtimeState.READY,
+    UserState.BREAK: RealtimeState.BREAK,
+    UserState.DIALING: RealtimeState.DIALING,
+    UserState.RINGING: RealtimeState.RINGING,
+    UserState.TALKING: RealtimeState.TALKING,
+    UserState.WORKING: RealtimeState.ACW,
+}
+
+#: Which of the agents signed in to a group each count of a group row counts.
+GROUP_COUNTS: dict[str, Callable[[User], bool]] = {
+    "logged_in_agents": lambda u: True,
+    "ready_agents": lambda u: u.state is UserState.READY,
+    "outbound_scenario_ready_agents": lambda u: u.state is UserState.READY and u.outbound_scenario,
+    "breaking_agents": lambda u: u.state is UserState.BREAK,
+    "talking_agents": lambda u: u.state is UserState.TALKING,
+    "working_agents": lambda u: u.state is UserState.WORKING,
+}
+
+Row = TypeVar("Row")
+
+
+@attrs.frozen
+class Page(Generic[Row]):
+    """One page of a query's rows, and how many rows all the pages hold."""
+
+    rows: tuple[Row, ...]
+    page_number: int
+    page_size: int
+    total_count: int
+
+
+@attrs.frozen
+class AgentRow:
+    """One agent on the board: the record, its board state, and what is derived for it."""
+
+    user: User
+    state: RealtimeState
+    #: The break code while on break ("" in any other state).
+    break_code: str
+    #: Whole seconds in the state by the query's instant.
+    duration_s: int
+    #: The names of the groups the agent is signed in to, in the same order.
+    skill_group_names: tuple[str, ...]
+    #: The current call's ``CallType`` ("" with no call).
+    call_type: str
+
+
+@attrs.frozen
+class GroupRow:
+    """One skill group on the board: its agents by state, its queue, its break codes."""
+
+    instance_id: str
+    skill_group_id: str
+    name: str
+    total_agents: int
+    logged_in_agents: int
+    ready_agents: int
+    outbound_scenario_ready_agents: int
+    breaking_agents: int
+    talking_agents: int
+    working_agents: int
+    waiting_calls: int
+    #: Whole seconds the call longest in the queue has waited there (0: none waits).
+    longest_waiting_s: int
+    #: (BreakCode, how many of the group's agents are on break with it), by code.
+    break_codes: tuple[tuple[str, int], ...]
+
+
+def answer(query: Query, inst: InstanceConfig, users: Mapping[str, User],
+           jobs: Mapping[str, Job], now: int) -> Page[Any]:  # fmt: skip
+    """The page ``query`` answers on this read of the instance, at instant ``now``."""
+    if isinstance(query, ListRealtimeAgentStates):
+        return _page(query, _agent_rows(query, inst, users, jobs, now))
+    assert isinstance(query, ListRealtimeSkillGroupStates), type(query)
+    return _page(query, _group_rows(query, inst, users, jobs, now))
+
+
+def _page(query: ListRealtimeAgentStates | ListRealtimeSkillGroupStates,
+          rows: Sequence[Row]) -> Page[Row]:  # fmt: skip
+    first = (query.page_number - 1) * query.page_size
+    return Page(tuple(rows[first : first + query.page_size]), query.page_number,
+                query.page_size, len(rows))  # fmt: skip
+
+
+def _agent_rows(q: ListRealtimeAgentStates, inst: InstanceConfig, users: Mapping[str, User],
+                jobs: Mapping[str, Job], now: int) -> list[AgentRow]:  # fmt: skip
+    if q.skill_group_id and q.skill_group_id not in inst.skill_groups:
+        raise NotExistsSkillGroupId(q.skill_group_id, inst.instance_id)
+    for uid in q.agent_id_list:
+        if uid not in inst.users:
+            raise NotExistsUserId(uid, inst.instance_id)
+    named, states = set(q.agent_id_list), set(q.state_list)
+    rows = []
+    for uid in inst.users:
+        user = users[uid]
+        state = REALTIME_STATES[user.state]
+        if (named and uid not in named) or (states and state not in states):
+            continue
+        if q.skill_group_id and q.skill_group_id not in user.skill_group_ids:
+            continue
+        groups = (inst.skill_groups.get(g) for g in user.signed_skill_group_ids)
+        job = jobs.get(user.job_id) if user.job_id else None
+        code = user.break_code if state is RealtimeState.BREAK else ""
+        rows.append(AgentRow(user, state, code, max(now - user.state_since, 0) // 1000,
+                             tuple(g.name if g else "" for g in groups),
+                             job.call_type.value if job else ""))  # fmt: skip
+    return rows
+
+
+def _group_rows(q: ListRealtimeSkillGroupStates, inst: InstanceConfig,
+                users: Mapping[str, User], jobs: Mapping[str, Job],
+                now: int) -> list[GroupRow]:  # fmt: skip
+    for gid in q.skill_group_id_list:
+        if gid not in inst.skill_groups:
+            raise NotExistsSkillGroupId(gid, inst.instance_id)
+    waited: dict[str, list[int]] = {}
+    for job in jobs.values():
+        if waits(job):
+            waited.setdefault(job.queue, []).append(max(now - job.queued_ms, 0) // 1000)
+    named = set(q.skill_group_id_list)
+    rows = []
+    for gid, group in inst.skill_groups.items():
+        if named and gid not in named:
+            continue
+        members = [u for u in users.values() if gid in u.skill_group_ids]
+        signed = [u for u in members if gid in u.signed_skill_group_ids]
+        counts = {name: sum(map(counts_in, signed)) for name, counts_in in GROUP_COUNTS.items()}
+        breaks = Counter(u.break_code for u in signed if u.state is UserState.BREAK)
+        queue = waited.get(Route(QueueType.SKILL_GROUP, gid).queue, [])
+        rows.append(GroupRow(inst.instance_id, gid, group.name, len(members), **counts,
+                             waiting_calls=len(queue), longest_waiting_s=max(queue, default=0),
+                             break_codes=tuple(sorted(breaks.items()))))  # fmt: skip
+    return rows
