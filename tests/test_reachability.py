@@ -92,8 +92,18 @@ class Recorder:
         monkeypatch.setattr(_MemoryTransaction, "commit", committed)
 
 
-#: Actions that end a session (or change nothing) are sent less often, so calls get deep.
-RARE = {"ResetAgentState": 0.2, "SignOutGroup": 0.2, "ChangeWorkMode": 0.2, "PollUserStatus": 0.5}
+#: Actions that end a session (or change nothing) are sent less often, so calls get deep;
+RARE = {
+    "ResetAgentState": 0.2,
+    "SignOutGroup": 0.2,
+    "ChangeWorkMode": 0.2,
+    "PollUserStatus": 0.5,
+    # and the steps of a consultation more often: each needs the one before it
+    "InitiateAttendedTransfer": 3.0,
+    "CompleteAttendedTransfer": 3.0,
+    "CancelAttendedTransfer": 3.0,
+    "AnswerCall": 2.0,
+}
 
 
 def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[str, Any]]]:
