@@ -71,7 +71,8 @@ SNAPSHOT = """
                     "release_initiator": "",
                     "release_reason": "",
                     "holds": [],
-                    "recalled": false
+                    "recalled": false,
+                    "call_type": ""
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -108,7 +109,8 @@ SNAPSHOT = """
                             "by_user": "user-test@ccc-test"
                         }
                     ],
-                    "recalled": false
+                    "recalled": false,
+                    "call_type": ""
                 }
             ],
             "established_ms": 1609255700000,
@@ -120,7 +122,8 @@ SNAPSHOT = """
             "disposition": "",
             "queue": "",
             "priority": 5,
-            "queued_ms": 0
+            "queued_ms": 0,
+            "consulting": ""
         }
     },
     "queues": {},
