@@ -1,4 +1,4 @@
-"""Rendering a run: the markdown tables (``results.md``), the goals, the chart (``chart.png``)."""
+"""Rendering a run: the markdown tables (``results.md``) and the goals (the chart: ``chart.py``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["chart", "goals", "machine", "markdown"]
+__all__ = ["goals", "machine", "markdown"]
 
 PASS, FAIL, UNKNOWN = "PASS", "FAIL", "not measured"
 
@@ -151,6 +151,12 @@ def goals(results: dict[str, Any]) -> list[dict[str, str]]:
             g.add(goal, f"{_x(r)} (worst size)", "<= 1.2x", r <= 1.2)
         else:
             g.add(goal, r1.get("skipped", "skipped"), "<= 1.2x", None)
+    if w7 := results.get("W7"):
+        base, top = (str(n) for n in (min(w7["sizes"]), max(w7["sizes"])))
+        for name, sizes in w7["operations"].items():
+            r = sizes[top]["ratio"]
+            g.add(f"W7 assignment cost @{_size(top)} vs @{_size(base)} ({name})", _x(r),
+                  "<= 1.2x", r <= 1.2)  # fmt: skip
     return g.rows
 
 
@@ -275,6 +281,8 @@ def markdown(results: dict[str, Any]) -> str:
             out.append(r1["skipped"])
         else:
             out += _contender_table(r1, "command", "no earlier holds")
+    if "W7" in results:
+        out += _w7_markdown(results["W7"])
     out += ["", "![cost versus live calls](chart.png)", ""]
     return "\n".join(out)
 
@@ -342,62 +350,17 @@ def _w5_markdown(w5: dict[str, Any]) -> list[str]:
     return out
 
 
-# --- the chart ------------------------------------------------------------------------------------
-def chart(results: dict[str, Any], path: Path) -> bool:
-    """Cost, creation, memory and GC pause versus live calls (log-x); False without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    w4 = results.get("W4", {})
-    process = w4.get("process", {})
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
-    panels = [
-        (axes[0][0], "op_ns", 1e-3, "us per HoldCall/RetrieveCall"),
-        (axes[0][1], "create_last_ns", 1e-3, "us to create one call"),
-        (axes[1][0], "bytes_per_call", 1.0, "bytes per live call (tracemalloc)"),
-        (axes[1][1], "gc_pause_ms", 1.0, "full gc.collect() pause, ms"),
-    ]
-    for ax, key, scale, title in panels:
-        for name, sizes in process.items():
-            points = sorted((int(n), r[key] * scale) for n, r in sizes.items() if key in r)
-            if points:
-                label = next(iter(sizes.values())).get("label", name)
-                style = "-o" if name.startswith("callstate") else "--s"
-                width = 2.2 if name.startswith("callstate") else 1.2
-                xs, ys = [p[0] for p in points], [p[1] for p in points]
-                ax.plot(xs, ys, style, label=label, linewidth=width, markersize=4)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("live calls")
-        ax.set_title(title, fontsize=10)
-        ax.grid(True, which="both", alpha=0.3)
-    for name, sizes in process.items():
-        probes = sorted((int(n), r["probe_create_ns"] / 1e3) for n, r in sizes.items()
-                        if r.get("probe_create_ns"))  # fmt: skip
-        if probes:
-            label = next(iter(sizes.values())).get("label", name) + ": first calls, not built"
-            axes[0][1].plot([p[0] for p in probes], [p[1] for p in probes], "o",
-                            fillstyle="none", markersize=9, label=label)  # fmt: skip
-    cost = w4.get("cost", {}).get("sizes", {})
-    if cost:
-        xs = sorted(int(n) for n in cost)
-        ys = [cost[str(n)]["w2_median_ns"] / 1e3 for n in xs]
-        label = "callstate engine W2 (one process, interleaved)"
-        axes[0][0].plot(xs, ys, "-^", color="black", label=label, linewidth=2)
-    axes[1][0].axhline(4096, color="red", linestyle=":", label="goal: 4 KiB")
-    axes[1][1].axhline(100, color="red", linestyle=":", label="goal: 100 ms")
-    for row in axes:
-        for ax in row:
-            ax.legend(fontsize=7)
-    mach = results["meta"]["machine"]
-    fig.suptitle(f"callstate vs peers by live calls ({results['meta']['mode']} run, "
-                 f"{mach['date']}; {mach['cpu']}, {mach['cores']} cores, {mach['python']})",
-                 fontsize=10)  # fmt: skip
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+def _w7_markdown(w7: dict[str, Any]) -> list[str]:
+    sizes = [str(n) for n in w7["sizes"]]
+    out = ["", "## W7 routing: one assignment with 100, 1k and 10k agents and queued calls", "",
+           f"An engine per size, all alive at once, sizes interleaved "
+           f"({w7['ops']} operations per repetition); us per operation (x the smallest size).",
+           ""]  # fmt: skip
+    rows = [[name, *(f"{_us(ops[n]['median_ns'])} ({_x(ops[n]['ratio'])})" for n in sizes)]
+            for name, ops in w7["operations"].items()]  # fmt: skip
+    out += _table(["operation", *(_size(n) for n in sizes)], rows)
+    top = _size(sizes[-1])
+    return [*out, "",
+            f"Calls routed per second @{top} agents (an arrival and its caller's hang-up): "
+            f"**{_n(w7['calls_per_second'])}**; bytes per queued call @{top} (tracemalloc): "
+            f"**{_n(w7['bytes_per_queued_call'])}**."]  # fmt: skip

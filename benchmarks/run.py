@@ -3,7 +3,7 @@
 Options::
 
     --quick                 small sizes, 5 repetitions, few iterations (a smoke test, < 60 s)
-    --workloads W1,W2,...   which workloads (default: all of W1-W5 and R1)
+    --workloads W1,W2,...   which workloads (default: all of W1-W5, R1 and W7)
     --sizes 1000,10000,...  W4's live-call counts (default 1000,10000,100000; quick: 300,1000)
     --peer-max-size N       the library peers' largest W4 size (default 10000: a Machine per
                             object at 100k calls needs ~5 GB and minutes)
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import report, workloads
+from . import chart, report, workloads
 from .peers import loadable
 from .workloads import Settings
 
@@ -37,7 +37,7 @@ __all__ = ["main"]
 HERE = Path(__file__).resolve().parent
 DOC = HERE.parent / "docs" / "performance.md"
 BEGIN, END = "<!-- latest-run:begin -->", "<!-- latest-run:end -->"
-ALL = ("W1", "W2", "W3", "W4", "W5", "R1")
+ALL = ("W1", "W2", "W3", "W4", "W5", "R1", "W7")
 
 
 def _ints(text: str) -> list[int]:
@@ -128,6 +128,11 @@ def _run(chosen: list[str], sizes: list[int], args: Any, settings: Settings) -> 
         from .r1_redis_holds import r1_redis_holds
 
         results["R1"] = r1_redis_holds(reps=settings.reps, ops=50 if args.quick else 200)
+    if "W7" in chosen:
+        _log("W7 routing: assignment cost with 100, 1k and 10k agents and queued calls")
+        from .w7_routing import w7_routing
+
+        results["W7"] = w7_routing(reps=settings.reps, ops=50 if args.quick else 300)
     return results
 
 
@@ -205,7 +210,7 @@ def _write(results: dict[str, Any], *, write: bool, data: bool) -> None:
     (HERE / "results.md").write_text(text, encoding="utf-8")
     if data:
         (HERE / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    if report.chart(results, HERE / "chart.png"):
+    if chart.chart(results, HERE / "chart.png"):
         _log(f"wrote {HERE / 'results.md'} and chart.png")
     else:
         _log("matplotlib is not installed: no chart")

@@ -12,15 +12,16 @@ clock), all alive at once and measured interleaved:
   it rings (the agent is READY again).
 
 A ratio is to the smallest size, per repetition (flat: ~1.0x; the goal is <= 1.2x). Calls
-routed per second is the arrival operation's rate at the largest size. Memory per queued call
-is ``tracemalloc``'s growth while N calls join the queue, over N.
+routed per second is the arrival operation's rate at the largest size (an arrival routed to an
+agent, and its caller hanging up). Memory per queued call is ``tracemalloc``'s growth while N
+calls join the queue, over N.
 
-``python -m benchmarks.w7_routing [--quick]`` prints the table.
+A workload of ``python -m benchmarks`` (``--workloads W7``; ``--quick``: 50 operations per
+repetition instead of 300, the same sizes).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import tracemalloc
@@ -29,9 +30,9 @@ from typing import Any
 
 from callstate import Engine, MemoryStore
 
-from ._measure import interleave, median, ratio, timed
+from ._measure import interleave, ratio, timed
 
-__all__ = ["main", "w7_routing"]
+__all__ = ["OPERATIONS", "SIZES", "w7_routing"]
 
 INSTANCE, GROUP, NUMBER = "ccc-bench", "bench@ccc-bench", "01000000000"
 SIZES = (100, 1_000, 10_000)
@@ -126,37 +127,24 @@ def _bytes_per_queued_call(size: int) -> float:
     return grown / size
 
 
-def w7_routing(quick: bool = False) -> dict[str, Any]:
-    """Measure; answer the figures by operation and size."""
-    reps, ops = (5, 50) if quick else (7, 300)
-    out: dict[str, Any] = {}
-    for name, build in (("agent takes the head call", _agent_takes_head),
-                        ("arrival takes the best agent", _arrival_takes_agent)):  # fmt: skip
+#: The two operations, by the name the report gives them.
+OPERATIONS: dict[str, Callable[[int, int], Callable[[], float]]] = {
+    "agent takes the head call": _agent_takes_head,
+    "arrival takes the best agent": _arrival_takes_agent,
+}
+
+
+def w7_routing(reps: int, ops: int) -> dict[str, Any]:
+    """Measure each operation at every size (``ops`` per repetition); answer the figures."""
+    out: dict[str, Any] = {"sizes": list(SIZES), "ops": ops, "operations": {}}
+    for name, build in OPERATIONS.items():
         series = interleave({str(n): build(n, ops) for n in SIZES}, reps)
         base = series[str(SIZES[0])]
-        out[name] = {n: {"us": median(series[str(n)].values) / 1000,
-                         "ratio": ratio(series[str(n)], base)} for n in SIZES}  # fmt: skip
-    arrival_us = out["arrival takes the best agent"][SIZES[-1]]["us"]
-    out["calls routed per second"] = 1e6 / arrival_us
-    out["bytes per queued call"] = _bytes_per_queued_call(SIZES[-1])
+        out["operations"][name] = {
+            size: {"ns": s.values, "median_ns": s.median, "ratio": ratio(s, base)}
+            for size, s in series.items()
+        }
+    arrival_ns = out["operations"]["arrival takes the best agent"][str(SIZES[-1])]["median_ns"]
+    out["calls_per_second"] = 1e9 / arrival_ns
+    out["bytes_per_queued_call"] = _bytes_per_queued_call(SIZES[-1])
     return out
-
-
-def main() -> None:
-    """Print the table."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.w7_routing")
-    parser.add_argument("--quick", action="store_true", help="5 repetitions of 50 operations")
-    figures = w7_routing(parser.parse_args().quick)
-    print(f"| operation | {' | '.join(f'{n:,}' for n in SIZES)} | goal |")
-    print(f"|---|{'---|' * len(SIZES)}---|")
-    for name in ("agent takes the head call", "arrival takes the best agent"):
-        cells = " | ".join(f"{figures[name][n]['us']:.0f} us ({figures[name][n]['ratio']:.2f}x)"
-                           for n in SIZES)  # fmt: skip
-        print(f"| {name} | {cells} | <= 1.2x at {SIZES[-1]:,} |")
-    print(f"\ncalls routed per second at {SIZES[-1]:,} agents: "
-          f"{figures['calls routed per second']:,.0f}")  # fmt: skip
-    print(f"bytes per queued call at {SIZES[-1]:,}: {figures['bytes per queued call']:,.0f}")
-
-
-if __name__ == "__main__":
-    main()

@@ -167,6 +167,23 @@ def test_an_offer_that_rings_out_moves_to_the_next_agent() -> None:
     assert view is not None and view.users[first].break_code == "RingingTimeout"
 
 
+def test_assign_agent_and_ringing_timeout_publish_their_agent_other_call_events_do_not() -> None:
+    c = Centre()
+    c.ready(ANN, BEN)
+    job = c.arrive()
+    first = next(u for u in (ANN, BEN) if c.state(u) == "RINGING")
+    second = BEN if first == ANN else ANN
+    c.advance(RING_MS)
+    published = [e.to_dict() for e in c.engine.events(INSTANCE) if e.contact_id == job]
+    named = [(e["eventType"], e.get("agentId")) for e in published
+             if not e["eventType"].startswith("Agent")]  # fmt: skip
+    assert named == [
+        ("Enqueue", None), ("AssignAgent", first), ("Ringing", None),
+        ("RingingTimeout", first), ("Released", None),
+        ("AssignAgent", second), ("Ringing", None),
+    ]  # fmt: skip
+
+
 def test_a_ringing_agent_declines_with_release_call_and_the_call_goes_back_to_the_head() -> None:
     c = Centre()
     c.ready(ANN)

@@ -6,8 +6,9 @@ them makes stamped ones (:meth:`Event.stamped`) with the instance's sequence num
 ``eventTime`` (ISO-8601 UTC), ``instanceId``, ``seq``, then ``agentId`` and ``skillGroupIds``
 for agent events, ``contactId`` (the JobId), ``channelId``, ``callType``, ``caller`` and
 ``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` (and the acting
-``agentId``) for Held / Retrieved, and the record for ``CDRReady``. How a store keeps events
-is the store's business.
+``agentId``) for Held / Retrieved, ``agentId`` for AssignAgent (the agent offered the call)
+and RingingTimeout (the agent whose offer rang out), and the record for ``CDRReady``. How a
+store keeps events is the store's business.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class EventType(Enum):
 
 
 AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
+
+#: The call events that publish ``agentId`` (the agent acting, offered the call, or whose offer
+#: rang out), with the name under which they repeat their ``channelId`` ("": none). Every other
+#: call event names its agent only through its leg, as CCC's do.
+_AGENT_NAMED: dict[EventType, str] = {
+    EventType.Held: "heldChannelId",
+    EventType.Retrieved: "retrievedChannelId",
+    EventType.AssignAgent: "",
+    EventType.RingingTimeout: "",
+}
 
 
 def iso_time(ms: int) -> str:
@@ -249,9 +260,10 @@ class Event:
             caller=self.caller,
             callee=self.callee,
         )
-        if self.event_type is EventType.Held:
-            out.update(heldChannelId=self.channel_id, agentId=self.agent_id)
-        elif self.event_type is EventType.Retrieved:
-            out.update(retrievedChannelId=self.channel_id, agentId=self.agent_id)
+        named = _AGENT_NAMED.get(self.event_type)
+        if named is not None:
+            if named:
+                out[named] = self.channel_id
+            out["agentId"] = self.agent_id
         out.update(self.detail)
         return out

@@ -7,7 +7,8 @@ The engine is synchronous and serializes requests under its lock. An engine whos
 on I/O (Redis) is called on worker threads, so the event loop never blocks; one whose requests
 are pure CPU (the memory store, ~tens of microseconds) is called on the event loop itself,
 which saves a thread hand-over per request. The app runs ``engine.tick()`` every
-``tick_interval`` seconds so that the simulated network's timed signals happen in real time.
+``tick_interval`` seconds so that the simulated network's timed signals and the timers (ring,
+queue, wrap-up, hold, heartbeat) happen in real time, without waiting for a request.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ class Emulator:
 
     # --- the simulated network's clock -------------------------------------------------------
     async def tick_forever(self) -> None:
-        """Apply the simulated network's due signals every ``tick_interval`` s, until cancelled."""
+        """Apply the due signals and timers every ``tick_interval`` s, until cancelled."""
         while True:
             if self.engine.blocking_io:
                 await run_in_threadpool(self.engine.tick)
