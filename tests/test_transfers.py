@@ -220,3 +220,15 @@ def test_the_consultee_cannot_complete_or_cancel_the_consultation() -> None:
     for action in ("CompleteAttendedTransfer", "CancelAttendedTransfer"):
         reply = c.agents[BEN].do(action, JobId=job)
         assert reply.body["Code"] == "InvalidOperation.NoConsultation", reply.body
+
+
+def test_the_transfer_events_name_their_agents() -> None:
+    c, job = consulting()
+    c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
+    published = [e.to_dict() for e in c.engine.events(INSTANCE)]
+    named = {e["eventType"]: e.get("agentId") for e in published if "Consult" in e["eventType"]
+             or e["eventType"] == "AttendedTransfer"}  # fmt: skip
+    assert named == {"InitiateConsultant": ANN, "StartConsultant": BEN, "StopConsultant": BEN,
+                     "AttendedTransfer": ANN}  # fmt: skip
+    transfer = next(e for e in published if e["eventType"] == "AttendedTransfer")
+    assert transfer["transferee"] == BEN and transfer["scenario"] == "ATTENDED_TRANSFER"

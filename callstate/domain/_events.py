@@ -57,14 +57,20 @@ class EventType(Enum):
 
 AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
 
-#: The call events that publish ``agentId`` (the agent acting, offered the call, or whose offer
-#: rang out), with the name under which they repeat their ``channelId`` ("": none). Every other
-#: call event names its agent only through its leg, as CCC's do.
+#: The call events that publish ``agentId`` (the agent acting, offered the call, whose offer
+#: rang out, or consulted), with the name under which they repeat their ``channelId`` ("":
+#: none). Every other call event names its agent only through its leg, as CCC's do.
 _AGENT_NAMED: dict[EventType, str] = {
     EventType.Held: "heldChannelId",
     EventType.Retrieved: "retrievedChannelId",
     EventType.AssignAgent: "",
     EventType.RingingTimeout: "",
+    EventType.HoldTimeout: "",  # the agent who held the leg, told it is held too long
+    EventType.BlindTransfer: "",  # the transferring agent
+    EventType.AttendedTransfer: "",
+    EventType.InitiateConsultant: "",  # the initiating agent
+    EventType.StartConsultant: "",  # the consultee
+    EventType.StopConsultant: "",
 }
 
 
