@@ -34,6 +34,7 @@ from .domain import (
     wire_fields,
 )
 from .domain._cascade import AGENT_ROWS, CALL_ROWS, LEAVES_BY, ROLES
+from .domain._errors import CATEGORIES
 
 __all__ = ["main", "pages"]
 
@@ -160,7 +161,7 @@ def state_machines() -> str:
 
 
 def _tree(cls: type[CCCError], depth: int = 0) -> Iterator[str]:
-    for sub in cls.__subclasses__():
+    for sub in CATEGORIES if cls is CCCError else cls.__subclasses__():
         status = f" ({sub.http_status})" if not sub.code else ""
         label = f"`{sub.code}`" if sub.code else f"**{sub.__name__}**{status}"
         yield f"{'  ' * depth}- {label}"
