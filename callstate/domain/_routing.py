@@ -23,7 +23,8 @@ does (the call requeues at its place, the agent goes to BREAK) is the release ca
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._events import EventType
@@ -63,14 +64,18 @@ RANKS: dict[Strategy, Callable[[User, int], Rank]] = {
 }
 
 
+_NONE: Mapping[str, User] = MappingProxyType({})  # no assignment
+_NOWHERE: Mapping[str, Rank] = MappingProxyType({})  # the places of an agent not READY
+
+
 def _group_queue(group_id: str) -> str:
     return Route(QueueType.SKILL_GROUP, group_id).queue
 
 
-def agent_places(user: User, inst: InstanceConfig) -> dict[str, Rank]:
+def agent_places(user: User, inst: InstanceConfig) -> Mapping[str, Rank]:
     """The queues the agent may be offered calls from now, with the agent's rank in each."""
     if user.state is not UserState.READY or user.outbound_scenario:
-        return {}
+        return _NOWHERE
     places = {Route(QueueType.AGENT, user.user_id).queue: (0, 0, user.user_id)}
     for gid in user.signed_skill_group_ids:
         group = inst.skill_groups.get(gid)
@@ -163,15 +168,22 @@ def assign(step: Step, job: Job, user: User, trigger: str = "offered") -> None:
     offer(step, user, job, job.skill_group_id)
 
 
-def distribute(step: Step) -> dict[str, User]:
+def distribute(step: Step) -> Mapping[str, User]:
     """Pair waiting calls with eligible agents until no pair is left (rule 3).
 
     Answers the agent each call was offered to, by JobId.
     """
-    assigned: dict[str, User] = {}
     users, jobs = step.ws.working_copies()
-    if not any(u.state is UserState.READY for u in users) and not any(map(waits, jobs)):
-        return assigned  # nobody free and nothing waiting: most decisions stop here
+    for user in users:  # plain loops: this runs after every decision, and most stop here
+        if user.state is UserState.READY:
+            break
+    else:
+        for job in jobs:
+            if job.state is JobState.QUEUED:
+                break
+        else:
+            return _NONE  # nobody free and nothing waiting
+    assigned: dict[str, User] = {}
     while (pair := _next_pair(step)) is not None:
         assign(step, *pair)
         assigned[pair[0].job_id] = pair[1]
