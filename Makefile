@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/callstate demo
 
+# One pytest-xdist worker per core (at most 4): each worker starts its own redis-server.
 test: $(STAMP) redis-server
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses=4
 
 # The tests run every behavioural test against a real redis-server too (started by the tests
 # themselves, on a free loopback port): install Debian's package when the machine lacks it.
