@@ -15,7 +15,7 @@ import pytest
 from sdk_trees import assert_matches, sdk_body_model, sdk_body_tree
 from test_routing import ANN, BEN, CAT, INSTANCE, QUEUE_MS, SALES, Centre, world
 
-from callstate import JobState
+from callstate import JobState, World, WorldError
 from callstate.domain import Party
 from callstate.engine import SimulatedNetwork
 
@@ -280,3 +280,40 @@ def test_a_refused_transfer_to_outside_changes_nothing(
     reply = c.agents[ANN].do(action, JobId=job, **params)
     assert reply.body["Code"] == code, reply.body
     assert c.engine.snapshot() == before and c.events == []
+
+
+# --- the world ----------------------------------------------------------------------------------
+def _instance(**changes: Any) -> dict[str, Any]:
+    document = world(**changes)
+    document["instances"][0]["numbers"].append(FORWARDED)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (_instance(routes={FORWARDED: {"externalNumber": FORWARDED}}),
+         r"routes\.01000000004\.externalNumber: '01000000004' is one of the instance's own"),
+        (_instance(routes={FORWARDED: {"externalNumber": OUTSIDE, "skillGroup": SALES}}),
+         r"routes\.01000000004: expected one of skillGroup, agent, externalNumber"),
+        (_instance(sales={"overflowNumber": FORWARDED}),
+         r"skillGroups\[0\]\.overflowNumber: '01000000004' is one of the instance's own"),
+        (_instance(sales={"overflowNumber": OUTSIDE, "overflowSkillGroupId": "claims@ccc-route"}),
+         r"skillGroups\[0\]: expected one of overflowSkillGroupId, overflowNumber"),
+    ],
+)  # fmt: skip
+def test_a_world_forwarding_inside_the_centre_or_two_ways_is_refused(
+    document: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(WorldError, match=message):
+        World.from_dict(document)
+
+
+def test_the_routes_and_overflows_to_a_number_read_back() -> None:
+    document = _instance(routes={FORWARDED: {"externalNumber": OUTSIDE}},
+                         sales={"overflowNumber": BUSY})  # fmt: skip
+    loaded = World.from_dict(document)
+    assert World.from_dict(loaded.to_dict()) == loaded
+    instance = loaded.to_dict()["instances"][0]
+    assert instance["routes"][FORWARDED] == {"externalNumber": OUTSIDE}
+    assert instance["skillGroups"][0]["overflowNumber"] == BUSY
