@@ -45,11 +45,13 @@ V = TypeVar("V")
 
 
 class Leg(NamedTuple):
-    """A leg of the hand-built call; ``agent`` is its agent's state (None: a customer leg)."""
+    """A leg of the hand-built call; ``agent`` is its agent's state (None: a customer leg, or
+    an external party's when ``external``)."""
 
     state: ChannelState
     agent: UserState | None = None
     held: bool = False
+    external: bool = False
 
 
 class Agent(NamedTuple):
@@ -107,7 +109,8 @@ def _build(legs: tuple[Leg, ...]) -> tuple[Job, dict[str, User]]:
     users: dict[str, User] = {}
     for i, leg in enumerate(legs):
         user_id = f"agent-{i}" if leg.agent else ""
-        channel = Channel(f"ch-{i}", job.job_id, Party.USER if leg.agent else Party.CUSTOMER,
+        party = Party.USER if leg.agent else Party.EXTERNAL if leg.external else Party.CUSTOMER
+        channel = Channel(f"ch-{i}", job.job_id, party,
                           "caller", "callee", "group", user_id, f"80{i}" if user_id else "",
                           timestamp=1_000, state=leg.state)  # fmt: skip
         if leg.held:
@@ -126,6 +129,9 @@ dialing = Leg(C.ANSWERED, U.DIALING)
 ringing = Leg(C.RINGING, U.RINGING)
 customer = Leg(C.ANSWERED)
 gone = Leg(C.RELEASED)  # a customer leg already released
+outside = Leg(C.ANSWERED, external=True)  # a number outside the centre, answered
+dialled = Leg(C.RINGING, external=True)  # a number outside the centre, ringing
+held = Leg(C.ANSWERED, held=True)
 WRAP_UP = Agent(U.WORKING, "Lunch", True, EventType.AgentRelease)
 REJECTED = Agent(U.BREAK, "RejectCall", False, EventType.AgentBreak)
 RANG_OUT = Agent(U.BREAK, "RingingTimeout", False, EventType.AgentBreak)
@@ -180,6 +186,15 @@ CASES = {
     ),
     "ringing consultation withdrawn": Case(
         (customer, talking, ringing), 2, Way.WITHDRAWN, (TALKS_ON, ABANDONED), A
+    ),
+    # a number outside the centre: a forward ends with it; a consultation of it goes on
+    "forwarded number hangs up": Case((customer, outside), 1, Way.RELEASED, (), E),
+    "forwarded number busy": Case((customer, dialled), 1, Way.REFUSED, (), E),
+    "caller hangs up on a forward": Case((customer, outside), 0, Way.RELEASED, (), E),
+    "consulted number busy": Case((held, talking, dialled), 2, Way.REFUSED, (TALKS_ON,), A),
+    "consulted number withdrawn": Case((held, talking, outside), 2, Way.WITHDRAWN, (TALKS_ON,), A),
+    "initiator hangs up on a consulted number": Case(
+        (held, talking, outside), 1, Way.RELEASED, (WRAP_UP,), E
     ),
 }
 

@@ -628,7 +628,7 @@ row(
     "FarEndBusy",
     lambda w: w.leg(w.agent_leg),
     "Parameter.Invalid",
-    lambda w: ["ChannelId", "FarEndBusy applies to a customer leg"],
+    lambda w: ["ChannelId", "FarEndBusy applies to a customer or external leg"],
 )
 row(
     "RingTimeout-customer-leg",

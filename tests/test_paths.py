@@ -82,6 +82,22 @@ def transfers_world() -> dict[str, Any]:
     return world
 
 
+def external_world() -> dict[str, Any]:
+    """The bundled world, its group overflowing to a number outside (which transfers reach)."""
+    world = default_world().to_dict()
+    world["instances"][0]["skillGroups"][0]["overflowNumber"] = "13900000009"
+    return world
+
+
+#: What only a world naming a number outside reaches: forwards, and external legs released.
+EXTERNAL = (
+    "job: forward from ACTIVE",
+    "job: forward from QUEUED",
+    "cascade call: * True external -> goes on",
+    "cascade call: * False external -> ends",
+)
+
+
 def heartbeat_world() -> dict[str, Any]:
     """The bundled world with a heartbeat limit shorter than a ring (and no wrap-up)."""
     world = default_world().to_dict()
@@ -116,6 +132,7 @@ FEATURE_WORLDS = {
     "overflow": ("job: overflow from QUEUED",),
     "heartbeat": tuple(t for t in ROUTING_ONLY if "heartbeat" in t),
     "transfers": TWO_AGENTS,
+    "external": EXTERNAL,
 }
 
 

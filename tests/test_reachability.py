@@ -24,12 +24,14 @@ from callstate.engine._memory import _MemoryTransaction
 GROUP = "skill-group@ccc-test"
 MANUAL = "claims@ccc-test"
 CLAIMS_NUMBER = "01087654321"
+OUTSIDE = "13900000009"  # the manual group's overflow: a number outside the centre
 SECOND = "second@ccc-test"
 
 
 def routing_world() -> dict[str, Any]:
     """The bundled world, with every routing feature on: a manual group its number routes to,
-    after-call work, overflow on queue timeout, the heartbeat timeout."""
+    after-call work, overflow on queue timeout (to the manual group; from it, on its timeout or
+    beyond one waiting call, to a number outside), the heartbeat timeout."""
     world = default_world().to_dict()
     inst = world["instances"][0]
     inst["numbers"].append(CLAIMS_NUMBER)
@@ -37,7 +39,14 @@ def routing_world() -> dict[str, Any]:
     inst["ringTimeoutMs"] = 60_000
     inst["heartbeatTimeoutMs"] = 45_000  # shorter than a ring: a ringing agent can lose it
     inst["skillGroups"][0].update(acwMs=20_000, overflowSkillGroupId=MANUAL)
-    inst["skillGroups"].append({"skillGroupId": MANUAL, "routingType": "Manual"})
+    inst["skillGroups"].append(
+        {
+            "skillGroupId": MANUAL,
+            "routingType": "Manual",
+            "queuingOverflowThreshold": 1,
+            "overflowNumber": OUTSIDE,
+        }
+    )
     inst["users"][0]["skillGroups"].append(MANUAL)
     inst["users"].append(
         {"userId": SECOND, "extension": "80011475", "skillGroups": [GROUP, MANUAL]}

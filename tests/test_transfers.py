@@ -181,7 +181,7 @@ def test_the_initiator_hanging_up_leaves_the_held_customer_to_the_consultee() ->
         ("InitiateAttendedTransfer", True, {"Transferee": CAT},
          "InvalidOperation.ConsultationExists"),
         ("CompleteAttendedTransfer", False, {}, "InvalidOperation.NoConsultation"),
-        ("InitiateAttendedTransfer", True, {"Transferee": CAT, "TransfereeType": "SKILL_GROUP"},
+        ("InitiateAttendedTransfer", True, {"Transferee": CAT, "TransfereeType": "IVR"},
          "Parameter.Invalid"),
     ],
 )  # fmt: skip

@@ -81,13 +81,16 @@ GROUP_KEYS: dict[str, st.SearchStrategy[Any]] = {
     "queuingTimeoutMs": maybe(duration),
     "queuingOverflowThreshold": maybe(duration),
     "overflowSkillGroupId": maybe(st.sampled_from(["", "", "g0", "g1"])),
+    "overflowNumber": maybe(st.sampled_from(["", "", "", "139", "a"])),
     "acwMs": maybe(duration),
 }
 group = fields(**GROUP_KEYS)
 route = maybe(
     fields(skillGroup=st.sampled_from(["g0", "g1", ""]))
     | fields(agent=st.sampled_from(["u0", "u1", ""]))
+    | fields(externalNumber=st.sampled_from(["139", "a", ""]))
     | fields(skillGroup=st.sampled_from(["g0", ""]), agent=st.sampled_from(["u0", ""]))
+    | fields(skillGroup=st.sampled_from(["g0", ""]), externalNumber=st.sampled_from(["139", ""]))
 )
 routes = maybe(st.dictionaries(st.sampled_from(["a", "a", "b", "c"]), route, max_size=2))
 #: The instance's keys of a number (durations, the seed) or of routing.
@@ -200,7 +203,8 @@ def _objects(value: Any) -> list[dict[str, Any]]:
 
 def names_the_unknown(document: Any) -> bool:
     """Whether a valid-shaped instance names what it does not have (a user's or a route's skill
-    group, an overflow group, a route's agent, or a route's number) or its overflows cycle."""
+    group, an overflow group, a route's agent, or a route's number), forwards to one of its own
+    numbers, or its overflows cycle."""
     instances = document.get("instances") if isinstance(document, dict) else None
     for instance in _objects(instances):
         groups = _objects(instance.get("skillGroups"))
@@ -220,6 +224,10 @@ def names_the_unknown(document: Any) -> bool:
             return True
         numbers = [n for n in _listed(instance.get("numbers")) if isinstance(n, str)]
         if not set(table) <= set(numbers) or _overflows_cycle(groups):
+            return True
+        outside = [e.get("externalNumber") for e in entries]
+        outside += [g.get("overflowNumber") for g in groups]
+        if any(isinstance(n, str) and n and n in numbers for n in outside):
             return True
     return False
 

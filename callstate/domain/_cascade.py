@@ -8,7 +8,8 @@ through :func:`release`, which reads the tables below and nothing else (SPEC §3
    first: the hold region resets (``leave``) before its leg leaves ``ANSWERED``.
 2. A leg's :class:`Role` comes from its party and whether it was answered (:data:`ROLES`): the
    customer; an agent's answered leg (the agent talks, or dials: the workbench connects first);
-   an offer (an agent leg ringing at the agent).
+   an offer (an agent leg ringing at the agent); an external party (a number outside the
+   centre the call dialled, answered or not: it has no agent to move).
 3. The leg's agent moves by :data:`AGENT_CASCADE`, keyed by (role, way, the agent's state): the
    agent table's trigger, the agent event, the break code it leaves, and whether the agent
    leaves the call (READY and BREAK keep no JobId). No row: the agent does not move (a reset
@@ -18,6 +19,8 @@ through :func:`release`, which reads the tables below and nothing else (SPEC §3
    customer waits: the queue timeout starts); or it ends: every live leg leaves with the call,
    each by rule 3, and the call detail record is written. The customer gone ends the call; the
    last agent leg gone ends it, unless that leg was an offer and the customer is still there.
+   An external party gone ends a call no agent serves (a forwarded call), and leaves a call
+   an agent serves going on (a consultation of a number refused, cancelled or hung up).
 
 A call with more parties (a consultee, a conference member, a supervisor, a second customer)
 adds roles and rows here, not branches in the interpreter.
@@ -88,6 +91,7 @@ class Role(Enum):
     AGENT = "agent"  # an agent leg that was answered: its agent talks or dials
     OFFER = "offer"  # an agent leg not answered: it rings at its agent
     TRANSFEROR = "transferor"  # an agent's leg left by transfer: someone else takes the call
+    EXTERNAL = "external"  # a number outside the centre: forwarded to, transferred or consulted
 
 
 class Next(Enum):
@@ -128,6 +132,8 @@ ROLES: dict[tuple[Party, bool], Role] = {
     (Party.CUSTOMER, True): Role.CUSTOMER,
     (Party.USER, True): Role.AGENT,
     (Party.USER, False): Role.OFFER,
+    (Party.EXTERNAL, False): Role.EXTERNAL,
+    (Party.EXTERNAL, True): Role.EXTERNAL,
 }
 
 R, W, U, E = Role, Way, UserState, EventType
@@ -165,6 +171,8 @@ CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
     (False,          False,            R.OFFER,        Next.END),
     (True,           ANY,              R.TRANSFEROR,   Next.GO_ON),  # the transfer takes it on
     (False,          ANY,              R.TRANSFEROR,   Next.END),
+    (ANY,            True,             R.EXTERNAL,     Next.GO_ON),  # an agent still serves
+    (ANY,            False,            R.EXTERNAL,     Next.END),  # the forward is over
 )  # fmt: skip
 
 
@@ -287,14 +295,21 @@ _NEXT: dict[Next, Callable[[Step, Job, Cause, str], None]] = {
 ABANDON_PHASES: dict[str, str] = {"AbandonedInQueue": "Queuing", "AbandonedRing": "Ringing"}
 
 
+#: The CDR disposition of a call that ended unanswered, by the cause that ended it.
+_DISPOSITIONS: dict[Cause, str] = {
+    Cause.QUEUING_TIMEOUT: "QueuingTimeout",
+    Cause.BUSY: "Reject",
+    Cause.REJECTED: "Reject",
+    Cause.NO_ANSWER: "NoAnswer",  # a dialled number (the customer, or a forward) did not answer
+}
+
+
 def _disposition(job: Job, cause: Cause, queued: bool) -> str:
     """CCC's CDR ``dispositionCode`` (reference/ccc-api.md §C.12)."""
     if job.established_ms:
         return "Success"
-    if cause is Cause.QUEUING_TIMEOUT:
-        return "QueuingTimeout"
-    if cause in (Cause.BUSY, Cause.REJECTED):
-        return "Reject"
+    if cause in _DISPOSITIONS:
+        return _DISPOSITIONS[cause]
     if job.call_type is CallType.INBOUND:
         return "AbandonedInQueue" if queued else "AbandonedRing"
     return "NoAnswer"

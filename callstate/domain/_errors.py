@@ -57,6 +57,7 @@ __all__ = [
     "InvalidOperationCallState",
     "InvalidOperationChannelState",
     "InvalidOperationConsultationExists",
+    "InvalidOperationNoAgentAvailable",
     "InvalidOperationNoConsultation",
     "InvalidOperationNotClaimable",
     "InvalidOperationOutboundScenario",
@@ -307,6 +308,17 @@ class InvalidOperationNotClaimable(InvalidOperation):
 
     code = "InvalidOperation.NotClaimable"
     template = "The call %s is not waiting in a skill group whose RoutingType is Manual."
+    origin = "callstate"
+
+
+class InvalidOperationNoAgentAvailable(InvalidOperation):
+    """InitiateAttendedTransfer to a skill group none of whose agents is free to be offered it.
+
+    A consultation does not wait in the group's queue. Params: [skill group].
+    """
+
+    code = "InvalidOperation.NoAgentAvailable"
+    template = "No agent of skill group %s is free to take a consultation now."
     origin = "callstate"
 
 

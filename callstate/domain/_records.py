@@ -37,10 +37,14 @@ class CallType(Enum):
 
 
 class Party(Enum):
-    """Whose leg a channel is: the customer's, or an agent's (``ch:customer:`` / ``ch:user:``)."""
+    """Whose leg a channel is: the customer's, an agent's, or a number outside the centre's.
+
+    The value is the leg id's kind: ``ch:customer:``, ``ch:user:``, ``ch:external:``.
+    """
 
     CUSTOMER = "customer"
     USER = "user"
+    EXTERNAL = "external"  # a number the centre dialled: a forward, a transfer, a consultation
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._events import EventType
+from ._external import forward
 from ._records import Channel, Job, Party, User
 from ._states import AGENT, CHANNEL, JOB, JobState, UserState
 from ._step import Step, new_leg
@@ -40,7 +41,9 @@ __all__ = [
     "call_rank",
     "distribute",
     "enqueue",
+    "free_agent",
     "offer",
+    "send",
     "waits",
 ]
 
@@ -112,16 +115,30 @@ def enqueue(step: Step, job: Job, route: Route, inst: InstanceConfig, trigger: s
     """The call joins ``route``'s queue (``trigger``: the job table's row), at the back.
 
     A skill group whose queue already holds ``queuingOverflowThreshold`` calls sends it on to
-    its overflow group instead (once: the world refuses overflow cycles).
+    its overflow group or number instead (once: the world refuses overflow cycles). A route
+    to a number outside the centre forwards the call there: it waits in no queue.
     """
     if route.queue_type is QueueType.SKILL_GROUP:
         group = inst.skill_groups[route.target]
+        overflow = group.overflow_route
         if (
-            group.overflow
+            overflow is not None
             and group.overflow_threshold is not None
             and step.ws.waiting(inst.instance_id, route.queue) >= group.overflow_threshold
         ):
-            route = Route(QueueType.SKILL_GROUP, group.overflow)  # fmt: skip
+            route = overflow
+    send(step, job, route, inst, trigger)
+
+
+def send(step: Step, job: Job, route: Route, inst: InstanceConfig, trigger: str) -> None:
+    """The call goes where ``route`` says: into its queue, or out of the centre.
+
+    Into a queue by the job row ``trigger``; a route to a number forwards the call there (an
+    external leg is dialled).
+    """
+    if route.queue_type is QueueType.EXTERNAL_NUMBER:
+        forward(step, job, route.target)
+        return
     JOB.move(job, trigger)
     join(step, job, route, inst)
 
@@ -208,6 +225,15 @@ def _next_pair(step: Step) -> tuple[Job, User] | None:
         if heads:
             return min(heads, key=call_rank), user
     return None
+
+
+def free_agent(step: Step, inst: InstanceConfig, group_id: str) -> User | None:
+    """The agent the group's routing would offer a call to now (``None``: nobody is free).
+
+    A consultation of the group rings this agent at once; it never waits in the queue.
+    """
+    users, _ = step.ws.working_copies()
+    return _best_agent(step, inst, _group_queue(group_id), list(users))
 
 
 def _best_agent(step: Step, inst: InstanceConfig, queue: str,

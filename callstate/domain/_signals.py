@@ -1,12 +1,15 @@
 """The signals (SPEC §8): what the network reports, applied as the switch would.
 
 Offers and re-offers (the embedder's switch routing) create a ringing agent leg; the far end's
-early media, ringing and answer move the customer's leg (and, on answer, the dialling agent);
-refusals, hang-ups and ring timeouts hand a leg to the release cascade, which moves the agents
-and the call. Calls callstate routes itself arrive by ``CallArrived`` (``_arrivals.py``).
+early media, ringing and answer move a leg the centre dialled: the customer's (and, on answer,
+the dialling agent) or an external party's (``_external.py``); refusals, hang-ups and ring
+timeouts hand a leg to the release cascade, which moves the agents and the call. Calls
+callstate routes itself arrive by ``CallArrived`` (``_arrivals.py``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from . import _commands as cmd
 from ._cascade import Cause, Way, release
@@ -18,6 +21,7 @@ from ._errors import (
     ParameterInvalid,
 )
 from ._events import EventType
+from ._external import answered
 from ._records import CallType, Channel, Job, Party, User
 from ._routing import offer
 from ._states import AGENT, CHANNEL, JOB, ChannelState
@@ -31,7 +35,15 @@ __all__ = ["DECIDERS"]
 DECIDERS: dict[type[cmd.Request], Decider] = {}
 
 
-def _customer_number(job: Job) -> str:
+_AGENT_LEGS = frozenset({Party.USER})
+#: The legs the far end's signals are about: the numbers the centre dials.
+_FAR_END = frozenset({Party.CUSTOMER, Party.EXTERNAL})
+
+
+def _far_number(job: Job, leg: Channel) -> str:
+    """The number at the far end of ``leg`` (the customer's, or the external party's)."""
+    if leg.party is Party.EXTERNAL:
+        return leg.destination
     return job.callee if job.call_type is CallType.OUTBOUND else job.caller
 
 
@@ -81,12 +93,14 @@ def _call_reoffered(step: Step, s: cmd.CallReoffered) -> Outcome:
     return step.outcome(s, user, job)
 
 
-def _leg_signal(step: Step, s: cmd.ChannelSignal, party: Party | None) -> tuple[Job, Channel]:
+def _leg_signal(step: Step, s: cmd.ChannelSignal,
+                parties: frozenset[Party] | None) -> tuple[Job, Channel]:  # fmt: skip
     inst = step.instance(s.instance_id)
     job = step.job(inst, s.job_id)
     leg = channel_of(job, s.channel_id)
-    if party is not None and leg.party is not party:
-        raise ParameterInvalid("ChannelId", f"{s.action} applies to a {party.value} leg")
+    if parties is not None and leg.party not in parties:
+        kinds = " or ".join(sorted(p.value for p in parties))
+        raise ParameterInvalid("ChannelId", f"{s.action} applies to a {kinds} leg")
     return job, leg
 
 
@@ -100,7 +114,7 @@ def _agent_of(step: Step, job: Job) -> User | None:
 
 @decides(DECIDERS, cmd.FarEndEarlyMedia)
 def _far_end_early_media(step: Step, s: cmd.FarEndEarlyMedia) -> Outcome:
-    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    job, leg = _leg_signal(step, s, _FAR_END)
     CHANNEL.move(leg, "early_media")
     leg.timestamp = step.now
     return step.outcome(s, _agent_of(step, job), job)
@@ -108,7 +122,7 @@ def _far_end_early_media(step: Step, s: cmd.FarEndEarlyMedia) -> Outcome:
 
 @decides(DECIDERS, cmd.FarEndRinging)
 def _far_end_ringing(step: Step, s: cmd.FarEndRinging) -> Outcome:
-    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    job, leg = _leg_signal(step, s, _FAR_END)
     CHANNEL.move(leg, "ring")
     leg.timestamp = step.now
     user = _agent_of(step, job)
@@ -118,7 +132,13 @@ def _far_end_ringing(step: Step, s: cmd.FarEndRinging) -> Outcome:
 
 @decides(DECIDERS, cmd.FarEndAnswered)
 def _far_end_answered(step: Step, s: cmd.FarEndAnswered) -> Outcome:
-    job, leg = _leg_signal(step, s, Party.CUSTOMER)
+    job, leg = _leg_signal(step, s, _FAR_END)
+    _ANSWERS[leg.party](step, job, leg)
+    return step.outcome(s, _agent_of(step, job), job)
+
+
+def _customer_answered(step: Step, job: Job, leg: Channel) -> None:
+    """The customer an agent dialled answered: the outbound call is established."""
     CHANNEL.move(leg, "answer")
     user = _agent_of(step, job)
     assert user is not None, "an outbound call has its agent's leg"
@@ -129,14 +149,20 @@ def _far_end_answered(step: Step, s: cmd.FarEndAnswered) -> Outcome:
     job.established_ms = step.now
     step.call_event(EventType.Established, job, leg, user.user_id)
     step.agent_event(EventType.AgentTalk, user)
-    return step.outcome(s, user, job)
+
+
+#: What the far end answering does, by whose leg it is.
+_ANSWERS: dict[Party, Callable[[Step, Job, Channel], None]] = {
+    Party.CUSTOMER: _customer_answered,
+    Party.EXTERNAL: answered,
+}
 
 
 def _refused(cause: Cause) -> Decider:
     def refused(step: Step, s: cmd.ChannelSignal) -> Outcome:
-        job, leg = _leg_signal(step, s, Party.CUSTOMER)
+        job, leg = _leg_signal(step, s, _FAR_END)
         user = _agent_of(step, job)
-        release(step, job, leg, Way.REFUSED, cause, _customer_number(job))
+        release(step, job, leg, Way.REFUSED, cause, _far_number(job, leg))
         return step.outcome(s, user, job)
 
     return refused
@@ -151,14 +177,14 @@ DECIDERS[cmd.FarEndRejected] = _refused(Cause.REJECTED)
 def _far_end_hung_up(step: Step, s: cmd.FarEndHungUp) -> Outcome:
     job, leg = _leg_signal(step, s, None)
     user = _agent_of(step, job)
-    initiator = _customer_number(job) if leg.party is Party.CUSTOMER else leg.user_extension
+    initiator = leg.user_extension if leg.party is Party.USER else _far_number(job, leg)
     release(step, job, leg, Way.RELEASED, Cause.HANG_UP, initiator)
     return step.outcome(s, user, job)
 
 
 @decides(DECIDERS, cmd.RingTimeout)
 def _ring_timeout(step: Step, s: cmd.RingTimeout) -> Outcome:
-    job, leg = _leg_signal(step, s, Party.USER)
+    job, leg = _leg_signal(step, s, _AGENT_LEGS)
     user = step.ws.user(job.instance_id, leg.user_id)
     ring_out(step, job, leg)
     return step.outcome(s, user, job)

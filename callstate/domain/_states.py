@@ -88,7 +88,7 @@ class HoldState(Enum):
 class JobState(Enum):
     """A call (job) as a whole."""
 
-    ACTIVE = "ACTIVE"  # at least one agent leg is live, or an offer to an agent is ringing
+    ACTIVE = "ACTIVE"  # an agent leg is live, an offer rings, or a number outside is dialled
     QUEUED = "QUEUED"  # the customer waits for an agent: just arrived, or an offer was withdrawn
     ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
 
@@ -151,6 +151,7 @@ JOB_ROWS: Sequence[tuple[str, Any, JobState | None]] = (
     ("requeue",        J.ACTIVE,               J.QUEUED),
     ("overflow",       J.QUEUED,               None),  # it moves to another group's queue
     ("transfer",       J.ACTIVE,               J.QUEUED),  # blind transfer to a skill group
+    ("forward",        [J.ACTIVE, J.QUEUED],   J.ACTIVE),  # a number outside is dialled
     ("reoffer",        J.QUEUED,               J.ACTIVE),
     ("queue_timeout",  J.QUEUED,               None),  # the call ends: ``end`` fires
     ("end",            [J.ACTIVE, J.QUEUED],   J.ENDED),

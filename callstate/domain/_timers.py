@@ -27,10 +27,10 @@ from ._cascade import Cause, Way, release
 from ._errors import InvalidOperationCallState, InvalidOperationUserState
 from ._events import EventType
 from ._records import Channel, Job, Party, User
-from ._routing import join
+from ._routing import send
 from ._states import JOB, ChannelState, JobState, UserState
 from ._step import Decider, Outcome, Step, channel_of, decides, leave_call
-from ._world import InstanceConfig, QueueType, Route
+from ._world import InstanceConfig
 
 __all__ = ["DECIDERS", "Timer", "TimerDue", "job_timers", "ring_out", "user_timers"]
 
@@ -89,11 +89,11 @@ def ring_out(step: Step, job: Job, leg: Channel) -> None:
 
 
 def _queue_timed_out(step: Step, job: Job, inst: InstanceConfig) -> None:
-    """The call waited its queue's timeout: it overflows to the group's overflow, or ends."""
+    """The call waited its queue's timeout: it overflows (to a group or a number), or ends."""
     group = inst.skill_groups.get(job.skill_group_id)
-    if job.queue and group is not None and group.overflow:
-        JOB.move(job, "overflow")
-        join(step, job, Route(QueueType.SKILL_GROUP, group.overflow), inst)
+    overflow = group.overflow_route if group is not None else None
+    if job.queue and overflow is not None:
+        send(step, job, overflow, inst, "overflow")
         return
     JOB.move(job, "queue_timeout")
     customer = next(c for c in job.channels if c.party is Party.CUSTOMER)

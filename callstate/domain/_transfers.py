@@ -5,17 +5,23 @@ answered leg, the agent's state from its table row), then its own:
 
 * ``BlindTransfer``: the transferring agent's leg leaves the call by ``transferred`` (the agent
   goes to WORKING; the call goes on: someone else takes it), then the call is offered to the
-  agent named (who must be READY) or joins the named skill group's queue;
+  agent named (who must be READY), joins the named skill group's queue, or is forwarded to
+  the number named (``EXTERNAL_NUMBER``: an external leg is dialled; busy, unanswered or
+  rejected, the call ends: the transferor is gone, and nobody else serves the customer);
 * ``InitiateAttendedTransfer``: the customer's leg is held (a counted hold, by the initiator)
-  and a consultation leg (``CallType`` ``CONSULTANT``) rings at the consultee;
+  and a consultation leg (``CallType`` ``CONSULTANT``) rings at the consultee: the agent
+  named, the skill group's agent its routing picks now (``InvalidOperation.NoAgentAvailable``
+  when none is free: a consultation does not queue), or the number named (``EXTERNAL``: an
+  external leg is dialled; busy, unanswered or rejected, the consultation is over and the
+  customer stays held by the initiator, who retrieves them);
 * ``CompleteAttendedTransfer``: the answered consultee takes the customer, who is retrieved;
   the initiator's leg leaves by ``transferred``;
 * ``CancelAttendedTransfer``: the consultation leg is ``withdrawn`` (an answered consultee goes
   to WORKING, a ringing one back to READY) and the customer is retrieved.
 
 A customer on hold always has an agent able to retrieve them: the release cascade ends a call
-whose last agent leg is gone. IVR, external numbers and consulting a skill group are not built
-yet: they are refused as ``Parameter.Invalid`` naming ``TransfereeType``.
+whose last agent leg is gone. IVR is not built yet: it is refused as ``Parameter.Invalid``
+naming ``TransfereeType``.
 """
 
 from __future__ import annotations
@@ -26,14 +32,16 @@ from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import (
     InvalidOperationConsultationExists,
+    InvalidOperationNoAgentAvailable,
     InvalidOperationNoConsultation,
     InvalidOperationOutboundScenario,
     NotExistsSkillGroupId,
     ParameterInvalid,
 )
 from ._events import EventType
+from ._external import check_outside_number, dial, forward
 from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
-from ._routing import join, offer
+from ._routing import free_agent, join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
 from ._step import Decider, Outcome, Step, check_device, close_hold, decides, own_leg
 from ._world import InstanceConfig, QueueType, Route
@@ -46,8 +54,8 @@ DECIDERS: dict[type[cmd.Request], Decider] = {}
 T = cmd.TransfereeType
 #: What each action can hand a call to today; the other types are refused by name.
 _BUILT: dict[type[cmd.Request], frozenset[cmd.TransfereeType]] = {
-    cmd.BlindTransfer: frozenset({T.AGENT, T.SKILL_GROUP}),
-    cmd.InitiateAttendedTransfer: frozenset({T.AGENT}),
+    cmd.BlindTransfer: frozenset({T.AGENT, T.SKILL_GROUP, T.EXTERNAL_NUMBER}),
+    cmd.InitiateAttendedTransfer: frozenset({T.AGENT, T.SKILL_GROUP, T.EXTERNAL}),
 }
 
 
@@ -106,6 +114,11 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
         def handing() -> None:
             target.job_id = job.job_id
             offer(step, target, job, job.skill_group_id)
+    elif c.transferee_type is T.EXTERNAL_NUMBER:
+        check_outside_number(inst, "Transferee", c.transferee)
+
+        def handing() -> None:
+            forward(step, job, c.transferee, user.user_id)
     else:
         if c.transferee not in inst.skill_groups:
             raise NotExistsSkillGroupId(c.transferee, inst.instance_id)
@@ -133,7 +146,7 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
     _supported(c)
     if job.consultation() is not None:
         raise InvalidOperationConsultationExists(job.job_id)
-    consultee = _agent_offered(step, inst, user, c.transferee)
+    consultee, ring = _CONSULTS[c.transferee_type](step, inst, user, c.transferee)
     customer = _customer(job)
     if not customer.held:  # the customer waits on hold while the agents talk
         HOLD.move(customer, "hold")
@@ -141,13 +154,54 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
         customer.recalled = False
         customer.timestamp = step.now
         step.call_event(EventType.Held, job, customer, user.user_id)
-    _event(step, EventType.InitiateConsultant, job, leg, user.user_id,
-           consultee=consultee.user_id, scenario="CONSULTED")  # fmt: skip
-    consultee.job_id = job.job_id
-    consulting = offer(step, consultee, job, job.skill_group_id)
-    consulting.call_type = CONSULTANT
+    _event(step, EventType.InitiateConsultant, job, leg, user.user_id, consultee=consultee,
+           scenario="CONSULTED")  # fmt: skip
+    consulting = ring(job)
     job.consulting = consulting.channel_id
     return step.outcome(c, user, job)
+
+
+#: Whom a consultation rings (as InitiateConsultant names it), and how its leg is made.
+Consult = tuple[str, Callable[[Job], Channel]]
+
+
+def _consult_agent(step: Step, inst: InstanceConfig, user: User, transferee: str) -> Consult:
+    return _ringing(step, _agent_offered(step, inst, user, transferee))
+
+
+def _consult_group(step: Step, inst: InstanceConfig, user: User, group: str) -> Consult:
+    """The group's agent its routing would offer a call to now: a consultation never waits."""
+    if group not in inst.skill_groups:
+        raise NotExistsSkillGroupId(group, inst.instance_id)
+    consultee = free_agent(step, inst, group)
+    if consultee is None:
+        raise InvalidOperationNoAgentAvailable(group)
+    AGENT.move(consultee, "offered", step.now)
+    return _ringing(step, consultee)
+
+
+def _ringing(step: Step, consultee: User) -> Consult:
+    def ring(job: Job) -> Channel:
+        consultee.job_id = job.job_id
+        consulting = offer(step, consultee, job, job.skill_group_id)
+        consulting.call_type = CONSULTANT
+        return consulting
+
+    return consultee.user_id, ring
+
+
+def _consult_number(step: Step, inst: InstanceConfig, user: User, number: str) -> Consult:
+    check_outside_number(inst, "Transferee", number)
+    return number, lambda job: dial(step, job, number, user.user_id, CONSULTANT)
+
+
+#: Whom each TransfereeType consults: the checks first, then (once the customer is held) the
+#: consultee is rung.
+_CONSULTS: dict[cmd.TransfereeType, Callable[[Step, InstanceConfig, User, str], Consult]] = {
+    T.AGENT: _consult_agent,
+    T.SKILL_GROUP: _consult_group,
+    T.EXTERNAL: _consult_number,
+}
 
 
 def _consultation(job: Job, user: User, answered: bool) -> Channel:
@@ -183,7 +237,8 @@ def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
     _retrieve_customer(step, job, user)
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.AttendedTransfer, job, _customer(job), user.user_id,
-           transferee=consulting.user_id, scenario="ATTENDED_TRANSFER")  # fmt: skip
+           transferee=consulting.user_id or consulting.destination,
+           scenario="ATTENDED_TRANSFER")  # fmt: skip
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     return step.outcome(c, user, job)
 

@@ -12,12 +12,14 @@ A world is read from a JSON document (or the same structure as a Python dict)::
         "maxHoldMs": null,                     # a leg held longer raises HoldTimeout; null = never
         "heartbeatTimeoutMs": null,            # an agent silent longer is signed out; null = never
         "routingSeed": 0,                      # seeds the RANDOM strategy
-        "routes": {"01012345678": {"skillGroup": "skill-group@ccc-test"}},  # or {"agent": id}
+        "routes": {"01012345678": {"skillGroup": "skill-group@ccc-test"}},  # or {"agent": id},
+                                               # or {"externalNumber": "13900000009"}
         "skillGroups": [{"skillGroupId": "skill-group@ccc-test", "name": "...",
                          "strategy": "MOST_IDLE",    # ROUND_ROBIN, FEWEST_CALLS, RANDOM
                          "routingType": "Automatic", # Manual: agents ClaimCall
                          "queuingTimeoutMs": null,   # null: the instance's
                          "queuingOverflowThreshold": null, "overflowSkillGroupId": "",
+                         "overflowNumber": "",        # or overflow to a number outside
                          "acwMs": null}],            # after-call work ends after this
         "users": [{"userId": "user-test@ccc-test", "extension": "80011474",
                    "mobile": "13900000001", "workMode": "ON_SITE",
@@ -47,6 +49,7 @@ import attrs
 
 from ._errors import WorldError
 from ._world_reader import MAX_DURATION_MS, Reader
+from ._world_routes import ROUTE_KEY_OF, QueueType, Route, check_outside, read_routes
 
 __all__ = [
     "MAX_DURATION_MS",
@@ -110,26 +113,6 @@ class RoutingType(Enum):
     MANUAL = "Manual"
 
 
-class QueueType(Enum):
-    """Event ``queueType``: a call waits for a skill group, or for one agent."""
-
-    SKILL_GROUP = "SkillGroup"
-    AGENT = "Agent"
-
-
-@attrs.frozen
-class Route:
-    """Where calls to a number go: the queue of a skill group, or of one agent."""
-
-    queue_type: QueueType
-    target: str
-
-    @property
-    def queue(self) -> str:
-        """The queue's key: ``SkillGroup/<SkillGroupId>`` or ``Agent/<UserId>``."""
-        return f"{self.queue_type.value}/{self.target}"
-
-
 @attrs.frozen
 class SkillGroup:
     """A skill group of an instance, with its queue's distribution rules."""
@@ -146,6 +129,17 @@ class SkillGroup:
     overflow: str = ""
     #: After-call work: a WORKING agent of the group is made READY after this (``None``: never).
     acw_ms: int | None = None
+    #: A number outside the centre to overflow to instead of a group ("": none; not both).
+    overflow_number: str = ""
+
+    @property
+    def overflow_route(self) -> Route | None:
+        """Where an overflowing or timed-out call goes (``None``: it stays, or ends)."""
+        if self.overflow:
+            return Route(QueueType.SKILL_GROUP, self.overflow)
+        if self.overflow_number:
+            return Route(QueueType.EXTERNAL_NUMBER, self.overflow_number)
+        return None
 
 
 @attrs.frozen
@@ -247,7 +241,11 @@ def _instance(r: Reader) -> InstanceConfig:
         if group.skill_group_id in groups:
             raise WorldError(f"{g.path}.skillGroupId: duplicate {group.skill_group_id!r}")
         groups[group.skill_group_id] = group
+    own_numbers = r.strings("numbers")
     for g, group in zip(readers, groups.values(), strict=True):
+        if group.overflow and group.overflow_number:
+            raise WorldError(f"{g.path}: expected one of overflowSkillGroupId, overflowNumber")
+        check_outside(g, "overflowNumber", group.overflow_number, own_numbers)
         if group.overflow and group.overflow not in groups:
             raise WorldError(f"{g.path}.overflowSkillGroupId: no skill group {group.overflow!r}")
         seen, nxt = {group.skill_group_id}, group.overflow
@@ -284,7 +282,7 @@ def _instance(r: Reader) -> InstanceConfig:
             per_number[number] = _dialling(numbers.object(number), default)
     return InstanceConfig(
         instance_id=instance_id,
-        routes=_routes(r, groups, users),
+        routes=read_routes(r, groups, users),
         max_hold_ms=r.integer("maxHoldMs", None, minimum=1),
         heartbeat_timeout_ms=r.integer("heartbeatTimeoutMs", None, minimum=1),
         routing_seed=r.integer("routingSeed", 0) or 0,
@@ -310,34 +308,8 @@ def _skill_group(g: Reader) -> SkillGroup:
         overflow_threshold=g.integer("queuingOverflowThreshold", None),
         overflow=g.text("overflowSkillGroupId", ""),
         acw_ms=g.integer("acwMs", None),
+        overflow_number=g.text("overflowNumber", ""),
     )
-
-
-def _routes(
-    r: Reader, groups: Mapping[str, SkillGroup], users: Mapping[str, UserProfile]
-) -> dict[str, Route]:
-    """``routes``: one of the instance's numbers -> ``{"skillGroup": id}`` or ``{"agent": id}``."""
-    routes: dict[str, Route] = {}
-    table = r.object("routes")
-    if table is None:
-        return routes
-    numbers = r.strings("numbers")
-    for number in table.text_keys():
-        if number not in numbers:
-            raise WorldError(f"{table.path}: {number!r} is not one of the instance's numbers")
-        entry = table.object(number)
-        if entry is None:
-            raise WorldError(f"{table.path}.{number}: expected an object")
-        group, agent = entry.text("skillGroup", ""), entry.text("agent", "")
-        if bool(group) == bool(agent):
-            raise WorldError(f"{entry.path}: expected one of skillGroup, agent")
-        if group and group not in groups:
-            raise WorldError(f"{entry.path}.skillGroup: no skill group {group!r}")
-        if agent and agent not in users:
-            raise WorldError(f"{entry.path}.agent: no user {agent!r}")
-        kind = QueueType.SKILL_GROUP if group else QueueType.AGENT
-        routes[number] = Route(kind, group or agent)
-    return routes
 
 
 def _queuing_timeout(r: Reader) -> int:
@@ -362,6 +334,7 @@ def _skill_group_dict(g: SkillGroup) -> dict[str, Any]:
         "queuingOverflowThreshold": g.overflow_threshold,
         "overflowSkillGroupId": g.overflow,
         "acwMs": g.acw_ms,
+        "overflowNumber": g.overflow_number,
     }
 
 
@@ -376,10 +349,7 @@ def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
         "maxHoldMs": i.max_hold_ms,
         "heartbeatTimeoutMs": i.heartbeat_timeout_ms,
         "routingSeed": i.routing_seed,
-        "routes": {
-            n: {"skillGroup" if r.queue_type is QueueType.SKILL_GROUP else "agent": r.target}
-            for n, r in i.routes.items()
-        },
+        "routes": {n: {ROUTE_KEY_OF[r.queue_type]: r.target} for n, r in i.routes.items()},
         "skillGroups": [_skill_group_dict(g) for g in i.skill_groups.values()],
         "users": [
             {

@@ -2,7 +2,9 @@
 
 It watches committed outcomes and schedules the signals a real network would send (SPEC §8):
 
-* after MakeCall, the dialled number behaves as the world's ``dialling`` says: at once it
+* every leg the centre dials (MakeCall's customer, an external party: a forwarded call, a
+  transfer or a consultation to a number outside; each announced by a ``Dialing`` event)
+  behaves as the world's ``dialling`` says for its number: at once it
   reports early media (where the world says ``earlyMedia``) and rings (unless it is busy: a busy
   line never rings); then it answers (``afterMs`` after it started ringing, or never if that is
   past the call's timeout, in which case it does not answer), is busy, rejects, or does not
@@ -23,8 +25,10 @@ from typing import Any
 import attrs
 
 from ..domain import (
+    Channel,
     ChannelSignal,
     DialOutcome,
+    EventType,
     FarEndAnswered,
     FarEndBusy,
     FarEndEarlyMedia,
@@ -32,9 +36,8 @@ from ..domain import (
     FarEndRejected,
     FarEndRinging,
     InstanceConfig,
-    MakeCall,
+    Job,
     Outcome,
-    Party,
     wire_fields,
 )
 
@@ -70,23 +73,33 @@ class SimulatedNetwork:
         self._order = itertools.count()
 
     def react(self, outcome: Outcome, config: InstanceConfig, now: int) -> None:
-        """Schedule what the network does about a committed outcome."""
-        request, job = outcome.request, outcome.job
+        """Schedule what the network does about a committed outcome: dial what it dialled.
+
+        Every ``Dialing`` event names a leg the centre dials (MakeCall's customer, an external
+        party: a forward, a transfer or a consultation to a number); each is played alike.
+        """
+        job = outcome.job
         if job is None:
             return
-        if isinstance(request, MakeCall):
-            (leg,) = [c for c in job.channels if c.party is Party.CUSTOMER]
-            dialling = config.dialling_for(job.callee)
-            kind = _ON_DIAL[dialling.outcome]
-            after = dialling.after_ms
-            if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
-                kind, after = FarEndNoAnswer, job.timeout_ms
-            ids = (job.instance_id, job.job_id, leg.channel_id)
-            if dialling.early_media:
-                self._at(now, FarEndEarlyMedia(*ids))
-            if kind is not FarEndBusy:
-                self._at(now, FarEndRinging(*ids))
-            self._at(now + after, kind(*ids))
+        for event in outcome.events:
+            if event.event_type is EventType.Dialing and event.contact_id == job.job_id:
+                leg = job.channel(event.channel_id)
+                if leg is not None:
+                    self._dial(job, leg, config, now)
+
+    def _dial(self, job: Job, leg: Channel, config: InstanceConfig, now: int) -> None:
+        """The dialled number behaves as the world's ``dialling`` says, within the timeout."""
+        dialling = config.dialling_for(leg.destination)
+        kind = _ON_DIAL[dialling.outcome]
+        after = dialling.after_ms
+        if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
+            kind, after = FarEndNoAnswer, job.timeout_ms
+        ids = (job.instance_id, job.job_id, leg.channel_id)
+        if dialling.early_media:
+            self._at(now, FarEndEarlyMedia(*ids))
+        if kind is not FarEndBusy:
+            self._at(now, FarEndRinging(*ids))
+        self._at(now + after, kind(*ids))
 
     def _at(self, due_ms: int, signal: ChannelSignal) -> None:
         heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))

@@ -25,6 +25,7 @@ from ..domain import (
     SIGNALS,
     InstanceConfig,
     JobState,
+    QueueType,
     WorkMode,
     job_timers,
     user_timers,
@@ -76,9 +77,39 @@ def _queued_jobs(w: Where) -> list[str]:
 
 
 #: Drawn before the rest: other parameters' values depend on them.
-_DRAWN_FIRST = ("InstanceId", "UserId", "JobId")
+_DRAWN_FIRST = ("InstanceId", "UserId", "JobId", "TransfereeType")
 
 Values = Callable[[Where], Sequence[str]]
+
+
+def _agents_but_self(w: Where) -> list[str]:
+    return [u for u in w.config.users if u != w.chosen["UserId"]]
+
+
+def _outside(w: Where) -> list[str]:
+    """The first number outside the centre the world names (a route's, an overflow's), if any.
+
+    A world that names none is not about numbers outside: its search tries no transfer there
+    (each one multiplies the calls the search must tell apart).
+    """
+    config = w.config
+    named = [r.target for r in config.routes.values() if r.queue_type is QueueType.EXTERNAL_NUMBER]
+    named += [g.overflow_number for g in config.skill_groups.values() if g.overflow_number]
+    return sorted(named)[:1]
+
+
+def _transferee_types(*types: str) -> Values:
+    """``AGENT``, ``SKILL_GROUP``, and the outside type where the world names a number outside."""
+    return lambda w: ["AGENT", "SKILL_GROUP", *(types if _outside(w) else ())]
+
+
+#: Whom a transfer names, by its ``TransfereeType`` (the default is ``AGENT``).
+_TRANSFEREES: dict[str, Values] = {
+    "AGENT": _agents_but_self,
+    "SKILL_GROUP": lambda w: list(w.config.skill_groups)[:1],
+    "EXTERNAL_NUMBER": _outside,
+    "EXTERNAL": _outside,
+}
 
 #: Wire name (or (request, wire name)) -> the values to try.
 VALUES: dict[Any, Values] = {
@@ -96,10 +127,9 @@ VALUES: dict[Any, Values] = {
     "JobId": _live_jobs,
     ("CallReoffered", "JobId"): _queued_jobs,
     ("ClaimCall", "JobId"): _queued_jobs,
-    "Transferee": lambda w: (
-        [u for u in w.config.users if u != w.chosen["UserId"]] + list(w.config.skill_groups)[:1]
-    ),
-    ("BlindTransfer", "TransfereeType"): lambda w: ["AGENT", "SKILL_GROUP"],
+    "Transferee": lambda w: _TRANSFEREES[w.chosen.get("TransfereeType", "AGENT")](w),
+    ("BlindTransfer", "TransfereeType"): _transferee_types("EXTERNAL_NUMBER"),
+    ("InitiateAttendedTransfer", "TransfereeType"): _transferee_types("EXTERNAL"),
     "ChannelId": _live_legs,
 }
 
@@ -120,7 +150,8 @@ def _params(
     """Every combination of the parameters' values, drawn in field order.
 
     The required parameters, and the optional ones :data:`VALUES` names for this request (a
-    transfer's ``TransfereeType``: the default alone would never reach a skill group).
+    transfer's ``TransfereeType``: the default alone would never reach a skill group or a
+    number outside).
     """
     combos: list[dict[str, str]] = [{}]
     drawn = [f for f in wire_fields(cls) if f.required or (name, f.wire) in VALUES]
