@@ -57,6 +57,7 @@ __all__ = [
     "InvalidOperationCallState",
     "InvalidOperationChannelState",
     "InvalidOperationConsultationExists",
+    "InvalidOperationNoConference",
     "InvalidOperationNoConsultation",
     "InvalidOperationNotClaimable",
     "InvalidOperationOutboundScenario",
@@ -296,6 +297,17 @@ class InvalidOperationNoConsultation(InvalidOperation):
 
     code = "InvalidOperation.NoConsultation"
     template = "The call %s has no consultation to act on (consultation: %s)."
+    origin = "callstate"
+
+
+class InvalidOperationNoConference(InvalidOperation):
+    """EndConference by an agent whose answered leg is not a conference member's.
+
+    Params: [call, user].
+    """
+
+    code = "InvalidOperation.NoConference"
+    template = "The call %s has no conference that the user %s is in."
     origin = "callstate"
 
 

@@ -52,7 +52,8 @@ _BUILT: dict[type[cmd.Request], frozenset[cmd.TransfereeType]] = {
 
 
 def _transferring(step: Step, c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer
-                  | cmd.CompleteAttendedTransfer | cmd.CancelAttendedTransfer,
+                  | cmd.CompleteAttendedTransfer | cmd.CancelAttendedTransfer
+                  | cmd.SwitchToConference,
                   ) -> tuple[InstanceConfig, User, Job, Channel]:  # fmt: skip
     """The shared checks: the agent, its call, its device, its answered leg, its state."""
     inst = step.instance(c.instance_id)
