@@ -12,7 +12,7 @@
 * ``EndConference``: the agent ``UserId`` leaves by the release cascade's ``left`` way (the
   agent wraps up); the call goes on while an agent and a customer remain, or among agents
   alone, and ends when it would leave a customer with no agent (the cascade's ``member``
-  rows). ``StopConference`` comes first when fewer than two members would remain.
+  rows). ``StopConference`` comes first when it leaves one member: the conference is over.
 
 Hold and retrieve need nothing here: any member holds or retrieves any leg of the call.
 """
@@ -57,9 +57,7 @@ def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
 
 
 def _listed(participants: tuple[str, ...]) -> None:
-    """The list's own checks (check 1): someone, and nobody twice."""
-    if not participants:
-        raise ParameterInvalid(PARTICIPANTS, "It must list at least one participant")
+    """The list's own check (check 1; an empty list is blank): nobody twice."""
     if len(set(participants)) < len(participants):
         raise ParameterInvalid(PARTICIPANTS, "It lists a participant twice")
 
@@ -114,7 +112,7 @@ def _end(step: Step, c: cmd.EndConference) -> Outcome:
     if leg.call_type != CONFERENCE:
         raise InvalidOperationNoConference(job.job_id, user.user_id)
     AGENT.move(user, c.action, step.now)
-    if _members(job) <= 2:  # one member would be left: the conference is over
+    if _members(job) == 2:  # one member would be left: the conference is over
         _event(step, EventType.StopConference, job, leg, user.user_id, scenario=SCENARIO)
     release(step, job, leg, Way.LEFT, Cause.HANG_UP, user.extension)
     return step.outcome(c, user, job)

@@ -59,6 +59,7 @@ __all__ = [
     "InvalidOperationConsultationExists",
     "InvalidOperationNoConference",
     "InvalidOperationNoConsultation",
+    "InvalidOperationNoCustomer",
     "InvalidOperationNotClaimable",
     "InvalidOperationOutboundScenario",
     "InvalidOperationSkillGroup",
@@ -308,6 +309,17 @@ class InvalidOperationNoConference(InvalidOperation):
 
     code = "InvalidOperation.NoConference"
     template = "The call %s has no conference that the user %s is in."
+    origin = "callstate"
+
+
+class InvalidOperationNoCustomer(InvalidOperation):
+    """A transfer or consultation in a call with no customer (a conference of agents).
+
+    Params: [call].
+    """
+
+    code = "InvalidOperation.NoCustomer"
+    template = "The call %s has no customer to hand on."
     origin = "callstate"
 
 

@@ -27,6 +27,7 @@ from ._cascade import Cause, Way, release
 from ._errors import (
     InvalidOperationConsultationExists,
     InvalidOperationNoConsultation,
+    InvalidOperationNoCustomer,
     InvalidOperationOutboundScenario,
     NotExistsSkillGroupId,
     ParameterInvalid,
@@ -84,9 +85,10 @@ def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str
 
 
 def _customer(job: Job) -> Channel:
-    """The call's live customer leg: a live call has one (the customer gone ends it)."""
+    """The call's live customer leg, or ``NoCustomer`` (a conference of agents has none)."""
     live = [c for c in job.channels if c.party is Party.CUSTOMER and c.live]
-    assert live, f"call {job.job_id} is live without a customer"
+    if not live:
+        raise InvalidOperationNoCustomer(job.job_id)
     return live[0]
 
 

@@ -100,6 +100,9 @@ VALUES: dict[Any, Values] = {
         [u for u in w.config.users if u != w.chosen["UserId"]] + list(w.config.skill_groups)[:1]
     ),
     ("BlindTransfer", "TransfereeType"): lambda w: ["AGENT", "SKILL_GROUP"],
+    "ParticipantListJson": lambda w: [  # one other agent: the conference's rows need no more
+        json.dumps([p.extension]) for u, p in w.config.users.items() if u != w.chosen["UserId"]
+    ][:1],
     "ChannelId": _live_legs,
 }
 
