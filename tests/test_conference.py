@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from alibabacloud_ccc20200701 import models
+from alibabacloud_tea_openapi.exceptions import ClientException
+from server_support import client
 from test_routing import ANN, BEN, CAT, INSTANCE, NUMBER, Centre
 from test_transfers import consulting, legs, talking
 
+import callstate
 from callstate import JobState
 
 
@@ -270,3 +274,26 @@ def test_an_outbound_agent_talks_from_the_customers_answer_not_from_the_dial() -
     c.agents[ANN].ok("ReleaseCall", JobId=job)
     assert c.cdr(job)["agents"] == [{"agentId": ANN, "talkMs": 5_000, "holdCount": 0,
                                      "heldMs": 0}]  # fmt: skip
+
+
+def test_the_official_sdk_drives_a_conference_through_the_mock() -> None:
+    c, job = consulting()
+    with callstate.mock_ccc(c.engine):
+        ccc = client("ccc.cn-shanghai.aliyuncs.com")
+        me = {"instance_id": INSTANCE, "user_id": ANN}
+        switched = ccc.switch_to_conference(models.SwitchToConferenceRequest(**me, job_id=job))
+        legs_ = switched.body.data.call_context.channel_contexts
+        assert [leg.call_type for leg in legs_] == ["INBOUND", "CONFERENCE", "CONFERENCE"]
+        assert switched.body.data.user_context.device_state == "ONLINE"
+        left = ccc.end_conference(models.EndConferenceRequest(**me, job_id=job)).body.data
+        assert (left.user_context.user_state, left.context_id > 0) == ("WORKING", True)
+        c.agents[ANN].ok("ReadyForService")
+        started = ccc.start_conference(
+            models.StartConferenceRequest(**me, participant_list_json='["1003"]')
+        ).body.data
+        assert started.call_context.call_type == "CONFERENCE"
+        assert [leg.channel_state for leg in started.call_context.channel_contexts] == [
+            "ANSWERED", "RINGING"]  # fmt: skip
+        with pytest.raises(ClientException) as refused:
+            ccc.start_conference(models.StartConferenceRequest(**me, participant_list_json="[]"))
+        assert refused.value.code == "Parameter.Blank"
