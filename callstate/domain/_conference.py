@@ -25,9 +25,16 @@ from ._errors import InvalidOperationNoConference, ParameterInvalid
 from ._events import EventType
 from ._records import CONFERENCE, CallType, Job, Party, User
 from ._routing import offer
-from ._states import AGENT, CHANNEL, HOLD
-from ._step import Decider, Outcome, Step, close_hold, decides, new_leg, own_leg
-from ._transfers import _agent_offered, _consultation, _customer, _event, _transferring
+from ._states import AGENT, CHANNEL
+from ._step import Decider, Outcome, Step, decides, new_leg, own_leg
+from ._transfers import (
+    _agent_offered,
+    _consultation,
+    _customer,
+    _event,
+    _retrieve,
+    _transferring,
+)
 from ._world import InstanceConfig
 
 __all__ = ["DECIDERS"]
@@ -43,12 +50,8 @@ SCENARIO = "CONFERENCE"
 def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
     _, user, job, leg = _transferring(step, c)
     consulting = _consultation(job, user, answered=True)
-    for held in job.channels:
-        if held.held:  # nobody is held in a conference
-            close_hold(held, step.now)
-            HOLD.move(held, "retrieve")
-            held.timestamp = step.now
-            step.call_event(EventType.Retrieved, job, held, user.user_id)
+    for held in job.channels:  # nobody is held in a conference
+        _retrieve(step, job, held, user)
     leg.call_type = consulting.call_type = CONFERENCE
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     _event(step, EventType.StartConference, job, _customer(job), user.user_id,

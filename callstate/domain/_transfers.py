@@ -170,13 +170,17 @@ def _consultation(job: Job, user: User, answered: bool) -> Channel:
     return consulting
 
 
+def _retrieve(step: Step, job: Job, leg: Channel, user: User) -> None:
+    """``user`` takes ``leg`` off hold, if it is held (``Retrieved``)."""
+    if leg.held:
+        close_hold(leg, step.now)
+        HOLD.move(leg, "retrieve")
+        leg.timestamp = step.now
+        step.call_event(EventType.Retrieved, job, leg, user.user_id)
+
+
 def _retrieve_customer(step: Step, job: Job, user: User) -> None:
-    customer = _customer(job)
-    if customer.held:
-        close_hold(customer, step.now)
-        HOLD.move(customer, "retrieve")
-        customer.timestamp = step.now
-        step.call_event(EventType.Retrieved, job, customer, user.user_id)
+    _retrieve(step, job, _customer(job), user)
 
 
 @decides(DECIDERS, cmd.CompleteAttendedTransfer)
