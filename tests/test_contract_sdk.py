@@ -56,6 +56,9 @@ ACTION_NAMES = (
     "InitiateAttendedTransfer",
     "CompleteAttendedTransfer",
     "CancelAttendedTransfer",
+    "SwitchToConference",
+    "StartConference",
+    "EndConference",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
 )
@@ -241,6 +244,30 @@ def _cancel_attended_transfer(d: Desk) -> Reply:
     return d.do("CancelAttendedTransfer", JobId=call.job)
 
 
+def _switch_to_conference(d: Desk) -> Reply:
+    call, second = _consulting(d)
+    second.ok("AnswerCall", JobId=call.job)
+    d.step()
+    return d.do("SwitchToConference", JobId=call.job)
+
+
+def _start_conference(d: Desk) -> Reply:
+    call, _ = _consulting(d)  # the second agent is provisioned, and rings
+    d.agent.ok("CancelAttendedTransfer", JobId=call.job)
+    d.agent.ok("ReleaseCall", JobId=call.job)
+    d.agent.ok("ReadyForService")
+    d.step()
+    return d.do("StartConference", ParticipantListJson='["80011475"]')
+
+
+def _end_conference(d: Desk) -> Reply:
+    call, second = _consulting(d)
+    second.ok("AnswerCall", JobId=call.job)
+    d.agent.ok("SwitchToConference", JobId=call.job)
+    d.step()
+    return d.do("EndConference", JobId=call.job)
+
+
 def _board(d: Desk, action: str, **params: str) -> Reply:
     reply = d.engine.handle(action, {"InstanceId": INSTANCE, "PageNumber": "1",
                                      "PageSize": "10", **params})  # fmt: skip
@@ -289,6 +316,9 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "InitiateAttendedTransfer": ("InitiateAttendedTransfer", _initiate_attended_transfer),
     "CompleteAttendedTransfer": ("CompleteAttendedTransfer", _complete_attended_transfer),
     "CancelAttendedTransfer": ("CancelAttendedTransfer", _cancel_attended_transfer),
+    "SwitchToConference": ("SwitchToConference", _switch_to_conference),
+    "StartConference": ("StartConference", _start_conference),
+    "EndConference": ("EndConference", _end_conference),
     "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
     "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
 }
@@ -394,6 +424,9 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "InitiateAttendedTransfer": {"CallContext.ChannelContexts"},
         "CompleteAttendedTransfer": {"CallContext.ChannelContexts"},
         "CancelAttendedTransfer": {"CallContext.ChannelContexts"},
+        "SwitchToConference": {"CallContext.ChannelContexts"},
+        "StartConference": {"CallContext.ChannelContexts"},
+        "EndConference": {"CallContext.ChannelContexts"},
         "ListRealtimeAgentStates": {"List"},
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
     }.get(action, set())  # fmt: skip

@@ -136,6 +136,7 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "AgentIdList": [json.dumps([AGENT]), json.dumps(["nobody"]), json.dumps(["a"] * 21), "[]"],
     "StateList": ['["Ready","Break"]', '["Talking"]', '["READY"]', "[]"],
     "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
+    "ParticipantListJson": [json.dumps([EXTENSION]), json.dumps([CUSTOMER]), '["1", "1"]', "[]"],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

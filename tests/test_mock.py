@@ -102,8 +102,15 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
         ),
         "CompleteAttendedTransfer": models.CompleteAttendedTransferRequest(**me(), job_id=job),
         "CancelAttendedTransfer": models.CancelAttendedTransferRequest(**me(), job_id=job),
+        "SwitchToConference": models.SwitchToConferenceRequest(**me(), job_id=job),
+        "StartConference": models.StartConferenceRequest(
+            instance_id=INSTANCE, user_id=AGENT, participant_list_json='["80011475"]'
+        ),
+        "EndConference": models.EndConferenceRequest(
+            instance_id=INSTANCE, user_id=AGENT, job_id=job
+        ),
     }
-    for name, request in transfers.items():  # refused: the agent is signed out
+    for name, request in transfers.items():  # refused: the agent is signed out (or alone)
         method = "_".join(word.lower() for word in re.findall("[A-Z][a-z]+", name))
         do(name, getattr(ccc, method), request)
     do("refused", ccc.hold_call, models.HoldCallRequest(**me(), job_id="job-nope", channel_id="c"))
@@ -111,7 +118,8 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
 
 
 TRANSFERS = ("BlindTransfer", "InitiateAttendedTransfer", "CompleteAttendedTransfer",
-             "CancelAttendedTransfer")  # fmt: skip
+             "CancelAttendedTransfer", "SwitchToConference", "StartConference",
+             "EndConference")  # fmt: skip
 
 
 def agent_board(states: str) -> Any:

@@ -108,11 +108,15 @@ RARE = {
     "ChangeWorkMode": 0.2,
     "PollUserStatus": 0.5,
     # and the steps of a consultation more often: each needs the one before it
-    "InitiateAttendedTransfer": 3.0,
-    "CompleteAttendedTransfer": 3.0,
+    "InitiateAttendedTransfer": 6.0,
+    "CompleteAttendedTransfer": 6.0,
     "CancelAttendedTransfer": 3.0,
-    "AnswerCall": 2.0,
+    "SwitchToConference": 6.0,
+    "AnswerCall": 3.0,
+    # and a new conference less often: its agents are in a call with no customer to consult on
+    "StartConference": 0.3,
 }
+EXTENSIONS = {"user-test@ccc-test": "80011474", SECOND: "80011475"}
 
 
 def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -141,7 +145,8 @@ def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[s
             other = users[1 - users.index(user)]
             params.update(UserId=user, DeviceId="dev-1", SkillGroupId=rng.choice([GROUP, MANUAL]),
                           Transferee=rng.choice([other, GROUP]),
-                          TransfereeType=rng.choice(["AGENT", "SKILL_GROUP"]))  # fmt: skip
+                          TransfereeType=rng.choice(["AGENT", "SKILL_GROUP"]),
+                          ParticipantListJson=json.dumps([EXTENSIONS[other]]))  # fmt: skip
             if (
                 kind == "action"
                 and view.users[user].state.value == "OFFLINE"

@@ -72,7 +72,8 @@ SNAPSHOT = """
                     "release_reason": "",
                     "holds": [],
                     "recalled": false,
-                    "call_type": ""
+                    "call_type": "",
+                    "answered_ms": 1609255700000
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -110,7 +111,8 @@ SNAPSHOT = """
                         }
                     ],
                     "recalled": false,
-                    "call_type": ""
+                    "call_type": "",
+                    "answered_ms": 0
                 }
             ],
             "established_ms": 1609255700000,

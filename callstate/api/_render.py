@@ -109,6 +109,8 @@ _USER = {
     "BreakCode": "u.break_code",
     "ChatDeviceId": "u.chat_device_id",
     "DeviceId": "u.device_id",
+    # A signed-in agent's device is registered; callstate knows no device apart from that.
+    "DeviceState": '"ONLINE" if u.device_id else "OFFLINE"',
     "Extension": "u.extension",
     "Heartbeat": "u.heartbeat",
     "InstanceId": "u.instance_id",

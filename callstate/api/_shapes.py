@@ -53,7 +53,7 @@ _USER: Shape = {
     "WorkMode": STR,
 }  # fmt: skip
 _USER_EXTRA: Shape = {
-    "ChatDeviceId": STR, "Heartbeat": INT, "Mobile": STR, "Reserved": INT,
+    "ChatDeviceId": STR, "DeviceState": STR, "Heartbeat": INT, "Mobile": STR, "Reserved": INT,
     "ParallelJobList": [{"JobId": STR, "Status": STR, "Timestamp": INT}],
 }  # fmt: skip
 _CALL_EXTRA: Shape = {"CallType": STR, "CallVariables": STR}
@@ -163,6 +163,19 @@ SHAPES: Final[dict[str, Shape]] = {
         "CallContext": _call((), ("ChannelVariables",)),
         "ContextId": INT,
         "UserContext": _user(),
+    },
+    "SwitchToConference": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user("DeviceState", "Heartbeat", "Mobile"),
+    },
+    "StartConference": {
+        "CallContext": _call(("CallType",), ("ChannelFlags",)),
+        "UserContext": _user("DeviceState", *_HMR),
+    },
+    "EndConference": {
+        "CallContext": _call((), ()),
+        "ContextId": INT,
+        "UserContext": _user("DeviceState"),
     },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),

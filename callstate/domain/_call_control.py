@@ -70,6 +70,7 @@ def _make_call(step: Step, c: cmd.MakeCall) -> Outcome:
     agent_leg = new_leg(job, Party.USER, c.callee, user.extension, user, job.skill_group_id,
                         now, media)  # fmt: skip
     CHANNEL.move(agent_leg, "answer")  # the workbench connects first (SPEC §8)
+    agent_leg.answered_ms = now
     # The customer's leg stays CREATED until the far end reports early media or ringing.
     customer_leg = new_leg(job, Party.CUSTOMER, caller, c.callee, user, job.skill_group_id,
                            now, media)  # fmt: skip
@@ -91,7 +92,7 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     AGENT.move(user, "AnswerCall", step.now)
     CHANNEL.move(leg, "answer")
     user.calls_answered += 1
-    leg.timestamp = step.now
+    leg.timestamp = leg.answered_ms = step.now
     job.established_ms = job.established_ms or step.now  # a consultee answers a call underway
     step.call_event(EventType.Established, job, leg, user.user_id)
     step.agent_event(EventType.AgentTalk, user)

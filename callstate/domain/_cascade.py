@@ -82,6 +82,7 @@ class Way(Enum):
     WITH_THE_CALL = "with the call"  # the call ended around it
     TRANSFERRED = "transferred"  # its agent handed the call on (blind or attended transfer)
     WITHDRAWN = "withdrawn"  # the call took it back: a consultation cancelled
+    LEFT = "left"  # its agent left a conference (EndConference): the others talk on
 
 
 class Role(Enum):
@@ -92,6 +93,7 @@ class Role(Enum):
     OFFER = "offer"  # an agent leg not answered: it rings at its agent
     TRANSFEROR = "transferor"  # an agent's leg left by transfer: someone else takes the call
     EXTERNAL = "external"  # a number outside the centre: forwarded to, transferred or consulted
+    MEMBER = "member"  # a conference member's leg, left by EndConference
 
 
 class Next(Enum):
@@ -121,10 +123,11 @@ LEAVES_BY: dict[Way, str] = {
     Way.WITH_THE_CALL: "release",
     Way.TRANSFERRED: "release",
     Way.WITHDRAWN: "release",
+    Way.LEFT: "release",
 }
 
 #: A way that makes the released leg's role what it is, whatever the leg.
-ROLE_OF_WAY: dict[Way, Role] = {Way.TRANSFERRED: Role.TRANSFEROR}
+ROLE_OF_WAY: dict[Way, Role] = {Way.TRANSFERRED: Role.TRANSFEROR, Way.LEFT: Role.MEMBER}
 
 #: (party, answered) -> role.
 ROLES: dict[tuple[Party, bool], Role] = {
@@ -157,6 +160,7 @@ AGENT_ROWS: Sequence[tuple[Role, Way, UserState, AgentMove]] = (
     (R.AGENT, W.WITHDRAWN,      U.TALKING, _TALK_ENDS),
     (R.OFFER, W.WITHDRAWN,      U.RINGING,
      AgentMove("abandoned", E.AgentReady, leaves_call=True)),
+    (R.MEMBER, W.LEFT,          U.TALKING, _TALK_ENDS),
 )  # fmt: skip
 
 ANY = "*"
@@ -173,6 +177,10 @@ CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
     (False,          ANY,              R.TRANSFEROR,   Next.END),
     (ANY,            True,             R.EXTERNAL,     Next.GO_ON),  # an agent still serves
     (ANY,            False,            R.EXTERNAL,     Next.END),  # the forward is over
+    (True,           True,             R.MEMBER,       Next.GO_ON),  # an agent talks on to it
+    (True,           False,            R.MEMBER,       Next.END),  # no customer left alone
+    (False,          True,             R.MEMBER,       Next.GO_ON),  # the agents talk on
+    (False,          False,            R.MEMBER,       Next.END),
 )  # fmt: skip
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "ClaimCall",
     "Command",
     "CompleteAttendedTransfer",
+    "EndConference",
     "FarEndAnswered",
     "FarEndBusy",
     "FarEndEarlyMedia",
@@ -71,6 +72,8 @@ __all__ = [
     "SignInGroup",
     "SignOutGroup",
     "Signal",
+    "StartConference",
+    "SwitchToConference",
     "TakeBreak",
     "TimerFired",
     "TransfereeType",
@@ -258,6 +261,32 @@ class CancelAttendedTransfer(Command):
     device_id: str = ""
 
 
+# --- conference ------------------------------------------------------------------------------
+@attrs.frozen
+class SwitchToConference(Command):
+    """Turn the consultation under way into a three-party call: the customer is retrieved."""
+
+    job_id: str
+    user_id: str
+    device_id: str = ""
+
+
+@attrs.frozen
+class StartConference(Command):
+    """Start a new call with the agents whose extensions ``ParticipantListJson`` lists."""
+
+    participant_list_json: tuple[str, ...]
+    user_id: str
+
+
+@attrs.frozen
+class EndConference(Command):
+    """The agent ``UserId`` leaves the conference; the others talk on."""
+
+    job_id: str
+    user_id: str
+
+
 #: The actions that change state, by name (with the queries: ``ACTIONS``, ``_queries.py``).
 COMMANDS: dict[str, type[Command]] = {
     cls.__name__: cls
@@ -279,6 +308,9 @@ COMMANDS: dict[str, type[Command]] = {
         InitiateAttendedTransfer,
         CompleteAttendedTransfer,
         CancelAttendedTransfer,
+        SwitchToConference,
+        StartConference,
+        EndConference,
     )
 }
 

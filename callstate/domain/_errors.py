@@ -58,7 +58,9 @@ __all__ = [
     "InvalidOperationChannelState",
     "InvalidOperationConsultationExists",
     "InvalidOperationNoAgentAvailable",
+    "InvalidOperationNoConference",
     "InvalidOperationNoConsultation",
+    "InvalidOperationNoCustomer",
     "InvalidOperationNotClaimable",
     "InvalidOperationOutboundScenario",
     "InvalidOperationSkillGroup",
@@ -297,6 +299,28 @@ class InvalidOperationNoConsultation(InvalidOperation):
 
     code = "InvalidOperation.NoConsultation"
     template = "The call %s has no consultation to act on (consultation: %s)."
+    origin = "callstate"
+
+
+class InvalidOperationNoConference(InvalidOperation):
+    """EndConference by an agent whose answered leg is not a conference member's.
+
+    Params: [call, user].
+    """
+
+    code = "InvalidOperation.NoConference"
+    template = "The call %s has no conference that the user %s is in."
+    origin = "callstate"
+
+
+class InvalidOperationNoCustomer(InvalidOperation):
+    """A transfer or consultation in a call with no customer (a conference of agents).
+
+    Params: [call].
+    """
+
+    code = "InvalidOperation.NoCustomer"
+    template = "The call %s has no customer to hand on."
     origin = "callstate"
 
 

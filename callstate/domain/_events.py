@@ -21,7 +21,15 @@ import attrs
 
 from ._records import Channel, HoldInterval, Job
 
-__all__ = ["AGENT_EVENTS", "CallDetailRecord", "ChannelDetail", "Event", "EventType", "iso_time"]
+__all__ = [
+    "AGENT_EVENTS",
+    "AgentDetail",
+    "CallDetailRecord",
+    "ChannelDetail",
+    "Event",
+    "EventType",
+    "iso_time",
+]
 
 
 class EventType(Enum):
@@ -52,6 +60,8 @@ class EventType(Enum):
     InitiateConsultant = "InitiateConsultant"
     StartConsultant = "StartConsultant"
     StopConsultant = "StopConsultant"
+    StartConference = "StartConference"
+    StopConference = "StopConference"
     CDRReady = "CDRReady"
 
 
@@ -71,6 +81,8 @@ _AGENT_NAMED: dict[EventType, str] = {
     EventType.InitiateConsultant: "",  # the initiating agent
     EventType.StartConsultant: "",  # the consultee
     EventType.StopConsultant: "",
+    EventType.StartConference: "",  # the agent who started it (or switched a consultation)
+    EventType.StopConference: "",  # the agent whose leaving ended it
 }
 
 
@@ -97,10 +109,13 @@ class ChannelDetail:
     hold_count: int
     held_ms: int
     longest_hold_ms: int
+    #: When the leg was answered (0: never) and released: its agent's talk time is between.
+    answered_ms: int = 0
+    released_ms: int = 0
 
     @classmethod
     def of(cls, ch: Channel) -> ChannelDetail:
-        """The record of a released leg."""
+        """The record of a released leg (its last change, ``timestamp``, is its release)."""
         return cls(
             ch.channel_id,
             ch.party.value,
@@ -111,6 +126,8 @@ class ChannelDetail:
             ch.hold_count,
             ch.held_ms,
             ch.longest_hold_ms,
+            ch.answered_ms,
+            ch.timestamp,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +143,43 @@ class ChannelDetail:
             "longestHoldMs": self.longest_hold_ms,
             "holds": [_interval_dict(h) for h in self.holds],
         }
+
+
+@attrs.frozen
+class AgentDetail:
+    """One agent who handled a call (answered a leg of it), in a call detail record.
+
+    ``talk_ms``: over the agent's answered legs, from the later of the leg's answer and the
+    call's establishment to the leg's release (held or not). ``hold_count`` and ``held_ms``:
+    the holds the agent made, of any leg (a consultation's automatic hold included).
+    """
+
+    agent_id: str
+    talk_ms: int
+    hold_count: int
+    held_ms: int
+
+    @classmethod
+    def each_of(cls, channels: tuple[ChannelDetail, ...], established_ms: int,
+                ) -> tuple[AgentDetail, ...]:  # fmt: skip
+        """Every agent who answered a leg, in the order they first answered."""
+        talk: dict[str, int] = {}
+        for ch in channels:
+            if ch.user_id and ch.answered_ms:
+                start = max(ch.answered_ms, established_ms)
+                spoke = ch.released_ms - start if established_ms else 0
+                talk[ch.user_id] = talk.get(ch.user_id, 0) + max(spoke, 0)
+        holds = [h for ch in channels for h in ch.holds]
+        return tuple(
+            cls(agent, ms, sum(1 for h in holds if h.by_user == agent),
+                sum(h.duration() for h in holds if h.by_user == agent))
+            for agent, ms in talk.items()
+        )  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """The published form."""
+        return {"agentId": self.agent_id, "talkMs": self.talk_ms,
+                "holdCount": self.hold_count, "heldMs": self.held_ms}  # fmt: skip
 
 
 @attrs.frozen
@@ -164,6 +218,11 @@ class CallDetailRecord:
         )
 
     @property
+    def agents(self) -> tuple[AgentDetail, ...]:
+        """Each agent who handled the call, with talk time, hold count and held time."""
+        return AgentDetail.each_of(self.channels, self.established_ms)
+
+    @property
     def hold_count(self) -> int:
         """Holds over every leg."""
         return sum(c.hold_count for c in self.channels)
@@ -179,7 +238,8 @@ class CallDetailRecord:
         return max((c.longest_hold_ms for c in self.channels), default=0)
 
     def to_dict(self) -> dict[str, Any]:
-        """The published form."""
+        """The published form (``agentIds`` comma-joined, as CCC's records write them)."""
+        agents = self.agents
         return {
             "contactId": self.contact_id,
             "callType": self.call_type,
@@ -195,6 +255,8 @@ class CallDetailRecord:
             "holdCount": self.hold_count,
             "heldMs": self.held_ms,
             "longestHoldMs": self.longest_hold_ms,
+            "agentIds": ",".join(a.agent_id for a in agents),
+            "agents": [a.to_dict() for a in agents],
             "channels": [c.to_dict() for c in self.channels],
         }
 

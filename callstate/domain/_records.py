@@ -23,17 +23,30 @@ import attrs
 from ._states import ChannelState, HoldState, JobState, UserState
 from ._world import UserProfile, WorkMode
 
-__all__ = ["CONSULTANT", "CallType", "Channel", "HoldInterval", "Holds", "Job", "Party", "User"]
+__all__ = [
+    "CONFERENCE",
+    "CONSULTANT",
+    "CallType",
+    "Channel",
+    "HoldInterval",
+    "Holds",
+    "Job",
+    "Party",
+    "User",
+]
 
 #: A consultation leg's ``CallType``.
 CONSULTANT = "CONSULTANT"
+#: A conference member's leg's ``CallType`` (a switched consultation, or StartConference's).
+CONFERENCE = "CONFERENCE"
 
 
 class CallType(Enum):
-    """``CallType``: how the call was first created (only the two this engine makes)."""
+    """``CallType``: how the call was first created (only the ones this engine makes)."""
 
     INBOUND = "INBOUND"
     OUTBOUND = "OUTBOUND"
+    CONFERENCE = "CONFERENCE"  # StartConference: a new call of agents
 
 
 class Party(Enum):
@@ -188,6 +201,8 @@ class Channel:
     recalled: bool = False
     #: The leg's own ``CallType`` (``CONSULTANT`` for a consultation); "" is the call's.
     call_type: str = ""
+    #: When the leg was answered (0: never): an agent's talk time starts here at the earliest.
+    answered_ms: int = 0
 
     @property
     def held(self) -> bool:

@@ -126,6 +126,9 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("InitiateAttendedTransfer", U.TALKING,                         None),
     ("CompleteAttendedTransfer", U.TALKING,                         None),
     ("CancelAttendedTransfer",   U.TALKING,                         None),
+    ("SwitchToConference",       U.TALKING,                         None),
+    ("StartConference",          U.READY,                           U.TALKING),
+    ("EndConference",            U.TALKING,                         None),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).

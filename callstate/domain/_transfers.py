@@ -34,6 +34,7 @@ from ._errors import (
     InvalidOperationConsultationExists,
     InvalidOperationNoAgentAvailable,
     InvalidOperationNoConsultation,
+    InvalidOperationNoCustomer,
     InvalidOperationOutboundScenario,
     NotExistsSkillGroupId,
     ParameterInvalid,
@@ -60,7 +61,8 @@ _BUILT: dict[type[cmd.Request], frozenset[cmd.TransfereeType]] = {
 
 
 def _transferring(step: Step, c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer
-                  | cmd.CompleteAttendedTransfer | cmd.CancelAttendedTransfer,
+                  | cmd.CompleteAttendedTransfer | cmd.CancelAttendedTransfer
+                  | cmd.SwitchToConference,
                   ) -> tuple[InstanceConfig, User, Job, Channel]:  # fmt: skip
     """The shared checks: the agent, its call, its device, its answered leg, its state."""
     inst = step.instance(c.instance_id)
@@ -91,9 +93,10 @@ def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str
 
 
 def _customer(job: Job) -> Channel:
-    """The call's live customer leg: a live call has one (the customer gone ends it)."""
+    """The call's live customer leg, or ``NoCustomer`` (a conference of agents has none)."""
     live = [c for c in job.channels if c.party is Party.CUSTOMER and c.live]
-    assert live, f"call {job.job_id} is live without a customer"
+    if not live:
+        raise InvalidOperationNoCustomer(job.job_id)
     return live[0]
 
 
@@ -221,13 +224,17 @@ def _consultation(job: Job, user: User, answered: bool) -> Channel:
     return consulting
 
 
+def _retrieve(step: Step, job: Job, leg: Channel, user: User) -> None:
+    """``user`` takes ``leg`` off hold, if it is held (``Retrieved``)."""
+    if leg.held:
+        close_hold(leg, step.now)
+        HOLD.move(leg, "retrieve")
+        leg.timestamp = step.now
+        step.call_event(EventType.Retrieved, job, leg, user.user_id)
+
+
 def _retrieve_customer(step: Step, job: Job, user: User) -> None:
-    customer = _customer(job)
-    if customer.held:
-        close_hold(customer, step.now)
-        HOLD.move(customer, "retrieve")
-        customer.timestamp = step.now
-        step.call_event(EventType.Retrieved, job, customer, user.user_id)
+    _retrieve(step, job, _customer(job), user)
 
 
 @decides(DECIDERS, cmd.CompleteAttendedTransfer)

@@ -130,6 +130,9 @@ VALUES: dict[Any, Values] = {
     "Transferee": lambda w: _TRANSFEREES[w.chosen.get("TransfereeType", "AGENT")](w),
     ("BlindTransfer", "TransfereeType"): _transferee_types("EXTERNAL_NUMBER"),
     ("InitiateAttendedTransfer", "TransfereeType"): _transferee_types("EXTERNAL"),
+    "ParticipantListJson": lambda w: [  # one other agent: the conference's rows need no more
+        json.dumps([p.extension]) for u, p in w.config.users.items() if u != w.chosen["UserId"]
+    ][:1],
     "ChannelId": _live_legs,
 }
 

@@ -1,0 +1,121 @@
+"""Conferences: a consultation switched to a three-party call, a new one, and leaving one.
+
+* ``SwitchToConference``: the initiator of an answered consultation joins everyone: every held
+  leg is retrieved (nobody is held in a conference), the consultation is over
+  (``StopConsultant``) and both agents' legs take ``CallType`` ``CONFERENCE``
+  (``StartConference``, scenario ``CONFERENCE``).
+* ``StartConference``: a READY agent opens a new call (``CallType`` ``CONFERENCE``) and is in it
+  at once (TALKING: the workbench connects to the bridge); each agent whose extension
+  ``ParticipantListJson`` lists is offered a ``CONFERENCE`` leg, rings, and answers with
+  AnswerCall. External numbers are refused (``Parameter.Invalid``): callstate has no external
+  legs yet.
+* ``EndConference``: the agent ``UserId`` leaves by the release cascade's ``left`` way (the
+  agent wraps up); the call goes on while an agent and a customer remain, or among agents
+  alone, and ends when it would leave a customer with no agent (the cascade's ``member``
+  rows). ``StopConference`` comes first when it leaves one member: the conference is over.
+
+Hold and retrieve need nothing here: any member holds or retrieves any leg of the call.
+"""
+
+from __future__ import annotations
+
+from . import _commands as cmd
+from ._cascade import Cause, Way, release
+from ._errors import InvalidOperationNoConference, ParameterInvalid
+from ._events import EventType
+from ._records import CONFERENCE, CallType, Job, Party, User
+from ._routing import offer
+from ._states import AGENT, CHANNEL
+from ._step import Decider, Outcome, Step, decides, new_leg, own_leg
+from ._transfers import (
+    _agent_offered,
+    _consultation,
+    _customer,
+    _event,
+    _retrieve,
+    _transferring,
+)
+from ._world import InstanceConfig
+
+__all__ = ["DECIDERS"]
+
+#: The decider of each conference action.
+DECIDERS: dict[type[cmd.Request], Decider] = {}
+
+PARTICIPANTS = "ParticipantListJson"
+SCENARIO = "CONFERENCE"
+
+
+@decides(DECIDERS, cmd.SwitchToConference)
+def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
+    _, user, job, leg = _transferring(step, c)
+    consulting = _consultation(job, user, answered=True)
+    for held in job.channels:  # nobody is held in a conference
+        _retrieve(step, job, held, user)
+    leg.call_type = consulting.call_type = CONFERENCE
+    _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
+    _event(step, EventType.StartConference, job, _customer(job), user.user_id,
+           scenario=SCENARIO)  # fmt: skip
+    return step.outcome(c, user, job)
+
+
+def _listed(participants: tuple[str, ...]) -> None:
+    """The list's own check (check 1; an empty list is blank): nobody twice."""
+    if len(set(participants)) < len(participants):
+        raise ParameterInvalid(PARTICIPANTS, "It lists a participant twice")
+
+
+def _invited(step: Step, inst: InstanceConfig, user: User, extension: str) -> User:
+    """The agent at ``extension``: another agent of the instance, READY for calls."""
+    if extension == user.extension:
+        raise ParameterInvalid(PARTICIPANTS, "An agent cannot invite itself")
+    agent = next((p.user_id for p in inst.users.values() if p.extension == extension), None)
+    if agent is None:
+        reason = f"{extension} is no agent's extension; external numbers are not supported"
+        raise ParameterInvalid(PARTICIPANTS, reason)
+    return _agent_offered(step, inst, user, agent)
+
+
+@decides(DECIDERS, cmd.StartConference)
+def _start(step: Step, c: cmd.StartConference) -> Outcome:
+    _listed(c.participant_list_json)
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    AGENT.move(user, c.action, step.now)
+    invited = [_invited(step, inst, user, ext) for ext in c.participant_list_json]
+    now = step.now
+    group = user.signed_skill_group_ids[0] if user.signed_skill_group_ids else ""
+    job = Job(job_id=step.ws.new_job_id(now), instance_id=inst.instance_id,
+              call_type=CallType.CONFERENCE, caller=user.extension,
+              callee=c.participant_list_json[0], created_ms=now, skill_group_id=group)  # fmt: skip
+    own = new_leg(job, Party.USER, user.extension, user.extension, user, group, now)
+    CHANNEL.move(own, "answer")  # the workbench connects to the bridge at once
+    own.answered_ms = now
+    own.call_type = CONFERENCE
+    user.reserved = now
+    user.job_id = job.job_id
+    step.ws.add_job(job)
+    step.agent_event(EventType.AgentTalk, user)
+    _event(step, EventType.StartConference, job, own, user.user_id, scenario=SCENARIO)
+    for agent in invited:
+        offer(step, agent, job, group).call_type = CONFERENCE
+    return step.outcome(c, user, job)
+
+
+def _members(job: Job) -> int:
+    return sum(1 for leg in job.channels if leg.live and leg.call_type == CONFERENCE)
+
+
+@decides(DECIDERS, cmd.EndConference)
+def _end(step: Step, c: cmd.EndConference) -> Outcome:
+    inst = step.instance(c.instance_id)
+    user = step.user(inst, c.user_id)
+    job = step.job(inst, c.job_id)
+    leg = own_leg(user, job, answered=True)
+    if leg.call_type != CONFERENCE:
+        raise InvalidOperationNoConference(job.job_id, user.user_id)
+    AGENT.move(user, c.action, step.now)
+    if _members(job) == 2:  # one member would be left: the conference is over
+        _event(step, EventType.StopConference, job, leg, user.user_id, scenario=SCENARIO)
+    release(step, job, leg, Way.LEFT, Cause.HANG_UP, user.extension)
+    return step.outcome(c, user, job)
