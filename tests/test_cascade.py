@@ -195,6 +195,7 @@ CASES = {
     "consulted number withdrawn": Case((held, talking, outside), 2, Way.WITHDRAWN, (TALKS_ON,), A),
     "initiator hangs up on a consulted number": Case(
         (held, talking, outside), 1, Way.RELEASED, (WRAP_UP,), E
+    ),
     # a conference member leaves (EndConference)
     "a member leaves, an agent talks on to the customer": Case(
         (customer, talking, talking), 1, Way.LEFT, (WRAP_UP, TALKS_ON), A
