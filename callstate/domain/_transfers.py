@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _commands as cmd
-from ._cascade import Cause, Way, release
+from ._cascade import Cause, Way, release, retrieve
 from ._errors import (
     InvalidOperationConsultationExists,
     InvalidOperationNoConsultation,
@@ -35,7 +35,7 @@ from ._events import EventType
 from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
 from ._routing import join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
-from ._step import Decider, Outcome, Step, check_device, close_hold, decides, own_leg
+from ._step import Decider, Outcome, Step, check_device, decides, own_leg
 from ._world import InstanceConfig, QueueType, Route
 
 __all__ = ["DECIDERS"]
@@ -170,10 +170,7 @@ def _consultation(job: Job, user: User, answered: bool) -> Channel:
 def _retrieve_customer(step: Step, job: Job, user: User) -> None:
     customer = _customer(job)
     if customer.held:
-        close_hold(customer, step.now)
-        HOLD.move(customer, "retrieve")
-        customer.timestamp = step.now
-        step.call_event(EventType.Retrieved, job, customer, user.user_id)
+        retrieve(step, job, customer, user.user_id)
 
 
 @decides(DECIDERS, cmd.CompleteAttendedTransfer)
