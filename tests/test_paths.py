@@ -206,8 +206,8 @@ def test_a_row_the_alphabet_cannot_reach_is_named(monkeypatch: pytest.MonkeyPatc
         missing = unreached()
     finally:
         _explore.cache_clear()
+    # (the hold region's retrieve row stays reachable: consultations and conferences retrieve)
     assert "agent: RetrieveCall from TALKING" in missing
-    assert "hold: retrieve from HELD" in missing
 
 
 def test_a_required_parameter_without_values_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

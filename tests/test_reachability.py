@@ -109,7 +109,7 @@ RARE = {
     "PollUserStatus": 0.5,
     # and the steps of a consultation more often: each needs the one before it
     "InitiateAttendedTransfer": 6.0,
-    "CompleteAttendedTransfer": 6.0,
+    "CompleteAttendedTransfer": 10.0,
     "CancelAttendedTransfer": 3.0,
     "SwitchToConference": 6.0,
     "AnswerCall": 3.0,

@@ -1,16 +1,26 @@
 """The stateful property test: every action and signal, in random order, against the invariants.
 
 It runs twice: randomised (new sequences each run) and derandomised (the same sequences every
-run, so a CI failure reproduces).
+run, so a CI failure reproduces). The derandomised run also shows the machine reaches what
+it must: every command and signal the domain declares is sent, and blind transfers (to an
+agent and to a skill group's queue, with the automatic distribution on) and consultations
+are answered OK. (Completing and cancelling a consultation are reached too, but rarely
+enough that which of them a given derandomised run reaches depends on the machine's every
+rule: they are not asserted here.)
 """
+
+from collections import Counter
+from typing import ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from callstate.api import Reply
+from callstate.domain import COMMANDS, SIGNALS
 from callstate.testing import CallCentreMachine
 
 _SETTINGS = settings(
-    max_examples=200,
+    max_examples=100,
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -19,8 +29,41 @@ _SETTINGS = settings(
 TestCallCentre = CallCentreMachine.TestCase
 TestCallCentre.settings = _SETTINGS
 
+#: What the derandomised run must answer OK at least once (a transfer: by its type).
+MUST_SUCCEED = {
+    "BlindTransfer AGENT",
+    "BlindTransfer SKILL_GROUP",
+    "InitiateAttendedTransfer AGENT",
+    "CallArrived",
+    "HoldCall",
+    "RetrieveCall",
+}
+
+
+class Counting(CallCentreMachine):
+    """The machine, noting every request it sends and those answered OK."""
+
+    sent: ClassVar[Counter[str]] = Counter()
+    answered: ClassVar[Counter[str]] = Counter()
+
+    def note(self, name: str, reply: Reply, params: dict[str, str]) -> Reply:
+        kind = params.get("TransfereeType")
+        self.sent[name] += 1
+        self.answered[f"{name} {kind}" if kind else name] += reply.ok
+        return reply
+
+    def send(self, action: str, user: str, **params: str) -> Reply:
+        return self.note(action, super().send(action, user, **params), params)
+
+    def send_signal(self, name: str, **params: str) -> Reply:
+        return self.note(name, super().send_signal(name, **params), params)
+
 
 def test_call_centre_derandomised() -> None:
+    Counting.sent.clear()
+    Counting.answered.clear()
     run_state_machine_as_test(
-        CallCentreMachine, settings=settings(_SETTINGS, derandomize=True, database=None)
+        Counting, settings=settings(_SETTINGS, derandomize=True, database=None)
     )
+    assert set(COMMANDS) | set(SIGNALS) <= set(+Counting.sent), Counting.sent
+    assert set(+Counting.answered) >= MUST_SUCCEED, Counting.answered

@@ -21,6 +21,10 @@ through :func:`release`, which reads the tables below and nothing else (SPEC §3
    last agent leg gone ends it, unless that leg was an offer and the customer is still there.
    An external party gone ends a call no agent serves (a forwarded call), and leaves a call
    an agent serves going on (a consultation of a number refused, cancelled or hung up).
+5. A hold needs an agent on the line to retrieve it: when the call goes on with no leg left
+   whose role is :attr:`Role.AGENT` (an answered agent leg), its held legs are retrieved, in
+   the name of the agent who held them (a held customer blind-transferred, or left by the
+   initiator of a consultation the consultee has not answered yet).
 
 A call with more parties (a consultee, a conference member, a supervisor, a second customer)
 adds roles and rows here, not branches in the interpreter.
@@ -54,6 +58,7 @@ __all__ = [
     "Role",
     "Way",
     "release",
+    "retrieve",
 ]
 
 RINGING_TIMEOUT = "RingingTimeout"  # CCC's break code after an offer rang out
@@ -253,8 +258,24 @@ def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
     return role
 
 
+def retrieve(step: Step, job: Job, leg: Channel, agent_id: str) -> None:
+    """Take ``leg`` off hold (``Retrieved``, by ``agent_id``): its hold interval closes."""
+    close_hold(leg, step.now)
+    HOLD.move(leg, "retrieve")
+    leg.timestamp = step.now
+    step.call_event(EventType.Retrieved, job, leg, agent_id)
+
+
 def _go_on(step: Step, job: Job, cause: Cause, initiator: str) -> None:
-    """Someone still serves the customer: nothing more changes."""
+    """Someone still serves the customer; a hold nobody on the line can retrieve ends (rule 5)."""
+    if any(c.live and ROLES[c.party, c.state is ChannelState.ANSWERED] is Role.AGENT
+           for c in job.channels):  # fmt: skip
+        return
+    for leg in job.channels:
+        if leg.held:
+            newest = leg.holds.newest
+            assert newest is not None, "a held leg has an open interval"
+            retrieve(step, job, leg, newest.by_user)
 
 
 def _requeue(step: Step, job: Job, cause: Cause, initiator: str) -> None:

@@ -20,7 +20,7 @@ Hold and retrieve need nothing here: any member holds or retrieves any leg of th
 from __future__ import annotations
 
 from . import _commands as cmd
-from ._cascade import Cause, Way, release
+from ._cascade import Cause, Way, release, retrieve
 from ._errors import InvalidOperationNoConference, ParameterInvalid
 from ._events import EventType
 from ._records import CONFERENCE, CallType, Job, Party, User
@@ -32,7 +32,6 @@ from ._transfers import (
     _consultation,
     _customer,
     _event,
-    _retrieve,
     _transferring,
 )
 from ._world import InstanceConfig
@@ -51,7 +50,8 @@ def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
     _, user, job, leg = _transferring(step, c)
     consulting = _consultation(job, user, answered=True)
     for held in job.channels:  # nobody is held in a conference
-        _retrieve(step, job, held, user)
+        if held.held:
+            retrieve(step, job, held, user.user_id)
     leg.call_type = consulting.call_type = CONFERENCE
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     _event(step, EventType.StartConference, job, _customer(job), user.user_id,

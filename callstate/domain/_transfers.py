@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _commands as cmd
-from ._cascade import Cause, Way, release
+from ._cascade import Cause, Way, release, retrieve
 from ._errors import (
     InvalidOperationConsultationExists,
     InvalidOperationNoAgentAvailable,
@@ -44,7 +44,7 @@ from ._external import check_outside_number, dial, forward
 from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
 from ._routing import free_agent, join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
-from ._step import Decider, Outcome, Step, check_device, close_hold, decides, own_leg
+from ._step import Decider, Outcome, Step, check_device, decides, own_leg
 from ._world import InstanceConfig, QueueType, Route
 
 __all__ = ["DECIDERS"]
@@ -224,17 +224,10 @@ def _consultation(job: Job, user: User, answered: bool) -> Channel:
     return consulting
 
 
-def _retrieve(step: Step, job: Job, leg: Channel, user: User) -> None:
-    """``user`` takes ``leg`` off hold, if it is held (``Retrieved``)."""
-    if leg.held:
-        close_hold(leg, step.now)
-        HOLD.move(leg, "retrieve")
-        leg.timestamp = step.now
-        step.call_event(EventType.Retrieved, job, leg, user.user_id)
-
-
 def _retrieve_customer(step: Step, job: Job, user: User) -> None:
-    _retrieve(step, job, _customer(job), user)
+    customer = _customer(job)
+    if customer.held:
+        retrieve(step, job, customer, user.user_id)
 
 
 @decides(DECIDERS, cmd.CompleteAttendedTransfer)
