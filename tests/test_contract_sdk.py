@@ -58,6 +58,8 @@ ACTION_NAMES = (
     "CancelAttendedTransfer",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
+    "MuteCall",
+    "UnmuteCall",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -270,6 +272,18 @@ def _group_states(d: Desk) -> Reply:
     return _board(d, "ListRealtimeSkillGroupStates", SkillGroupIdList=f'["{GROUP}"]')
 
 
+def _mute_call(d: Desk) -> Reply:
+    call = d.held()
+    return d.do("MuteCall", JobId=call.job, ChannelId=call.customer_leg)
+
+
+def _unmute_call(d: Desk) -> Reply:
+    call = d.talking()
+    d.agent.ok("MuteCall", JobId=call.job)
+    d.step()
+    return d.do("UnmuteCall")
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -291,6 +305,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "CancelAttendedTransfer": ("CancelAttendedTransfer", _cancel_attended_transfer),
     "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
     "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
+    "MuteCall-held-leg": ("MuteCall", _mute_call),
+    "UnmuteCall": ("UnmuteCall", _unmute_call),
 }
 
 
@@ -396,6 +412,8 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "CancelAttendedTransfer": {"CallContext.ChannelContexts"},
         "ListRealtimeAgentStates": {"List"},
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
+        "MuteCall": {"CallContext.ChannelContexts"},
+        "UnmuteCall": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 

@@ -164,6 +164,14 @@ SHAPES: Final[dict[str, Shape]] = {
         "ContextId": INT,
         "UserContext": _user(),
     },
+    "MuteCall": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user(*_HMR),
+    },
+    "UnmuteCall": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user("Heartbeat", "Mobile"),
+    },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
 }

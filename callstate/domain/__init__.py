@@ -30,6 +30,7 @@ from ._commands import (
     InitiateAttendedTransfer,
     MakeCall,
     MediaType,
+    MuteCall,
     PollUserStatus,
     ReadyForService,
     ReleaseCall,
@@ -43,6 +44,7 @@ from ._commands import (
     TakeBreak,
     TimerFired,
     TransfereeType,
+    UnmuteCall,
     WireField,
     wire_fields,
     wire_name,
@@ -108,16 +110,18 @@ from ._queries import (
     RealtimeState,
 )
 from ._realtime import REALTIME_STATES, AgentRow, GroupRow, Page, answer
-from ._records import CallType, Channel, HoldInterval, Holds, Job, Party, User
+from ._records import CallType, Channel, HoldInterval, Holds, Job, MuteInterval, Party, User
 from ._routing import agent_places, call_place
 from ._states import (
     AGENT,
     CHANNEL,
     HOLD,
     JOB,
+    MUTE,
     ChannelState,
     HoldState,
     JobState,
+    MuteState,
     StateTable,
     UserState,
 )
@@ -147,6 +151,7 @@ __all__ = [
     "HOLD",
     "JOB",
     "MAX_DURATION_MS",
+    "MUTE",
     "NOT_TEXT_REASON",
     "QUERIES",
     "REALTIME_STATES",
@@ -215,6 +220,9 @@ __all__ = [
     "MakeCall",
     "MediaType",
     "MethodNotAllowed",
+    "MuteCall",
+    "MuteInterval",
+    "MuteState",
     "NotExistsChannelId",
     "NotExistsInstanceId",
     "NotExistsJobId",
@@ -265,6 +273,7 @@ __all__ = [
     "TimerDue",
     "TimerFired",
     "TransfereeType",
+    "UnmuteCall",
     "User",
     "UserProfile",
     "UserState",

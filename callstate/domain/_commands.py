@@ -34,6 +34,7 @@ from ._signal_types import (
     TimerFired,
 )
 from ._wire import WireField, bounded, wire_fields, wire_name
+from ._workbench_commands import MuteCall, UnmuteCall
 from ._world import WorkMode
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "InitiateAttendedTransfer",
     "MakeCall",
     "MediaType",
+    "MuteCall",
     "PollUserStatus",
     "ReadyForService",
     "ReleaseCall",
@@ -74,6 +76,7 @@ __all__ = [
     "TakeBreak",
     "TimerFired",
     "TransfereeType",
+    "UnmuteCall",
     "WireField",
     "wire_fields",
     "wire_name",
@@ -279,6 +282,8 @@ COMMANDS: dict[str, type[Command]] = {
         InitiateAttendedTransfer,
         CompleteAttendedTransfer,
         CancelAttendedTransfer,
+        MuteCall,
+        UnmuteCall,
     )
 }
 

@@ -5,10 +5,11 @@ them makes stamped ones (:meth:`Event.stamped`) with the instance's sequence num
 :meth:`Event.to_dict` is the published form, with CCC's field names: ``eventType``,
 ``eventTime`` (ISO-8601 UTC), ``instanceId``, ``seq``, then ``agentId`` and ``skillGroupIds``
 for agent events, ``contactId`` (the JobId), ``channelId``, ``callType``, ``caller`` and
-``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` (and the acting
-``agentId``) for Held / Retrieved, ``agentId`` for AssignAgent (the agent offered the call)
-and RingingTimeout (the agent whose offer rang out), and the record for ``CDRReady``. How a
-store keeps events is the store's business.
+``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` / ``mutedChannelId`` /
+``unmutedChannelId`` (and the acting ``agentId``) for Held / Retrieved / Muted / Unmuted,
+``agentId`` for AssignAgent (the agent offered the call) and RingingTimeout (the agent whose
+offer rang out), and the record for ``CDRReady``. How a store keeps events is the store's
+business.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._records import Channel, HoldInterval, Job
+from ._records import Channel, HoldInterval, Job, MuteInterval
 
 __all__ = ["AGENT_EVENTS", "CallDetailRecord", "ChannelDetail", "Event", "EventType", "iso_time"]
 
@@ -41,6 +42,8 @@ class EventType(Enum):
     Released = "Released"
     Held = "Held"
     Retrieved = "Retrieved"
+    Muted = "Muted"
+    Unmuted = "Unmuted"
     Enqueue = "Enqueue"
     AssignAgent = "AssignAgent"
     RingingTimeout = "RingingTimeout"
@@ -63,6 +66,8 @@ AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
 _AGENT_NAMED: dict[EventType, str] = {
     EventType.Held: "heldChannelId",
     EventType.Retrieved: "retrievedChannelId",
+    EventType.Muted: "mutedChannelId",
+    EventType.Unmuted: "unmutedChannelId",
     EventType.AssignAgent: "",
     EventType.RingingTimeout: "",
     EventType.HoldTimeout: "",  # the agent who held the leg, told it is held too long
@@ -84,9 +89,13 @@ def _interval_dict(h: HoldInterval) -> dict[str, Any]:
     return {"startTime": h.start_ms, "endTime": h.end_ms, "music": h.music, "heldBy": h.by_user}
 
 
+def _mute_dict(m: MuteInterval) -> dict[str, Any]:
+    return {"startTime": m.start_ms, "endTime": m.end_ms, "mutedBy": m.by_user}
+
+
 @attrs.frozen
 class ChannelDetail:
-    """One leg in a call detail record, with its hold accounting."""
+    """One leg in a call detail record, with its hold and mute accounting."""
 
     channel_id: str
     party: str
@@ -97,6 +106,13 @@ class ChannelDetail:
     hold_count: int
     held_ms: int
     longest_hold_ms: int
+    #: The leg's mutes, oldest first; every one is closed, as the leg is released.
+    mutes: tuple[MuteInterval, ...] = ()
+
+    @property
+    def muted_ms(self) -> int:
+        """Total muted time."""
+        return sum(m.duration() for m in self.mutes)
 
     @classmethod
     def of(cls, ch: Channel) -> ChannelDetail:
@@ -111,6 +127,7 @@ class ChannelDetail:
             ch.hold_count,
             ch.held_ms,
             ch.longest_hold_ms,
+            ch.mutes,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +142,9 @@ class ChannelDetail:
             "heldMs": self.held_ms,
             "longestHoldMs": self.longest_hold_ms,
             "holds": [_interval_dict(h) for h in self.holds],
+            "muteCount": len(self.mutes),
+            "mutedMs": self.muted_ms,
+            "mutes": [_mute_dict(m) for m in self.mutes],
         }
 
 
