@@ -60,6 +60,7 @@ ACTION_NAMES = (
     "ListRealtimeSkillGroupStates",
     "MuteCall",
     "UnmuteCall",
+    "SendDtmfSignaling",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -284,6 +285,11 @@ def _unmute_call(d: Desk) -> Reply:
     return d.do("UnmuteCall")
 
 
+def _send_dtmf(d: Desk) -> Reply:
+    call = d.talking()
+    return d.do("SendDtmfSignaling", JobId=call.job, ChannelId=call.customer_leg, Dtmf="1*#")
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -307,6 +313,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
     "MuteCall-held-leg": ("MuteCall", _mute_call),
     "UnmuteCall": ("UnmuteCall", _unmute_call),
+    "SendDtmfSignaling": ("SendDtmfSignaling", _send_dtmf),
 }
 
 
@@ -414,6 +421,7 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
         "MuteCall": {"CallContext.ChannelContexts"},
         "UnmuteCall": {"CallContext.ChannelContexts"},
+        "SendDtmfSignaling": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 

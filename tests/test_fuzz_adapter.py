@@ -136,6 +136,8 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "AgentIdList": [json.dumps([AGENT]), json.dumps(["nobody"]), json.dumps(["a"] * 21), "[]"],
     "StateList": ['["Ready","Break"]', '["Talking"]', '["READY"]', "[]"],
     "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
+    "Dtmf": ["1", "*0#", "12a", " 9 "],
+    "Route": ["sales"],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

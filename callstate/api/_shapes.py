@@ -172,6 +172,10 @@ SHAPES: Final[dict[str, Shape]] = {
         "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
         "UserContext": _user("Heartbeat", "Mobile"),
     },
+    "SendDtmfSignaling": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user(*_HMR),
+    },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
 }

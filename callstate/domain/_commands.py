@@ -34,7 +34,7 @@ from ._signal_types import (
     TimerFired,
 )
 from ._wire import WireField, bounded, wire_fields, wire_name
-from ._workbench_commands import MuteCall, UnmuteCall
+from ._workbench_commands import IvrRouted, MuteCall, SendDtmfSignaling, UnmuteCall
 from ._world import WorkMode
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "FarEndRinging",
     "HoldCall",
     "InitiateAttendedTransfer",
+    "IvrRouted",
     "MakeCall",
     "MediaType",
     "MuteCall",
@@ -70,6 +71,7 @@ __all__ = [
     "ResetAgentState",
     "RetrieveCall",
     "RingTimeout",
+    "SendDtmfSignaling",
     "SignInGroup",
     "SignOutGroup",
     "Signal",
@@ -284,6 +286,7 @@ COMMANDS: dict[str, type[Command]] = {
         CancelAttendedTransfer,
         MuteCall,
         UnmuteCall,
+        SendDtmfSignaling,
     )
 }
 
@@ -301,5 +304,6 @@ SIGNALS: dict[str, type[Signal]] = {
         FarEndRejected,
         FarEndHungUp,
         RingTimeout,
+        IvrRouted,
     )
 }

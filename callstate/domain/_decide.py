@@ -23,7 +23,7 @@ call is the release cascade's tables (``_cascade``); what they share is in ``_st
 
 from __future__ import annotations
 
-from . import _agent_state, _arrivals, _call_control, _mute, _signals, _timers, _transfers
+from . import _agent_state, _arrivals, _call_control, _dtmf, _mute, _signals, _timers, _transfers
 from . import _commands as cmd
 from ._cascade import Cause
 from ._routing import distribute
@@ -39,6 +39,7 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_timers.DECIDERS,
     **_transfers.DECIDERS,
     **_mute.DECIDERS,
+    **_dtmf.DECIDERS,
 }
 
 

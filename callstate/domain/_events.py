@@ -44,6 +44,8 @@ class EventType(Enum):
     Retrieved = "Retrieved"
     Muted = "Muted"
     Unmuted = "Unmuted"
+    DtmfSent = "DtmfSent"
+    IvrTracking = "IvrTracking"
     Enqueue = "Enqueue"
     AssignAgent = "AssignAgent"
     RingingTimeout = "RingingTimeout"
@@ -68,6 +70,7 @@ _AGENT_NAMED: dict[EventType, str] = {
     EventType.Retrieved: "retrievedChannelId",
     EventType.Muted: "mutedChannelId",
     EventType.Unmuted: "unmutedChannelId",
+    EventType.DtmfSent: "",  # the agent who sent the tones
     EventType.AssignAgent: "",
     EventType.RingingTimeout: "",
     EventType.HoldTimeout: "",  # the agent who held the leg, told it is held too long

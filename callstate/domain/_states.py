@@ -138,6 +138,7 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("CancelAttendedTransfer",   U.TALKING,                         None),
     ("MuteCall",          U.TALKING,                                None),
     ("UnmuteCall",        U.TALKING,                                None),
+    ("SendDtmfSignaling", U.TALKING,                                None),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -155,6 +156,8 @@ HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("hold",      H.ACTIVE,            H.HELD),
     ("retrieve",  H.HELD,              H.ACTIVE),
     ("leave",     H.HELD,              H.ACTIVE),  # a held leg leaves ANSWERED: the region resets
+    ("send_dtmf", H.ACTIVE,            None),  # tones go on an answered leg that is not held
+    ("ivr_route", H.ACTIVE,            None),  # and the far end's IVR answers them there
 )  # fmt: skip
 
 # Mute region of ANSWERED, independent of hold  trigger   from          to

@@ -1,4 +1,4 @@
-"""The workbench's call actions as request values: mute and unmute.
+"""The workbench's call actions as request values: mute, unmute, DTMF tones and the IVR's route.
 
 Declared as every request is (``_commands.py``: the class is the parameter table, fields are
 checked in declaration order), and registered in ``COMMANDS`` / ``SIGNALS`` there.
@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import attrs
 
+from ._errors import ParameterInvalid
 from ._requests import Command
+from ._signal_types import ChannelSignal
+from ._tones import is_dtmf
 
-__all__ = ["MuteCall", "UnmuteCall"]
+__all__ = ["IvrRouted", "MuteCall", "SendDtmfSignaling", "UnmuteCall"]
 
 
 @attrs.frozen
@@ -31,3 +34,26 @@ class UnmuteCall(Command):
     job_id: str = ""
     channel_id: str = ""
     device_id: str = ""
+
+
+@attrs.frozen
+class SendDtmfSignaling(Command):
+    """Send DTMF tones (``0-9``, ``*``, ``#``) on an answered leg that is not held."""
+
+    job_id: str
+    channel_id: str
+    dtmf: str
+    user_id: str
+    device_id: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if not is_dtmf(self.dtmf.strip()):
+            raise ParameterInvalid("Dtmf", "It may hold only the digits 0-9, * and #")
+
+
+@attrs.frozen
+class IvrRouted(ChannelSignal):
+    """The far end's IVR took a route: the digits sent on its leg selected ``Route``."""
+
+    route: str

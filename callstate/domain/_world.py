@@ -46,6 +46,7 @@ from typing import Any
 import attrs
 
 from ._errors import WorldError
+from ._tones import ivr_menu
 from ._world_reader import MAX_DURATION_MS, Reader
 
 __all__ = [
@@ -92,6 +93,8 @@ class Dialling:
     outcome: DialOutcome = DialOutcome.ANSWER
     after_ms: int = 0
     early_media: bool = False
+    #: An IVR menu once answered: (DTMF digits, the route they select), in the world's order.
+    ivr: tuple[tuple[str, str], ...] = ()
 
 
 class Strategy(Enum):
@@ -235,7 +238,7 @@ def _dialling(reader: Reader | None, default: Dialling) -> Dialling:
         return default
     outcome = reader.enum("outcome", DialOutcome, default.outcome)
     early_media = reader.boolean("earlyMedia", default.early_media)
-    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media)
+    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media, ivr_menu(reader))
 
 
 def _instance(r: Reader) -> InstanceConfig:
@@ -349,7 +352,8 @@ def _queuing_timeout(r: Reader) -> int:
 
 
 def _dialling_dict(d: Dialling) -> dict[str, Any]:
-    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media}
+    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media,
+            "ivr": dict(d.ivr)}  # fmt: skip
 
 
 def _skill_group_dict(g: SkillGroup) -> dict[str, Any]:

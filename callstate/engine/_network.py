@@ -7,6 +7,9 @@ It watches committed outcomes and schedules the signals a real network would sen
   line never rings); then it answers (``afterMs`` after it started ringing, or never if that is
   past the call's timeout, in which case it does not answer), is busy, rejects, or does not
   answer (at the call's timeout);
+* after SendDtmfSignaling on a customer's leg, a dialled number with an ``ivr`` menu in the world
+  answers the digits that select a route with ``IvrRouted`` at once (other digits: nothing, as
+  a menu that does not know them waits on);
 * (an offer's ring timeout is not the network's: it is a timer the store holds, as every
   timer of the contact centre is: ``domain/_timers.py``).
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -32,9 +36,13 @@ from ..domain import (
     FarEndRejected,
     FarEndRinging,
     InstanceConfig,
+    IvrRouted,
+    Job,
     MakeCall,
     Outcome,
     Party,
+    Request,
+    SendDtmfSignaling,
     wire_fields,
 )
 
@@ -71,22 +79,33 @@ class SimulatedNetwork:
 
     def react(self, outcome: Outcome, config: InstanceConfig, now: int) -> None:
         """Schedule what the network does about a committed outcome."""
-        request, job = outcome.request, outcome.job
-        if job is None:
-            return
-        if isinstance(request, MakeCall):
-            (leg,) = [c for c in job.channels if c.party is Party.CUSTOMER]
-            dialling = config.dialling_for(job.callee)
-            kind = _ON_DIAL[dialling.outcome]
-            after = dialling.after_ms
-            if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
-                kind, after = FarEndNoAnswer, job.timeout_ms
-            ids = (job.instance_id, job.job_id, leg.channel_id)
-            if dialling.early_media:
-                self._at(now, FarEndEarlyMedia(*ids))
-            if kind is not FarEndBusy:
-                self._at(now, FarEndRinging(*ids))
-            self._at(now + after, kind(*ids))
+        reaction = _REACTIONS.get(type(outcome.request))
+        if reaction is not None and outcome.job is not None:
+            reaction(self, outcome.request, outcome.job, config, now)
+
+    def _dialled(self, _: MakeCall, job: Job, config: InstanceConfig, now: int) -> None:
+        (leg,) = [c for c in job.channels if c.party is Party.CUSTOMER]
+        dialling = config.dialling_for(job.callee)
+        kind = _ON_DIAL[dialling.outcome]
+        after = dialling.after_ms
+        if kind is FarEndNoAnswer or (kind is FarEndAnswered and after >= job.timeout_ms):
+            kind, after = FarEndNoAnswer, job.timeout_ms
+        ids = (job.instance_id, job.job_id, leg.channel_id)
+        if dialling.early_media:
+            self._at(now, FarEndEarlyMedia(*ids))
+        if kind is not FarEndBusy:
+            self._at(now, FarEndRinging(*ids))
+        self._at(now + after, kind(*ids))
+
+    def _tones(
+        self, request: SendDtmfSignaling, job: Job, config: InstanceConfig, now: int
+    ) -> None:
+        leg = job.channel(request.channel_id)
+        if leg is None or leg.party is not Party.CUSTOMER:
+            return  # an agent's workbench has no menu
+        route = dict(config.dialling_for(leg.destination).ivr).get(request.dtmf.strip())
+        if route is not None:
+            self._at(now, IvrRouted(job.instance_id, job.job_id, leg.channel_id, route))
 
     def _at(self, due_ms: int, signal: ChannelSignal) -> None:
         heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))
@@ -108,3 +127,8 @@ class SimulatedNetwork:
     def clear(self) -> None:
         """Forget everything scheduled (the world was reset)."""
         self._pending.clear()
+
+
+#: What the network does after each kind of committed request (any other: nothing).
+_REACTIONS: dict[type[Request], Callable[[SimulatedNetwork, Any, Job, InstanceConfig, int], None]]
+_REACTIONS = {MakeCall: SimulatedNetwork._dialled, SendDtmfSignaling: SimulatedNetwork._tones}
