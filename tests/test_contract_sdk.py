@@ -61,6 +61,7 @@ ACTION_NAMES = (
     "MuteCall",
     "UnmuteCall",
     "SendDtmfSignaling",
+    "ChangeVisibility",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -290,6 +291,11 @@ def _send_dtmf(d: Desk) -> Reply:
     return d.do("SendDtmfSignaling", JobId=call.job, ChannelId=call.customer_leg, Dtmf="1*#")
 
 
+def _change_visibility(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("ChangeVisibility", Invisible="true")
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -314,6 +320,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "MuteCall-held-leg": ("MuteCall", _mute_call),
     "UnmuteCall": ("UnmuteCall", _unmute_call),
     "SendDtmfSignaling": ("SendDtmfSignaling", _send_dtmf),
+    "ChangeVisibility": ("ChangeVisibility", _change_visibility),
 }
 
 

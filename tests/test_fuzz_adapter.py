@@ -138,6 +138,7 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
     "Dtmf": ["1", "*0#", "12a", " 9 "],
     "Route": ["sales"],
+    "Invisible": ["true", "false", "yes", True],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

@@ -82,6 +82,8 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
         ccc.change_work_mode,
         models.ChangeWorkModeRequest(**me(), work_mode="ON_SITE"),
     )
+    visibility = models.ChangeVisibilityRequest(instance_id=INSTANCE, user_id=AGENT, invisible=True)
+    do("ChangeVisibility", ccc.change_visibility, visibility)
     do("SignOutGroup", ccc.sign_out_group, models.SignOutGroupRequest(**me()))
     do("ResetAgentState", ccc.reset_agent_state, models.ResetAgentStateRequest(**me()))
     do("ListRealtimeAgentStates", ccc.list_realtime_agent_states, agent_board('["Offline"]'))

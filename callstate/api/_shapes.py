@@ -172,6 +172,7 @@ SHAPES: Final[dict[str, Shape]] = {
         "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
         "UserContext": _user("Heartbeat", "Mobile"),
     },
+    "ChangeVisibility": _user(),
     "SendDtmfSignaling": {
         "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
         "UserContext": _user(*_HMR),

@@ -34,7 +34,13 @@ from ._signal_types import (
     TimerFired,
 )
 from ._wire import WireField, bounded, wire_fields, wire_name
-from ._workbench_commands import IvrRouted, MuteCall, SendDtmfSignaling, UnmuteCall
+from ._workbench_commands import (
+    ChangeVisibility,
+    IvrRouted,
+    MuteCall,
+    SendDtmfSignaling,
+    UnmuteCall,
+)
 from ._world import WorkMode
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "CallOffered",
     "CallReoffered",
     "CancelAttendedTransfer",
+    "ChangeVisibility",
     "ChangeWorkMode",
     "ChannelSignal",
     "ClaimCall",
@@ -287,6 +294,7 @@ COMMANDS: dict[str, type[Command]] = {
         MuteCall,
         UnmuteCall,
         SendDtmfSignaling,
+        ChangeVisibility,
     )
 }
 

@@ -23,7 +23,17 @@ call is the release cascade's tables (``_cascade``); what they share is in ``_st
 
 from __future__ import annotations
 
-from . import _agent_state, _arrivals, _call_control, _dtmf, _mute, _signals, _timers, _transfers
+from . import (
+    _agent_state,
+    _arrivals,
+    _call_control,
+    _dtmf,
+    _mute,
+    _signals,
+    _timers,
+    _transfers,
+    _visibility,
+)
 from . import _commands as cmd
 from ._cascade import Cause
 from ._routing import distribute
@@ -40,6 +50,7 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_transfers.DECIDERS,
     **_mute.DECIDERS,
     **_dtmf.DECIDERS,
+    **_visibility.DECIDERS,
 }
 
 

@@ -139,6 +139,7 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("MuteCall",          U.TALKING,                                None),
     ("UnmuteCall",        U.TALKING,                                None),
     ("SendDtmfSignaling", U.TALKING,                                None),
+    ("ChangeVisibility",  [U.READY, U.BREAK, U.WORKING],            None),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).

@@ -1,4 +1,4 @@
-"""The workbench's call actions as request values: mute, unmute, DTMF tones and the IVR's route.
+"""The workbench's actions as request values: mute, DTMF, the IVR's route, visibility.
 
 Declared as every request is (``_commands.py``: the class is the parameter table, fields are
 checked in declaration order), and registered in ``COMMANDS`` / ``SIGNALS`` there.
@@ -13,7 +13,7 @@ from ._requests import Command
 from ._signal_types import ChannelSignal
 from ._tones import is_dtmf
 
-__all__ = ["IvrRouted", "MuteCall", "SendDtmfSignaling", "UnmuteCall"]
+__all__ = ["ChangeVisibility", "IvrRouted", "MuteCall", "SendDtmfSignaling", "UnmuteCall"]
 
 
 @attrs.frozen
@@ -57,3 +57,11 @@ class IvrRouted(ChannelSignal):
     """The far end's IVR took a route: the digits sent on its leg selected ``Route``."""
 
     route: str
+
+
+@attrs.frozen
+class ChangeVisibility(Command):
+    """Become invisible to inbound calls (outbound only, as ``OutboundScenario``), or visible."""
+
+    user_id: str
+    invisible: bool = False
