@@ -27,6 +27,7 @@ from .domain import (
     CHANNEL,
     HOLD,
     JOB,
+    MUTE,
     SIGNALS,
     CCCError,
     StateTable,
@@ -72,11 +73,16 @@ def _mermaid(table: StateTable[Any], initial: Enum, nested: str = "") -> str:
     return "\n".join(lines)
 
 
-def _hold_region() -> str:
-    lines = ["    state ANSWERED {", f"        [*] --> {HOLD.initial.value}"]
-    for trigger, source, dest in _edges(HOLD):
-        if dest is not None and source != dest:
-            lines.append(f"        {source} --> {dest}: {trigger}")
+def _regions(*regions: StateTable[Any]) -> str:
+    """The regions of ``ANSWERED`` as concurrent states (mermaid's ``--`` separator)."""
+    lines = ["    state ANSWERED {"]
+    for n, region in enumerate(regions):
+        if n:
+            lines.append("        --")
+        lines.append(f"        [*] --> {region.initial.value}")
+        for trigger, source, dest in _edges(region):
+            if dest is not None and source != dest:
+                lines.append(f"        {source} --> {dest}: {trigger}")
     lines.append("    }")
     return "\n".join(lines)
 
@@ -142,15 +148,21 @@ def state_machines() -> str:
         _table(AGENT),
         "",
         _mermaid(AGENT, AGENT.initial),
-        "\n## Channel (`ChannelState`) with the hold region inside `ANSWERED`\n",
+        "\n## Channel (`ChannelState`) with the hold and mute regions inside `ANSWERED`\n",
         "Hold is not a `ChannelState`: a held leg stays `ANSWERED` and its hold region is "
-        "`HELD` (`ChannelFlags` `HOLD`). Error messages write a held leg's state `HELD`.\n",
+        "`HELD` (`ChannelFlags` `HOLD`). Error messages write a held leg's state `HELD`. "
+        "Mute is a second region, independent of hold: a muted leg's mute region is `MUTED` "
+        "(`ChannelFlags` `MUTE`; `HOLD,MUTE` when both), and the mute region's refusals write "
+        "it `MUTED`.\n",
         _table(CHANNEL),
         "",
         "Hold region:\n",
         _table(HOLD),
         "",
-        _mermaid(CHANNEL, CHANNEL.initial, _hold_region()),
+        "Mute region:\n",
+        _table(MUTE),
+        "",
+        _mermaid(CHANNEL, CHANNEL.initial, _regions(HOLD, MUTE)),
         "\n## Job (the call)\n",
         _table(JOB),
         "",

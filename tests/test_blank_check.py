@@ -28,6 +28,8 @@ from callstate.domain import (
 
 CLASSES: list[type[Request]] = [*ACTIONS.values(), *SIGNALS.values(), TimerFired]
 BLANKS: list[Any] = [None, "", " ", "\t\n", "\u3000"]  # U+3000 is white space too
+#: Text parameters for which "x" is not valid: a valid value of each.
+VALID_TEXT = {"Dtmf": "1"}
 
 
 def _number(field: WireField) -> int:
@@ -44,7 +46,7 @@ def _typed(field: WireField) -> Any:
         return ("g",) if item is str else (next(iter(item)),)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation))
-    return {str: "x", bool: True}.get(annotation, _number(field))
+    return {str: VALID_TEXT.get(field.wire, "x"), bool: True}.get(annotation, _number(field))
 
 
 def _wire(field: WireField) -> Any:
@@ -55,7 +57,7 @@ def _wire(field: WireField) -> Any:
         return '["g"]' if item is str else f'["{next(iter(item)).value}"]'
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return next(iter(annotation)).value
-    return {str: "x", bool: "true"}.get(annotation, str(_number(field)))
+    return {str: VALID_TEXT.get(field.wire, "x"), bool: "true"}.get(annotation, str(_number(field)))
 
 
 def _required() -> list[tuple[type[Request], str, str]]:

@@ -61,6 +61,10 @@ ACTION_NAMES = (
     "EndConference",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
+    "MuteCall",
+    "UnmuteCall",
+    "SendDtmfSignaling",
+    "ChangeVisibility",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -297,6 +301,28 @@ def _group_states(d: Desk) -> Reply:
     return _board(d, "ListRealtimeSkillGroupStates", SkillGroupIdList=f'["{GROUP}"]')
 
 
+def _mute_call(d: Desk) -> Reply:
+    call = d.held()
+    return d.do("MuteCall", JobId=call.job, ChannelId=call.customer_leg)
+
+
+def _unmute_call(d: Desk) -> Reply:
+    call = d.talking()
+    d.agent.ok("MuteCall", JobId=call.job)
+    d.step()
+    return d.do("UnmuteCall")
+
+
+def _send_dtmf(d: Desk) -> Reply:
+    call = d.talking()
+    return d.do("SendDtmfSignaling", JobId=call.job, ChannelId=call.customer_leg, Dtmf="1*#")
+
+
+def _change_visibility(d: Desk) -> Reply:
+    d.sign_in()
+    return d.do("ChangeVisibility", Invisible="true")
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -321,6 +347,10 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "EndConference": ("EndConference", _end_conference),
     "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
     "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
+    "MuteCall-held-leg": ("MuteCall", _mute_call),
+    "UnmuteCall": ("UnmuteCall", _unmute_call),
+    "SendDtmfSignaling": ("SendDtmfSignaling", _send_dtmf),
+    "ChangeVisibility": ("ChangeVisibility", _change_visibility),
 }
 
 
@@ -429,6 +459,9 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "EndConference": {"CallContext.ChannelContexts"},
         "ListRealtimeAgentStates": {"List"},
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
+        "MuteCall": {"CallContext.ChannelContexts"},
+        "UnmuteCall": {"CallContext.ChannelContexts"},
+        "SendDtmfSignaling": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 

@@ -137,6 +137,9 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "StateList": ['["Ready","Break"]', '["Talking"]', '["READY"]', "[]"],
     "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
     "ParticipantListJson": [json.dumps([EXTENSION]), json.dumps([CUSTOMER]), '["1", "1"]', "[]"],
+    "Dtmf": ["1", "*0#", "12a", " 9 "],
+    "Route": ["sales"],
+    "Invisible": ["true", "false", "yes", True],
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

@@ -70,6 +70,10 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
     leg = {"job_id": job, "channel_id": customer}
     do("HoldCall", ccc.hold_call, models.HoldCallRequest(**me(), **leg))
     do("RetrieveCall", ccc.retrieve_call, models.RetrieveCallRequest(**me(), **leg))
+    do("MuteCall", ccc.mute_call, models.MuteCallRequest(**me(), job_id=job))
+    do("UnmuteCall", ccc.unmute_call, models.UnmuteCallRequest(**me(), job_id=job))
+    dtmf = models.SendDtmfSignalingRequest(**me(), **leg, dtmf="1")
+    do("SendDtmfSignaling", ccc.send_dtmf_signaling, dtmf)
     do("PollUserStatus", ccc.poll_user_status, models.PollUserStatusRequest(**me()))
     do("ReleaseCall", ccc.release_call, models.ReleaseCallRequest(**me(), job_id=job))
     do("AnswerCall", ccc.answer_call, models.AnswerCallRequest(**me(), job_id=job))  # refused
@@ -78,6 +82,8 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
         ccc.change_work_mode,
         models.ChangeWorkModeRequest(**me(), work_mode="ON_SITE"),
     )
+    visibility = models.ChangeVisibilityRequest(instance_id=INSTANCE, user_id=AGENT, invisible=True)
+    do("ChangeVisibility", ccc.change_visibility, visibility)
     do("SignOutGroup", ccc.sign_out_group, models.SignOutGroupRequest(**me()))
     do("ResetAgentState", ccc.reset_agent_state, models.ResetAgentStateRequest(**me()))
     do("ListRealtimeAgentStates", ccc.list_realtime_agent_states, agent_board('["Offline"]'))

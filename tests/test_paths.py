@@ -170,6 +170,8 @@ def test_every_row_of_every_state_table_is_a_target() -> None:
         "hold: hold from ACTIVE",
         "hold: retrieve from HELD",
         "hold: leave from HELD",
+        "hold: send_dtmf from ACTIVE",
+        "hold: ivr_route from ACTIVE",
     }
     assert "agent: ResetAgentState from RINGING" in targets()  # a row from ANY, per state
     assert "channel: NONE" not in targets()  # no row enters it

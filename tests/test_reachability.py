@@ -54,12 +54,7 @@ def routing_world() -> dict[str, Any]:
     return world
 
 
-TABLES: dict[str, StateTable[Any]] = {
-    "agent": _states.AGENT,
-    "channel": _states.CHANNEL,
-    "hold": _states.HOLD,
-    "job": _states.JOB,
-}
+TABLES = _states.TABLES
 
 
 def declared() -> set[tuple[str, str, str]]:
@@ -113,6 +108,10 @@ RARE = {
     "CancelAttendedTransfer": 3.0,
     "SwitchToConference": 6.0,
     "AnswerCall": 3.0,
+    # and what needs an answered call
+    "MuteCall": 2.0,
+    "UnmuteCall": 2.0,
+    "SendDtmfSignaling": 2.0,
     # and a new conference less often: its agents are in a call with no customer to consult on
     "StartConference": 0.3,
 }
@@ -164,6 +163,8 @@ def steps(engine: Engine, rng: random.Random) -> Iterator[tuple[str, str, dict[s
             Callee=rng.choice(["13900000000", "01012345678", CLAIMS_NUMBER]),
             Code="lunch",
             WorkMode="ON_SITE",
+            Route="sales",  # what a menu answers tones with (IvrRouted)
+            Dtmf="1",
         )
         if name == "ReleaseCall" and rng.random() < 0.5:
             params.pop("ChannelId", None)

@@ -20,16 +20,18 @@ from callstate.domain import (
     AGENT,
     CHANNEL,
     HOLD,
-    JOB,
+    MUTE,
     ChannelState,
     HoldState,
     InvalidOperationChannelState,
     InvalidOperationUserState,
+    MuteState,
     StateTable,
     UserState,
+    _states,
 )
 
-TABLES: dict[str, StateTable[Any]] = {"agent": AGENT, "channel": CHANNEL, "hold": HOLD, "job": JOB}
+TABLES = _states.TABLES
 
 
 class _Record:
@@ -74,7 +76,8 @@ def test_move_agrees_with_transitions_on_every_sequence(
     model = _Model()
     table.machine.add_model(model, initial=start.name)
     try:
-        parent = {"state": ChannelState.ANSWERED, "hold_state": HoldState.ACTIVE}
+        parent = {"state": ChannelState.ANSWERED, "hold_state": HoldState.ACTIVE,
+                  "mute_state": MuteState.UNMUTED}  # fmt: skip
         record = _Record(**{**parent, table.attribute: start})
         for trigger in triggers:
             try:
@@ -108,6 +111,22 @@ def test_the_hold_region_exists_only_inside_answered(state: ChannelState, trigge
         HOLD.move(leg, trigger)
     assert refused.value.params == ("HELD", HOLD.expected(trigger))
     assert leg.hold_state is HoldState.HELD  # nothing moved
+
+
+@pytest.mark.parametrize("state", list(ChannelState))
+@pytest.mark.parametrize("trigger", MUTE.triggers)
+def test_the_mute_region_exists_only_inside_answered(state: ChannelState, trigger: str) -> None:
+    leg = _Record(state=state, hold_state=HoldState.HELD, mute_state=MuteState.MUTED)
+    if state is ChannelState.ANSWERED:
+        if MUTE.allows(leg, trigger):
+            MUTE.move(leg, trigger)
+        assert leg.hold_state is HoldState.HELD  # the regions are independent
+        return
+    assert not MUTE.allows(leg, trigger)
+    with pytest.raises(InvalidOperationChannelState) as refused:
+        MUTE.move(leg, trigger)
+    assert refused.value.params == ("MUTED", MUTE.expected(trigger))
+    assert leg.mute_state is MuteState.MUTED  # nothing moved
 
 
 def test_a_refused_move_raises_the_catalogued_error_and_changes_nothing() -> None:

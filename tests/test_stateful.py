@@ -2,11 +2,12 @@
 
 It runs twice: randomised (new sequences each run) and derandomised (the same sequences every
 run, so a CI failure reproduces). The derandomised run also shows the machine reaches what
-it must: every command and signal the domain declares is sent, and blind transfers (to an
-agent and to a skill group's queue, with the automatic distribution on) and consultations
-are answered OK. (Completing and cancelling a consultation are reached too, but rarely
-enough that which of them a given derandomised run reaches depends on the machine's every
-rule: they are not asserted here.)
+it must: every command and signal the domain declares is sent, and blind transfers and
+consultations (to an agent, or through a skill group with the automatic distribution on) are
+answered OK. (Which target types succeed, and whether a consultation is completed or
+cancelled, depends on the machine's every rule in a given derandomised run: with routing on,
+a READY agent is offered a waiting call at once, so a transfer finds one free only now and
+then. Those are not asserted here; tests/test_transfers.py pins each.)
 """
 
 from collections import Counter
@@ -29,11 +30,10 @@ _SETTINGS = settings(
 TestCallCentre = CallCentreMachine.TestCase
 TestCallCentre.settings = _SETTINGS
 
-#: What the derandomised run must answer OK at least once (a transfer: by its type).
+#: What the derandomised run must answer OK at least once.
 MUST_SUCCEED = {
-    "BlindTransfer AGENT",
-    "BlindTransfer SKILL_GROUP",
-    "InitiateAttendedTransfer AGENT",
+    "BlindTransfer",
+    "InitiateAttendedTransfer",
     "CallArrived",
     "HoldCall",
     "RetrieveCall",
@@ -46,17 +46,16 @@ class Counting(CallCentreMachine):
     sent: ClassVar[Counter[str]] = Counter()
     answered: ClassVar[Counter[str]] = Counter()
 
-    def note(self, name: str, reply: Reply, params: dict[str, str]) -> Reply:
-        kind = params.get("TransfereeType")
+    def note(self, name: str, reply: Reply) -> Reply:
         self.sent[name] += 1
-        self.answered[f"{name} {kind}" if kind else name] += reply.ok
+        self.answered[name] += reply.ok
         return reply
 
     def send(self, action: str, user: str, **params: str) -> Reply:
-        return self.note(action, super().send(action, user, **params), params)
+        return self.note(action, super().send(action, user, **params))
 
     def send_signal(self, name: str, **params: str) -> Reply:
-        return self.note(name, super().send_signal(name, **params), params)
+        return self.note(name, super().send_signal(name, **params))
 
 
 def test_call_centre_derandomised() -> None:

@@ -18,7 +18,7 @@ START = 1_609_255_700_000
 SNAPSHOT = """
 {
     "lastNow": 1609255703250,
-    "seq": 11,
+    "seq": 13,
     "users": {
         "user-test@ccc-test": {
             "user_id": "user-test@ccc-test",
@@ -73,7 +73,9 @@ SNAPSHOT = """
                     "holds": [],
                     "recalled": false,
                     "call_type": "",
-                    "answered_ms": 1609255700000
+                    "answered_ms": 1609255700000,
+                    "mute_state": "UNMUTED",
+                    "mutes": []
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -112,7 +114,15 @@ SNAPSHOT = """
                     ],
                     "recalled": false,
                     "call_type": "",
-                    "answered_ms": 0
+                    "answered_ms": 0,
+                    "mute_state": "UNMUTED",
+                    "mutes": [
+                        {
+                            "start_ms": 1609255703000,
+                            "end_ms": 1609255703250,
+                            "by_user": "user-test@ccc-test"
+                        }
+                    ]
                 }
             ],
             "established_ms": 1609255700000,
@@ -135,6 +145,7 @@ SNAPSHOT = """
 
 
 def test_the_snapshot_renders_every_field_of_a_held_call_in_order() -> None:
+    """A leg's mutes are listed beside its hold intervals, in the same form."""
     clock = ManualClock(START)
     engine = Engine(clock=clock, ids=Ids(seed=1), network=None)
     agent = Agent(engine, clock)
@@ -147,7 +158,9 @@ def test_the_snapshot_renders_every_field_of_a_held_call_in_order() -> None:
         agent.ok("HoldCall", JobId=call.job, ChannelId=call.customer_leg)
         clock.advance(500)
         agent.ok("RetrieveCall", JobId=call.job, ChannelId=call.customer_leg)
+    agent.ok("MuteCall", JobId=call.job, ChannelId=call.customer_leg)  # a closed mute
     clock.advance(250)
+    agent.ok("UnmuteCall", JobId=call.job, ChannelId=call.customer_leg)
     agent.ok("HoldCall", JobId=call.job, ChannelId=call.customer_leg)
     rendered = json.dumps(engine.snapshot()["instances"][INSTANCE], indent=4)
     ids = {call.job: "{job}", call.customer_leg: "{customer}", call.agent_leg: "{agent}"}

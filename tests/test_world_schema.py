@@ -55,6 +55,12 @@ def fields(draw: st.DrawFn, /, **strategies: st.SearchStrategy[Any]) -> dict[str
 
 
 texts = maybe(st.lists(st.sampled_from(["a", "b", *["a", "b"] * 10, " ", ""]), max_size=2))
+#: IVR menus: DTMF digits (or not) -> a route (or a blank one), each refused as the loader does.
+ivr_menus = st.dictionaries(
+    st.sampled_from(["1", "*0#", "1", "x", ""]),
+    st.sampled_from(["sales", "sales", " "]),
+    max_size=2,
+)
 #: Durations at the edges of every range, and null; mostly valid ones (a world has a dozen of
 #: them: a document whose only fault is elsewhere must be common).
 duration = st.sampled_from([None, 0, 1, 2, 30_000, 10**12] * 4 + [-1, 10**12 + 1])
@@ -63,6 +69,7 @@ outcome = maybe(
         outcome=maybe(st.sampled_from(["answer", "busy", "noAnswer", "reject", "other"])),
         afterMs=maybe(duration),
         earlyMedia=maybe(st.booleans()),
+        ivr=maybe(ivr_menus),
     )
 )
 

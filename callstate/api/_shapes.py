@@ -177,6 +177,19 @@ SHAPES: Final[dict[str, Shape]] = {
         "ContextId": INT,
         "UserContext": _user("DeviceState"),
     },
+    "MuteCall": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user(*_HMR),
+    },
+    "UnmuteCall": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user("Heartbeat", "Mobile"),
+    },
+    "ChangeVisibility": _user(),
+    "SendDtmfSignaling": {
+        "CallContext": _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId")),
+        "UserContext": _user(*_HMR),
+    },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
 }

@@ -4,8 +4,8 @@ Hang-ups, refusals, ring and queue timeouts, ReleaseCall and ResetAgentState all
 through :func:`release`, which reads the tables below and nothing else (SPEC §3.1, §3.3):
 
 1. A leg leaves by a :class:`Way`, which names the channel row it takes (:data:`LEAVES_BY`):
-   ``release`` from any live state, ``refuse`` only before it was answered. An open hold closes
-   first: the hold region resets (``leave``) before its leg leaves ``ANSWERED``.
+   ``release`` from any live state, ``refuse`` only before it was answered. An open hold (and
+   an open mute) closes first: the region resets (``leave``) before its leg leaves ``ANSWERED``.
 2. A leg's :class:`Role` comes from its party and whether it was answered (:data:`ROLES`): the
    customer; an agent's answered leg (the agent talks, or dials: the workbench connects first);
    an offer (an agent leg ringing at the agent); an external party (a number outside the
@@ -41,8 +41,8 @@ import attrs
 
 from ._events import CallDetailRecord, Event, EventType
 from ._records import CallType, Channel, Job, Party
-from ._states import AGENT, CHANNEL, HOLD, JOB, ChannelState, JobState, UserState
-from ._step import Step, close_hold
+from ._states import AGENT, CHANNEL, HOLD, JOB, MUTE, ChannelState, JobState, UserState
+from ._step import Step, close_hold, close_mute
 
 __all__ = [
     "AGENT_CASCADE",
@@ -238,6 +238,9 @@ def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
     if leg.held:  # the hold region closes before its leg leaves ANSWERED
         close_hold(leg, step.now)
         HOLD.move(leg, "leave")
+    if leg.muted:  # so does the mute region
+        close_mute(leg, step.now)
+        MUTE.move(leg, "leave")
     CHANNEL.move(leg, LEAVES_BY[way])
     leg.timestamp = step.now
     leg.release_initiator = initiator

@@ -34,6 +34,13 @@ from ._signal_types import (
     TimerFired,
 )
 from ._wire import WireField, bounded, wire_fields, wire_name
+from ._workbench_commands import (
+    ChangeVisibility,
+    IvrRouted,
+    MuteCall,
+    SendDtmfSignaling,
+    UnmuteCall,
+)
 from ._world import WorkMode
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "CallOffered",
     "CallReoffered",
     "CancelAttendedTransfer",
+    "ChangeVisibility",
     "ChangeWorkMode",
     "ChannelSignal",
     "ClaimCall",
@@ -60,8 +68,10 @@ __all__ = [
     "FarEndRinging",
     "HoldCall",
     "InitiateAttendedTransfer",
+    "IvrRouted",
     "MakeCall",
     "MediaType",
+    "MuteCall",
     "PollUserStatus",
     "ReadyForService",
     "ReleaseCall",
@@ -69,6 +79,7 @@ __all__ = [
     "ResetAgentState",
     "RetrieveCall",
     "RingTimeout",
+    "SendDtmfSignaling",
     "SignInGroup",
     "SignOutGroup",
     "Signal",
@@ -77,6 +88,7 @@ __all__ = [
     "TakeBreak",
     "TimerFired",
     "TransfereeType",
+    "UnmuteCall",
     "WireField",
     "wire_fields",
     "wire_name",
@@ -311,6 +323,10 @@ COMMANDS: dict[str, type[Command]] = {
         SwitchToConference,
         StartConference,
         EndConference,
+        MuteCall,
+        UnmuteCall,
+        SendDtmfSignaling,
+        ChangeVisibility,
     )
 }
 
@@ -328,5 +344,6 @@ SIGNALS: dict[str, type[Signal]] = {
         FarEndRejected,
         FarEndHungUp,
         RingTimeout,
+        IvrRouted,
     )
 }

@@ -23,7 +23,18 @@ call is the release cascade's tables (``_cascade``); what they share is in ``_st
 
 from __future__ import annotations
 
-from . import _agent_state, _arrivals, _call_control, _conference, _signals, _timers, _transfers
+from . import (
+    _agent_state,
+    _arrivals,
+    _call_control,
+    _conference,
+    _dtmf,
+    _mute,
+    _signals,
+    _timers,
+    _transfers,
+    _visibility,
+)
 from . import _commands as cmd
 from ._cascade import Cause
 from ._routing import distribute
@@ -39,6 +50,9 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_timers.DECIDERS,
     **_transfers.DECIDERS,
     **_conference.DECIDERS,
+    **_mute.DECIDERS,
+    **_dtmf.DECIDERS,
+    **_visibility.DECIDERS,
 }
 
 

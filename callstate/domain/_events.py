@@ -5,10 +5,11 @@ them makes stamped ones (:meth:`Event.stamped`) with the instance's sequence num
 :meth:`Event.to_dict` is the published form, with CCC's field names: ``eventType``,
 ``eventTime`` (ISO-8601 UTC), ``instanceId``, ``seq``, then ``agentId`` and ``skillGroupIds``
 for agent events, ``contactId`` (the JobId), ``channelId``, ``callType``, ``caller`` and
-``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` (and the acting
-``agentId``) for Held / Retrieved, ``agentId`` for AssignAgent (the agent offered the call)
-and RingingTimeout (the agent whose offer rang out), and the record for ``CDRReady``. How a
-store keeps events is the store's business.
+``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` / ``mutedChannelId`` /
+``unmutedChannelId`` (and the acting ``agentId``) for Held / Retrieved / Muted / Unmuted,
+``agentId`` for AssignAgent (the agent offered the call) and RingingTimeout (the agent whose
+offer rang out), and the record for ``CDRReady``. How a store keeps events is the store's
+business.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._records import Channel, HoldInterval, Job
+from ._records import Channel, HoldInterval, Job, MuteInterval
 
 __all__ = [
     "AGENT_EVENTS",
@@ -49,6 +50,10 @@ class EventType(Enum):
     Released = "Released"
     Held = "Held"
     Retrieved = "Retrieved"
+    Muted = "Muted"
+    Unmuted = "Unmuted"
+    DtmfSent = "DtmfSent"
+    IvrTracking = "IvrTracking"
     Enqueue = "Enqueue"
     AssignAgent = "AssignAgent"
     RingingTimeout = "RingingTimeout"
@@ -73,6 +78,9 @@ AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
 _AGENT_NAMED: dict[EventType, str] = {
     EventType.Held: "heldChannelId",
     EventType.Retrieved: "retrievedChannelId",
+    EventType.Muted: "mutedChannelId",
+    EventType.Unmuted: "unmutedChannelId",
+    EventType.DtmfSent: "",  # the agent who sent the tones
     EventType.AssignAgent: "",
     EventType.RingingTimeout: "",
     EventType.HoldTimeout: "",  # the agent who held the leg, told it is held too long
@@ -96,9 +104,13 @@ def _interval_dict(h: HoldInterval) -> dict[str, Any]:
     return {"startTime": h.start_ms, "endTime": h.end_ms, "music": h.music, "heldBy": h.by_user}
 
 
+def _mute_dict(m: MuteInterval) -> dict[str, Any]:
+    return {"startTime": m.start_ms, "endTime": m.end_ms, "mutedBy": m.by_user}
+
+
 @attrs.frozen
 class ChannelDetail:
-    """One leg in a call detail record, with its hold accounting."""
+    """One leg in a call detail record, with its hold and mute accounting."""
 
     channel_id: str
     party: str
@@ -112,6 +124,13 @@ class ChannelDetail:
     #: When the leg was answered (0: never) and released: its agent's talk time is between.
     answered_ms: int = 0
     released_ms: int = 0
+    #: The leg's mutes, oldest first; every one is closed, as the leg is released.
+    mutes: tuple[MuteInterval, ...] = ()
+
+    @property
+    def muted_ms(self) -> int:
+        """Total muted time."""
+        return sum(m.duration() for m in self.mutes)
 
     @classmethod
     def of(cls, ch: Channel) -> ChannelDetail:
@@ -128,6 +147,7 @@ class ChannelDetail:
             ch.longest_hold_ms,
             ch.answered_ms,
             ch.timestamp,
+            ch.mutes,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,6 +162,9 @@ class ChannelDetail:
             "heldMs": self.held_ms,
             "longestHoldMs": self.longest_hold_ms,
             "holds": [_interval_dict(h) for h in self.holds],
+            "muteCount": len(self.mutes),
+            "mutedMs": self.muted_ms,
+            "mutes": [_mute_dict(m) for m in self.mutes],
         }
 
 

@@ -20,10 +20,11 @@ from typing import Any
 
 import attrs
 
-from ._states import ChannelState, HoldState, JobState, UserState
+from ._states import ChannelState, HoldState, JobState, MuteState, UserState
 from ._world import UserProfile, WorkMode
 
 __all__ = [
+    "CHANNEL_FLAGS",
     "CONFERENCE",
     "CONSULTANT",
     "CallType",
@@ -31,6 +32,7 @@ __all__ = [
     "HoldInterval",
     "Holds",
     "Job",
+    "MuteInterval",
     "Party",
     "User",
 ]
@@ -141,6 +143,28 @@ def _fields(h: HoldInterval) -> tuple[int, int | None, str, str]:
 NO_HOLDS = Holds()
 
 
+@attrs.frozen
+class MuteInterval:
+    """One mute of one leg: from ``start_ms`` to ``end_ms`` (``None`` while still muted)."""
+
+    start_ms: int
+    end_ms: int | None
+    by_user: str
+
+    def duration(self) -> int:
+        """Muted milliseconds; an open interval counts 0 until it closes."""
+        return 0 if self.end_ms is None else self.end_ms - self.start_ms
+
+
+#: ``ChannelFlags`` by the leg's two regions: hold and mute, comma-joined when both are set.
+CHANNEL_FLAGS: dict[tuple[HoldState, MuteState], str] = {
+    (HoldState.ACTIVE, MuteState.UNMUTED): "",
+    (HoldState.HELD, MuteState.UNMUTED): "HOLD",
+    (HoldState.ACTIVE, MuteState.MUTED): "MUTE",
+    (HoldState.HELD, MuteState.MUTED): "HOLD,MUTE",
+}
+
+
 @attrs.define(slots=True)
 class User:
     """An agent: the provisioned profile plus the live ``UserContext``."""
@@ -203,6 +227,9 @@ class Channel:
     call_type: str = ""
     #: When the leg was answered (0: never): an agent's talk time starts here at the earliest.
     answered_ms: int = 0
+    mute_state: MuteState = MuteState.UNMUTED
+    #: The leg's mutes, oldest first; the newest is open while the leg is muted.
+    mutes: tuple[MuteInterval, ...] = ()
 
     @property
     def held(self) -> bool:
@@ -215,9 +242,14 @@ class Channel:
         return self.state is not ChannelState.RELEASED
 
     @property
+    def muted(self) -> bool:
+        """Whether the leg is muted (only an ANSWERED leg can be)."""
+        return self.mute_state is MuteState.MUTED
+
+    @property
     def flags(self) -> str:
-        """``ChannelFlags``: ``HOLD`` while the leg is held, else empty (SPEC §3.2)."""
-        return "HOLD" if self.hold_state is HoldState.HELD else ""
+        """``ChannelFlags``: ``HOLD`` while held, ``MUTE`` while muted (:data:`CHANNEL_FLAGS`)."""
+        return CHANNEL_FLAGS[self.hold_state, self.mute_state]
 
     @property
     def written_state(self) -> str:

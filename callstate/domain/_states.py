@@ -18,6 +18,7 @@ Theory of operation (the rules of this file):
 6. Regions are declared: hold is a region of ``ANSWERED`` (``Region(CHANNEL, ANSWERED)``), so a
    leg that is not answered refuses every hold trigger. ``ChannelState`` stays ``ANSWERED``
    while the hold region is ``HELD``; in error messages a held channel's state is ``HELD``.
+   Mute is a second region of ``ANSWERED``, independent of hold: a leg can be held and muted.
 7. Coupled transitions (a released leg moves its agent; the last agent leg gone requeues or
    ends the call) are the release cascade's tables, beside these in ``_cascade.py``.
 """
@@ -44,9 +45,12 @@ __all__ = [
     "CHANNEL",
     "HOLD",
     "JOB",
+    "MUTE",
+    "TABLES",
     "ChannelState",
     "HoldState",
     "JobState",
+    "MuteState",
     "Region",
     "StateTable",
     "TableRefusal",
@@ -85,6 +89,13 @@ class HoldState(Enum):
     HELD = "HELD"
 
 
+class MuteState(Enum):
+    """The mute region inside ``ANSWERED``, beside hold: the leg's outgoing audio is cut or not."""
+
+    UNMUTED = "UNMUTED"
+    MUTED = "MUTED"
+
+
 class JobState(Enum):
     """A call (job) as a whole."""
 
@@ -93,7 +104,7 @@ class JobState(Enum):
     ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
 
 
-U, C, H, J = UserState, ChannelState, HoldState, JobState
+U, C, H, J, M = UserState, ChannelState, HoldState, JobState, MuteState
 ANY = "*"
 
 # Agent (SPEC §3.1)   trigger             from                                  to
@@ -129,6 +140,10 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("SwitchToConference",       U.TALKING,                         None),
     ("StartConference",          U.READY,                           U.TALKING),
     ("EndConference",            U.TALKING,                         None),
+    ("MuteCall",          U.TALKING,                                None),
+    ("UnmuteCall",        U.TALKING,                                None),
+    ("SendDtmfSignaling", U.TALKING,                                None),
+    ("ChangeVisibility",  [U.READY, U.BREAK, U.WORKING],            None),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -146,6 +161,15 @@ HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("hold",      H.ACTIVE,            H.HELD),
     ("retrieve",  H.HELD,              H.ACTIVE),
     ("leave",     H.HELD,              H.ACTIVE),  # a held leg leaves ANSWERED: the region resets
+    ("send_dtmf", H.ACTIVE,            None),  # tones go on an answered leg that is not held
+    ("ivr_route", H.ACTIVE,            None),  # and the far end's IVR answers them there
+)  # fmt: skip
+
+# Mute region of ANSWERED, independent of hold  trigger   from          to
+MUTE_ROWS: Sequence[tuple[str, Any, MuteState | None]] = (
+    ("mute",      M.UNMUTED,           M.MUTED),
+    ("unmute",    M.MUTED,             M.UNMUTED),
+    ("leave",     M.MUTED,             M.UNMUTED),  # a muted leg leaves ANSWERED: the region resets
 )  # fmt: skip
 
 # Job (SPEC §3.3)     trigger          from                      to
@@ -171,6 +195,16 @@ def _value(state: Enum) -> str:
 def _hold_written(state: Enum) -> str:
     """The hold region as messages write it: an active answered leg is ``ANSWERED``."""
     return "ANSWERED" if state is HoldState.ACTIVE else str(state.value)
+
+
+def _mute_written(state: Enum) -> str:
+    """The mute region as messages write it: an unmuted answered leg is ``ANSWERED``."""
+    return "ANSWERED" if state is MuteState.UNMUTED else str(state.value)
+
+
+def _mute_current(record: Any) -> str:
+    """A muted leg is ``MUTED`` in the mute region's refusals, else as the channel writes it."""
+    return "MUTED" if record.mute_state is MuteState.MUTED else str(record.written_state)
 
 
 @attrs.frozen
@@ -300,7 +334,15 @@ HOLD: StateTable[HoldState] = StateTable(
     TableRefusal(InvalidOperationChannelState, attrgetter("written_state"), _hold_written),
     Region(CHANNEL, C.ANSWERED),
 )  # fmt: skip
+MUTE: StateTable[MuteState] = StateTable(
+    "mute", MuteState, MUTE_ROWS, "mute_state", M.UNMUTED,
+    TableRefusal(InvalidOperationChannelState, _mute_current, _mute_written),
+    Region(CHANNEL, C.ANSWERED),
+)  # fmt: skip
 JOB: StateTable[JobState] = StateTable(
     "job", JobState, JOB_ROWS, "state", J.ACTIVE,
     TableRefusal(InvalidOperationCallState, _state_written),
 )  # fmt: skip
+
+#: Every table, by its kind: what a test or a tool walks to see every row.
+TABLES: dict[str, StateTable[Any]] = {t.kind: t for t in (AGENT, CHANNEL, HOLD, MUTE, JOB)}

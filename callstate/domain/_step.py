@@ -26,7 +26,7 @@ from ._errors import (
     PermissionJobId,
 )
 from ._events import Event, EventType
-from ._records import Channel, HoldInterval, Job, Party, User
+from ._records import Channel, HoldInterval, Job, MuteInterval, Party, User
 from ._states import AGENT, ChannelState
 from ._world import InstanceConfig
 
@@ -40,6 +40,7 @@ __all__ = [
     "channel_of",
     "check_device",
     "close_hold",
+    "close_mute",
     "decides",
     "leave_call",
     "new_leg",
@@ -277,3 +278,10 @@ def close_hold(leg: Channel, now: int) -> None:
     last = leg.holds.newest
     assert last is not None and last.end_ms is None, "a held leg has an open interval"
     leg.holds = leg.holds.replace_newest(HoldInterval(last.start_ms, now, last.music, last.by_user))
+
+
+def close_mute(leg: Channel, now: int) -> None:
+    """End the leg's open mute interval at ``now`` (its mute state moves separately)."""
+    *older, last = leg.mutes
+    assert last.end_ms is None, "a muted leg has an open interval"
+    leg.mutes = (*older, MuteInterval(last.start_ms, now, last.by_user))

@@ -48,6 +48,7 @@ from typing import Any
 import attrs
 
 from ._errors import WorldError
+from ._tones import ivr_menu
 from ._world_reader import MAX_DURATION_MS, Reader
 from ._world_routes import ROUTE_KEY_OF, QueueType, Route, check_outside, read_routes
 
@@ -95,6 +96,8 @@ class Dialling:
     outcome: DialOutcome = DialOutcome.ANSWER
     after_ms: int = 0
     early_media: bool = False
+    #: An IVR menu once answered: (DTMF digits, the route they select), in the world's order.
+    ivr: tuple[tuple[str, str], ...] = ()
 
 
 class Strategy(Enum):
@@ -229,7 +232,7 @@ def _dialling(reader: Reader | None, default: Dialling) -> Dialling:
         return default
     outcome = reader.enum("outcome", DialOutcome, default.outcome)
     early_media = reader.boolean("earlyMedia", default.early_media)
-    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media)
+    return Dialling(outcome, reader.integer("afterMs", 0) or 0, early_media, ivr_menu(reader))
 
 
 def _instance(r: Reader) -> InstanceConfig:
@@ -321,7 +324,8 @@ def _queuing_timeout(r: Reader) -> int:
 
 
 def _dialling_dict(d: Dialling) -> dict[str, Any]:
-    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media}
+    return {"outcome": d.outcome.value, "afterMs": d.after_ms, "earlyMedia": d.early_media,
+            "ivr": dict(d.ivr)}  # fmt: skip
 
 
 def _skill_group_dict(g: SkillGroup) -> dict[str, Any]:

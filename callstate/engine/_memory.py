@@ -28,6 +28,7 @@ from ..domain import (
     InstanceConfig,
     Job,
     JobState,
+    MuteState,
     Party,
     User,
     UserState,
@@ -89,6 +90,7 @@ _pack_channel, _unpack_channel = _tuple_codec(
         "party": _enum(Party),
         "state": _enum(ChannelState),
         "hold_state": _enum(HoldState),
+        "mute_state": _enum(MuteState),
         # the chain of plain tuples as it is
         "holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed)),
     },

@@ -9,6 +9,10 @@ It watches committed outcomes and schedules the signals a real network would sen
   line never rings); then it answers (``afterMs`` after it started ringing, or never if that is
   past the call's timeout, in which case it does not answer), is busy, rejects, or does not
   answer (at the call's timeout);
+* after SendDtmfSignaling on a leg outside the centre (a customer, an external party), a
+  dialled number with an ``ivr`` menu in the world answers the digits that select a route
+  with ``IvrRouted`` at once (other digits: nothing, as a menu that does not know them waits
+  on);
 * (an offer's ring timeout is not the network's: it is a timer the store holds, as every
   timer of the contact centre is: ``domain/_timers.py``).
 
@@ -36,8 +40,11 @@ from ..domain import (
     FarEndRejected,
     FarEndRinging,
     InstanceConfig,
+    IvrRouted,
     Job,
     Outcome,
+    Party,
+    SendDtmfSignaling,
     wire_fields,
 )
 
@@ -73,7 +80,7 @@ class SimulatedNetwork:
         self._order = itertools.count()
 
     def react(self, outcome: Outcome, config: InstanceConfig, now: int) -> None:
-        """Schedule what the network does about a committed outcome: dial what it dialled.
+        """Schedule what the network does about a committed outcome: dial, answer tones.
 
         Every ``Dialing`` event names a leg the centre dials (MakeCall's customer, an external
         party: a forward, a transfer or a consultation to a number); each is played alike.
@@ -86,6 +93,8 @@ class SimulatedNetwork:
                 leg = job.channel(event.channel_id)
                 if leg is not None:
                     self._dial(job, leg, config, now)
+        if isinstance(outcome.request, SendDtmfSignaling):
+            self._tones(outcome.request, job, config, now)
 
     def _dial(self, job: Job, leg: Channel, config: InstanceConfig, now: int) -> None:
         """The dialled number behaves as the world's ``dialling`` says, within the timeout."""
@@ -100,6 +109,16 @@ class SimulatedNetwork:
         if kind is not FarEndBusy:
             self._at(now, FarEndRinging(*ids))
         self._at(now + after, kind(*ids))
+
+    def _tones(
+        self, request: SendDtmfSignaling, job: Job, config: InstanceConfig, now: int
+    ) -> None:
+        leg = job.channel(request.channel_id)
+        if leg is None or leg.party is Party.USER:
+            return  # an agent's workbench has no menu
+        route = dict(config.dialling_for(leg.destination).ivr).get(request.dtmf.strip())
+        if route is not None:
+            self._at(now, IvrRouted(job.instance_id, job.job_id, leg.channel_id, route))
 
     def _at(self, due_ms: int, signal: ChannelSignal) -> None:
         heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))

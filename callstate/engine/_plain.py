@@ -4,7 +4,8 @@
 and the Redis store keeps its records in it (a call without its hold history:
 ``_redis_jobs.py``). A record becomes a dict of its fields in declaration order, with the
 field names as keys: enum members as their values, tuples as lists, a leg's hold history as a
-list of its intervals (``start_ms``, ``end_ms``, ``music``, ``by_user``), oldest first. The
+list of its intervals (``start_ms``, ``end_ms``, ``music``, ``by_user``), oldest first, and
+its mutes likewise (``start_ms``, ``end_ms``, ``by_user``). The
 domain knows nothing of it: its records carry behaviour only.
 """
 
@@ -26,6 +27,8 @@ from ..domain import (
     InstanceConfig,
     Job,
     JobState,
+    MuteInterval,
+    MuteState,
     Party,
     User,
     UserState,
@@ -70,6 +73,8 @@ def _channel_from_plain(data: Mapping[str, Any]) -> Channel:
         "state": ChannelState(data["state"]),
         "hold_state": HoldState(data["hold_state"]),
         "holds": Holds.of(HoldInterval(**h) for h in data["holds"]),
+        "mute_state": MuteState(data["mute_state"]),
+        "mutes": tuple(MuteInterval(**m) for m in data["mutes"]),
     })  # fmt: skip
 
 

@@ -14,7 +14,14 @@ from typing import Any
 
 import attrs
 
-from ..domain import CallDetailRecord, ChannelDetail, Event, EventType, HoldInterval
+from ..domain import (
+    CallDetailRecord,
+    ChannelDetail,
+    Event,
+    EventType,
+    HoldInterval,
+    MuteInterval,
+)
 
 __all__ = ["decode_event", "encode_event"]
 
@@ -28,15 +35,20 @@ def encode_event(event: Event) -> str:
     return json.dumps(attrs.asdict(event, value_serializer=_value), separators=(",", ":"))
 
 
+def _channel_detail(c: dict[str, Any]) -> ChannelDetail:
+    return ChannelDetail(**{
+        **c,
+        "holds": tuple(HoldInterval(**h) for h in c["holds"]),
+        "mutes": tuple(MuteInterval(**m) for m in c["mutes"]),
+    })  # fmt: skip
+
+
 def decode_event(entry_id: str, payload: str) -> Event:
     """The event of a stream entry, stamped with the ``seq`` of its id (``<gen>-<seq>``)."""
     data: dict[str, Any] = json.loads(payload)
     cdr = data["cdr"]
     if cdr is not None:
-        channels = tuple(
-            ChannelDetail(**{**c, "holds": tuple(HoldInterval(**h) for h in c["holds"])})
-            for c in cdr["channels"]
-        )
+        channels = tuple(_channel_detail(c) for c in cdr["channels"])
         cdr = CallDetailRecord(**{**cdr, "channels": channels})
     return Event(**{
         **data,

@@ -72,6 +72,11 @@ def _live_legs(w: Where) -> list[str]:
     return [c.channel_id for c in w.view.jobs[w.chosen["JobId"]].channels if c.live]
 
 
+def _customer_legs(w: Where) -> list[str]:
+    legs = w.view.jobs[w.chosen["JobId"]].channels
+    return [c.channel_id for c in legs if c.live and not c.user_id]
+
+
 def _queued_jobs(w: Where) -> list[str]:
     return [j.job_id for j in w.view.jobs.values() if j.state is JobState.QUEUED]
 
@@ -134,6 +139,11 @@ VALUES: dict[Any, Values] = {
         json.dumps([p.extension]) for u, p in w.config.users.items() if u != w.chosen["UserId"]
     ][:1],
     "ChannelId": _live_legs,
+    # tones go to the far end, and its IVR answers on the same leg
+    ("SendDtmfSignaling", "ChannelId"): _customer_legs,
+    ("IvrRouted", "ChannelId"): _customer_legs,
+    "Dtmf": lambda w: ["1"],
+    "Route": lambda w: ["menu"],
 }
 
 

@@ -152,6 +152,27 @@ class ManyParties(ClientDriven):
         )
         self.send("MakeCall", user, Callee=ANSWERS, DeviceId=view.users[user].device_id)
         self.tick()  # the far end answers
+        # and sometimes hands the call on at once, while someone can take it (with routing
+        # on, a READY agent is soon offered a waiting call: a later transfer rarely finds one)
+        then = data.draw(st.sampled_from([None, None, "BlindTransfer", "InitiateAttendedTransfer"]))
+        view = self.live_view()
+        takers = self.takers(user)
+        if then and takers and view.users[user].state is UserState.TALKING:
+            reply = self.send(then, user, JobId=view.users[user].job_id,
+                              DeviceId=view.users[user].device_id,
+                              Transferee=data.draw(st.sampled_from(takers)),
+                              TransfereeType="AGENT")  # fmt: skip
+            if reply.ok and then == "InitiateAttendedTransfer":
+                for _ in range(data.draw(st.sampled_from([0, 1, 2, 2]))):
+                    self.consult_step(data)
+
+    def takers(self, user: str) -> list[str]:
+        """Who can be handed ``user``'s call: READY, not outbound only (nor invisible)."""
+        return [
+            u
+            for u, r in self.live_view().users.items()
+            if r.state is UserState.READY and not r.outbound_scenario and u != user
+        ]
 
     @precondition(someone_talks)
     @rule(data=st.data(), action=st.sampled_from(["BlindTransfer", "InitiateAttendedTransfer"]))
@@ -160,7 +181,7 @@ class ManyParties(ClientDriven):
         view = self.live_view()
         talking = [u for u, r in view.users.items() if r.state is UserState.TALKING]
         user = data.draw(st.sampled_from(talking * 4 + list(AGENTS)))
-        ready = [u for u, r in view.users.items() if r.state is UserState.READY and u != user]
+        ready = self.takers(user)
         kind = data.draw(st.sampled_from(["AGENT"] * 12 + ["SKILL_GROUP"] * 4 + [*_WRONG]))
         targets = [*ready] * 6 + list(AGENTS) if kind == "AGENT" else [*GROUPS, *GROUPS, "x"]
         job = view.users[user].job_id or data.draw(st.sampled_from(["job-0", *view.jobs]))

@@ -137,7 +137,7 @@ def _key(view: Any) -> tuple[Any, ...]:
     )
     calls = tuple(
         (j.state, j.call_type, j.queue_deadline_ms - view.last_now if j.queue_deadline_ms else 0,
-         tuple((c.party, c.user_id, c.state, c.hold_state) for c in j.channels))
+         tuple((c.party, c.user_id, c.state, c.hold_state, c.mute_state) for c in j.channels))
         for j in live
     )  # fmt: skip
     return users, calls
