@@ -58,6 +58,10 @@ ACTION_NAMES = (
     "CancelAttendedTransfer",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
+    "MonitorCall",
+    "CoachCall",
+    "BargeInCall",
+    "InterceptCall",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -270,6 +274,22 @@ def _group_states(d: Desk) -> Reply:
     return _board(d, "ListRealtimeSkillGroupStates", SkillGroupIdList=f'["{GROUP}"]')
 
 
+SUPERVISOR = "supervisor@ccc-test"
+
+
+def _supervising(d: Desk, action: str, named: str) -> Reply:
+    """The default world's supervisor, after monitoring the talking agent, takes ``action``."""
+    call = d.talking()
+    sup = Agent(d.engine, d.clock, SUPERVISOR, "dev-sup")
+    sup.sign_in()
+    if action != "MonitorCall":
+        sup.ok("MonitorCall", MonitoredUserId=AGENT)
+    d.step()
+    reply = sup.do(action, **{named: AGENT, "JobId": call.job})
+    assert reply.status == 200, reply.body
+    return reply
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -291,6 +311,13 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "CancelAttendedTransfer": ("CancelAttendedTransfer", _cancel_attended_transfer),
     "ListRealtimeAgentStates": ("ListRealtimeAgentStates", _agent_states),
     "ListRealtimeSkillGroupStates": ("ListRealtimeSkillGroupStates", _group_states),
+    "MonitorCall": ("MonitorCall", lambda d: _supervising(d, "MonitorCall", "MonitoredUserId")),
+    "CoachCall": ("CoachCall", lambda d: _supervising(d, "CoachCall", "CoachedUserId")),
+    "BargeInCall": ("BargeInCall", lambda d: _supervising(d, "BargeInCall", "BargedUserId")),
+    "InterceptCall": (
+        "InterceptCall",
+        lambda d: _supervising(d, "InterceptCall", "InterceptedUserId"),
+    ),
 }
 
 
@@ -394,6 +421,10 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "InitiateAttendedTransfer": {"CallContext.ChannelContexts"},
         "CompleteAttendedTransfer": {"CallContext.ChannelContexts"},
         "CancelAttendedTransfer": {"CallContext.ChannelContexts"},
+        "MonitorCall": {"CallContext.ChannelContexts"},
+        "CoachCall": {"CallContext.ChannelContexts"},
+        "BargeInCall": {"CallContext.ChannelContexts"},
+        "InterceptCall": {"CallContext.ChannelContexts"},
         "ListRealtimeAgentStates": {"List"},
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
     }.get(action, set())  # fmt: skip
@@ -473,6 +504,7 @@ def test_the_group_board_shows_the_waiting_call_and_the_agent_on_break() -> None
     _, reply = play("ListRealtimeSkillGroupStates")
     (row,) = reply.body["Data"]["List"]
     assert (row["SkillGroupId"], row["WaitingCalls"], row["LongestWaitingTime"]) == (GROUP, 1, 1)
-    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (1, 1, 1)
+    # provisioned in the group: the agent and the supervisor
+    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (2, 1, 1)
     assert row["ReadyAgents"] == row["TalkingAgents"] == 0
     assert row["BreakCodeDetailList"] == [{"BreakCode": "Lunch", "Count": 1}]

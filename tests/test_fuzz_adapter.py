@@ -136,6 +136,10 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "AgentIdList": [json.dumps([AGENT]), json.dumps(["nobody"]), json.dumps(["a"] * 21), "[]"],
     "StateList": ['["Ready","Break"]', '["Talking"]', '["READY"]', "[]"],
     "SkillGroupIdList": [json.dumps([GROUP]), json.dumps(["nobody"]), "[]"],
+    **{
+        name: [AGENT, "supervisor@ccc-test", "nobody"]
+        for name in ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId")
+    },
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

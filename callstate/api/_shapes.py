@@ -53,7 +53,7 @@ _USER: Shape = {
     "WorkMode": STR,
 }  # fmt: skip
 _USER_EXTRA: Shape = {
-    "ChatDeviceId": STR, "Heartbeat": INT, "Mobile": STR, "Reserved": INT,
+    "ChatDeviceId": STR, "DeviceState": STR, "Heartbeat": INT, "Mobile": STR, "Reserved": INT,
     "ParallelJobList": [{"JobId": STR, "Status": STR, "Timestamp": INT}],
 }  # fmt: skip
 _CALL_EXTRA: Shape = {"CallType": STR, "CallVariables": STR}
@@ -101,6 +101,8 @@ _GROUP_ROW: Shape = {
 }  # fmt: skip
 _POLL_CALL = _call(("CallType", "CallVariables"),
                    ("ChannelFlags", "ChannelVariables", "Index", "SkillGroupId"))  # fmt: skip
+
+_SUPERVISED_CALL = _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId"))
 
 #: ``Data`` of each action's success body.
 SHAPES: Final[dict[str, Shape]] = {
@@ -166,6 +168,11 @@ SHAPES: Final[dict[str, Shape]] = {
     },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
+    **{
+        action: {"CallContext": _SUPERVISED_CALL, "UserContext": _user(*_HMR)}
+        for action in ("MonitorCall", "BargeInCall", "InterceptCall")
+    },
+    "CoachCall": {"CallContext": _SUPERVISED_CALL, "UserContext": _user(*_HMR, "DeviceState")},
 }
 
 #: Actions whose success body has no ``Params`` (the SDK's models of the queries have none).

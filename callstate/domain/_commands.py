@@ -33,6 +33,7 @@ from ._signal_types import (
     RingTimeout,
     TimerFired,
 )
+from ._supervision_commands import SUPERVISION_COMMANDS
 from ._wire import WireField, bounded, wire_fields, wire_name
 from ._world import WorkMode
 
@@ -279,6 +280,7 @@ COMMANDS: dict[str, type[Command]] = {
         InitiateAttendedTransfer,
         CompleteAttendedTransfer,
         CancelAttendedTransfer,
+        *SUPERVISION_COMMANDS,
     )
 }
 

@@ -23,7 +23,7 @@ call is the release cascade's tables (``_cascade``); what they share is in ``_st
 
 from __future__ import annotations
 
-from . import _agent_state, _arrivals, _call_control, _signals, _timers, _transfers
+from . import _agent_state, _arrivals, _call_control, _signals, _supervision, _timers, _transfers
 from . import _commands as cmd
 from ._cascade import Cause
 from ._routing import distribute
@@ -38,6 +38,7 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_arrivals.DECIDERS,
     **_timers.DECIDERS,
     **_transfers.DECIDERS,
+    **_supervision.DECIDERS,
 }
 
 

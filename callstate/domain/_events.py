@@ -53,6 +53,12 @@ class EventType(Enum):
     StartConsultant = "StartConsultant"
     StopConsultant = "StopConsultant"
     CDRReady = "CDRReady"
+    StartMonitor = "StartMonitor"
+    StopMonitor = "StopMonitor"
+    StartCoach = "StartCoach"
+    StopCoach = "StopCoach"
+    BargeIn = "BargeIn"
+    Intercept = "Intercept"
 
 
 AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
@@ -71,6 +77,13 @@ _AGENT_NAMED: dict[EventType, str] = {
     EventType.InitiateConsultant: "",  # the initiating agent
     EventType.StartConsultant: "",  # the consultee
     EventType.StopConsultant: "",
+    # supervision: the supervisor, on its own leg
+    EventType.StartMonitor: "",
+    EventType.StopMonitor: "",
+    EventType.StartCoach: "",
+    EventType.StopCoach: "",
+    EventType.BargeIn: "",
+    EventType.Intercept: "",
 }
 
 

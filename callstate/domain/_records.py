@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._states import ChannelState, HoldState, JobState, UserState
+from ._states import ChannelState, HoldState, JobState, SupervisionMode, UserState
 from ._world import UserProfile, WorkMode
 
 __all__ = ["CONSULTANT", "CallType", "Channel", "HoldInterval", "Holds", "Job", "Party", "User"]
@@ -123,6 +123,14 @@ def _fields(h: HoldInterval) -> tuple[int, int | None, str, str]:
 
 NO_HOLDS = Holds()
 
+#: The ``ChannelFlags`` of a leg not held, by its supervision mode (barged in: a plain party).
+SUPERVISION_FLAGS: dict[SupervisionMode, str] = {
+    SupervisionMode.NONE: "",
+    SupervisionMode.MONITORING: "MONITORING",
+    SupervisionMode.COACHING: "COACHING",
+    SupervisionMode.BARGED_IN: "",
+}
+
 
 @attrs.define(slots=True)
 class User:
@@ -184,6 +192,8 @@ class Channel:
     recalled: bool = False
     #: The leg's own ``CallType`` (``CONSULTANT`` for a consultation); "" is the call's.
     call_type: str = ""
+    #: A supervisor's leg: what it does in the call (``NONE`` for every other leg).
+    supervision: SupervisionMode = SupervisionMode.NONE
 
     @property
     def held(self) -> bool:
@@ -197,8 +207,10 @@ class Channel:
 
     @property
     def flags(self) -> str:
-        """``ChannelFlags``: ``HOLD`` while the leg is held, else empty (SPEC §3.2)."""
-        return "HOLD" if self.hold_state is HoldState.HELD else ""
+        """``ChannelFlags``: ``HOLD`` while held, else a supervisor's mode (SPEC §3.2)."""
+        if self.hold_state is HoldState.HELD:
+            return "HOLD"
+        return SUPERVISION_FLAGS[self.supervision]
 
     @property
     def written_state(self) -> str:

@@ -44,11 +44,13 @@ __all__ = [
     "CHANNEL",
     "HOLD",
     "JOB",
+    "SUPERVISION",
     "ChannelState",
     "HoldState",
     "JobState",
     "Region",
     "StateTable",
+    "SupervisionMode",
     "TableRefusal",
     "UserState",
 ]
@@ -93,7 +95,16 @@ class JobState(Enum):
     ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
 
 
-U, C, H, J = UserState, ChannelState, HoldState, JobState
+class SupervisionMode(Enum):
+    """What a supervisor's leg does in the call it supervises (``NONE``: not supervising)."""
+
+    NONE = "NONE"
+    MONITORING = "MONITORING"  # listens; nobody hears the supervisor
+    COACHING = "COACHING"  # whispers: the agent hears the supervisor, the customer does not
+    BARGED_IN = "BARGED_IN"  # speaks: a three-party call
+
+
+U, C, H, J, M = UserState, ChannelState, HoldState, JobState, SupervisionMode
 ANY = "*"
 
 # Agent (SPEC §3.1)   trigger             from                                  to
@@ -126,6 +137,14 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("InitiateAttendedTransfer", U.TALKING,                         None),
     ("CompleteAttendedTransfer", U.TALKING,                         None),
     ("CancelAttendedTransfer",   U.TALKING,                         None),
+    # Supervision: a supervisor starts from READY (so supervises one call at a time), the
+    # supervised agent must be talking, and a supervisor's leg ends straight in READY.
+    ("MonitorCall",       U.READY,                                  U.TALKING),
+    ("CoachCall",         U.READY,                                  U.TALKING),
+    ("BargeInCall",       U.READY,                                  U.TALKING),
+    ("InterceptCall",     U.READY,                                  U.TALKING),
+    ("supervised",        U.TALKING,                                None),
+    ("supervision_ended", U.TALKING,                                U.READY),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -143,6 +162,16 @@ HOLD_ROWS: Sequence[tuple[str, Any, HoldState | None]] = (
     ("hold",      H.ACTIVE,            H.HELD),
     ("retrieve",  H.HELD,              H.ACTIVE),
     ("leave",     H.HELD,              H.ACTIVE),  # a held leg leaves ANSWERED: the region resets
+)  # fmt: skip
+
+# A supervisor's leg (its ``supervision``): a new leg starts at NONE; coaching and barging in
+# only escalate; an intercepting supervisor's leg becomes the call's agent leg (NONE again).
+#                       trigger          from                                       to
+SUPERVISION_ROWS: Sequence[tuple[str, Any, SupervisionMode | None]] = (
+    ("MonitorCall",   M.NONE,                                        M.MONITORING),
+    ("CoachCall",     [M.NONE, M.MONITORING],                        M.COACHING),
+    ("BargeInCall",   [M.NONE, M.MONITORING, M.COACHING],            M.BARGED_IN),
+    ("InterceptCall", [M.NONE, M.MONITORING, M.COACHING, M.BARGED_IN], M.NONE),
 )  # fmt: skip
 
 # Job (SPEC §3.3)     trigger          from                      to
@@ -283,6 +312,10 @@ def _state_written(record: Any) -> str:
     return str(record.state.value)
 
 
+def _supervision_written(record: Any) -> str:
+    return str(record.supervision.value)
+
+
 AGENT: StateTable[UserState] = StateTable(
     "agent", UserState, AGENT_ROWS, "state", U.OFFLINE,
     TableRefusal(InvalidOperationUserState, _state_written), stamp="state_since",
@@ -299,4 +332,8 @@ HOLD: StateTable[HoldState] = StateTable(
 JOB: StateTable[JobState] = StateTable(
     "job", JobState, JOB_ROWS, "state", J.ACTIVE,
     TableRefusal(InvalidOperationCallState, _state_written),
+)  # fmt: skip
+SUPERVISION: StateTable[SupervisionMode] = StateTable(
+    "supervision", SupervisionMode, SUPERVISION_ROWS, "supervision", M.NONE,
+    TableRefusal(InvalidOperationChannelState, _supervision_written),
 )  # fmt: skip

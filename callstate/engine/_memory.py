@@ -29,6 +29,7 @@ from ..domain import (
     Job,
     JobState,
     Party,
+    SupervisionMode,
     User,
     UserState,
     WorkMode,
@@ -89,6 +90,7 @@ _pack_channel, _unpack_channel = _tuple_codec(
         "party": _enum(Party),
         "state": _enum(ChannelState),
         "hold_state": _enum(HoldState),
+        "supervision": _enum(SupervisionMode),
         # the chain of plain tuples as it is
         "holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed)),
     },

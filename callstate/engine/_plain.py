@@ -27,6 +27,7 @@ from ..domain import (
     Job,
     JobState,
     Party,
+    SupervisionMode,
     User,
     UserState,
     WorkMode,
@@ -69,6 +70,7 @@ def _channel_from_plain(data: Mapping[str, Any]) -> Channel:
         "party": Party(data["party"]),
         "state": ChannelState(data["state"]),
         "hold_state": HoldState(data["hold_state"]),
+        "supervision": SupervisionMode(data["supervision"]),
         "holds": Holds.of(HoldInterval(**h) for h in data["holds"]),
     })  # fmt: skip
 

@@ -101,6 +101,11 @@ VALUES: dict[Any, Values] = {
     ),
     ("BlindTransfer", "TransfereeType"): lambda w: ["AGENT", "SKILL_GROUP"],
     "ChannelId": _live_legs,
+    # supervision: the other users of the instance (the world says whom each may supervise)
+    **dict.fromkeys(
+        ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId"),
+        lambda w: [u for u in w.config.users if u != w.chosen["UserId"]],
+    ),
 }
 
 
