@@ -278,7 +278,13 @@ SUPERVISOR = "supervisor@ccc-test"
 
 
 def _supervising(d: Desk, action: str, named: str) -> Reply:
-    """The default world's supervisor, after monitoring the talking agent, takes ``action``."""
+    """A supervisor of the group, after monitoring the talking agent, takes ``action``."""
+    world = default_world().to_dict()
+    world["instances"][0]["users"].append(
+        {"userId": SUPERVISOR, "extension": "80011479", "skillGroups": [GROUP],
+         "supervises": [GROUP]}
+    )  # fmt: skip
+    d.engine.reset(world)
     call = d.talking()
     sup = Agent(d.engine, d.clock, SUPERVISOR, "dev-sup")
     sup.sign_in()
@@ -504,7 +510,6 @@ def test_the_group_board_shows_the_waiting_call_and_the_agent_on_break() -> None
     _, reply = play("ListRealtimeSkillGroupStates")
     (row,) = reply.body["Data"]["List"]
     assert (row["SkillGroupId"], row["WaitingCalls"], row["LongestWaitingTime"]) == (GROUP, 1, 1)
-    # provisioned in the group: the agent and the supervisor
-    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (2, 1, 1)
+    assert (row["TotalAgents"], row["LoggedInAgents"], row["BreakingAgents"]) == (1, 1, 1)
     assert row["ReadyAgents"] == row["TalkingAgents"] == 0
     assert row["BreakCodeDetailList"] == [{"BreakCode": "Lunch", "Count": 1}]

@@ -42,27 +42,6 @@ SNAPSHOT = """
             "outbound_scenario": false,
             "state_since": 1609255700000,
             "calls_answered": 0
-        },
-        "supervisor@ccc-test": {
-            "user_id": "supervisor@ccc-test",
-            "instance_id": "ccc-test",
-            "extension": "80011479",
-            "mobile": "13900000009",
-            "work_mode": "ON_SITE",
-            "skill_group_ids": [
-                "skill-group@ccc-test"
-            ],
-            "state": "OFFLINE",
-            "break_code": "",
-            "device_id": "",
-            "chat_device_id": "",
-            "signed_skill_group_ids": [],
-            "job_id": "",
-            "heartbeat": 0,
-            "reserved": 0,
-            "outbound_scenario": false,
-            "state_since": 0,
-            "calls_answered": 0
         }
     },
     "jobs": {

@@ -17,15 +17,17 @@ from conftest import AGENT, GROUP, INSTANCE, START, Agent, Call, signal
 from callstate import Engine, Event, Ids, ManualClock, WorldError, default_world
 from callstate.domain import World
 
-SUPERVISOR = "supervisor@ccc-test"
-OTHER = "user-two@ccc-test"  # a third user: an agent of the group, supervising nobody
+SUPERVISOR = "supervisor@ccc-test"  # a member of the group who supervises it
+OTHER = "user-two@ccc-test"  # another agent of the group, supervising nobody
 
 
 def _world() -> dict[str, Any]:
     world = default_world().to_dict()
-    world["instances"][0]["users"].append(
-        {"userId": OTHER, "extension": "80011475", "skillGroups": [GROUP]}
-    )
+    world["instances"][0]["users"] += [
+        {"userId": SUPERVISOR, "extension": "80011479", "skillGroups": [GROUP],
+         "supervises": [GROUP]},
+        {"userId": OTHER, "extension": "80011475", "skillGroups": [GROUP]},
+    ]  # fmt: skip
     return world
 
 
@@ -270,7 +272,9 @@ def test_a_supervisor_supervises_one_call_at_a_time(floor: Floor) -> None:
 
 def test_the_world_names_only_its_own_groups_as_supervised() -> None:
     world = _world()
-    world["instances"][0]["users"][-1]["supervises"] = ["no-such-group"]
-    with pytest.raises(WorldError, match=r"users\[2\]\.supervises\[0\]: no skill group"):
+    world["instances"][0]["users"][1]["supervises"] = ["no-such-group"]
+    with pytest.raises(WorldError, match=r"users\[1\]\.supervises\[0\]: no skill group"):
         World.from_dict(world)
-    assert World.from_dict(json.loads(json.dumps(default_world().to_dict()))) == default_world()
+    read = World.from_dict(_world())
+    assert World.from_dict(json.loads(json.dumps(read.to_dict()))) == read
+    assert read.instances[INSTANCE].users[SUPERVISOR].supervises == (GROUP,)
