@@ -29,6 +29,7 @@ from .domain import (
     JOB,
     MUTE,
     SIGNALS,
+    SUPERVISION,
     CCCError,
     StateTable,
     catalogue,
@@ -167,6 +168,12 @@ def state_machines() -> str:
         _table(JOB),
         "",
         _mermaid(JOB, JOB.initial),
+        "\n## A supervisor's leg (`ChannelFlags`)\n",
+        "A supervisor's leg shows its mode as its `ChannelFlags` (`MONITORING`, `COACHING`; "
+        "barged in: none). An intercepting supervisor's leg becomes the call's agent leg.\n",
+        _table(SUPERVISION),
+        "",
+        _mermaid(SUPERVISION, SUPERVISION.initial),
         _cascade(),
     ]
     return "\n".join(parts)

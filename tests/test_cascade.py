@@ -28,6 +28,7 @@ from callstate.domain import (
     Job,
     JobState,
     Party,
+    SupervisionMode,
     User,
     UserState,
     WorkMode,
@@ -52,6 +53,7 @@ class Leg(NamedTuple):
     agent: UserState | None = None
     held: bool = False
     external: bool = False
+    supervision: SupervisionMode = SupervisionMode.NONE
 
 
 class Agent(NamedTuple):
@@ -112,7 +114,8 @@ def _build(legs: tuple[Leg, ...]) -> tuple[Job, dict[str, User]]:
         party = Party.USER if leg.agent else Party.EXTERNAL if leg.external else Party.CUSTOMER
         channel = Channel(f"ch-{i}", job.job_id, party,
                           "caller", "callee", "group", user_id, f"80{i}" if user_id else "",
-                          timestamp=1_000, state=leg.state)  # fmt: skip
+                          timestamp=1_000, state=leg.state,
+                          supervision=leg.supervision)  # fmt: skip
         if leg.held:
             channel.hold_state = HoldState.HELD
             channel.holds = channel.holds.add(HoldInterval(2_000, None, "", user_id))
@@ -139,6 +142,10 @@ ABANDONED = Agent(U.READY, "Lunch", False, EventType.AgentReady)
 TALKS_ON = Agent(U.TALKING, "Lunch", True, None)  # not moved
 RINGS_ON = Agent(U.RINGING, "Lunch", True, None)
 A, Q, E = JobState.ACTIVE, JobState.QUEUED, JobState.ENDED
+monitoring = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.MONITORING)
+coaching = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.COACHING)
+barged = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.BARGED_IN)
+SUPERVISION_ENDS = Agent(U.READY, "Lunch", False, EventType.AgentReady)  # no wrap-up
 
 CASES = {
     # the agent's own leg ends: the last agent leg gone ends the call
@@ -208,6 +215,22 @@ CASES = {
     ),
     "the last member leaves a conference of agents": Case(
         (gone, talking), 1, Way.LEFT, (WRAP_UP,), E
+    ),
+    # a supervisor's leg: it ends in READY, and never outlives the call's agent
+    "monitoring supervisor hangs up": Case(
+        (customer, talking, monitoring), 2, Way.RELEASED, (TALKS_ON, SUPERVISION_ENDS), A
+    ),
+    "monitored agent hangs up": Case(
+        (customer, talking, monitoring), 1, Way.RELEASED, (WRAP_UP, SUPERVISION_ENDS), E
+    ),
+    "agent leaves a barged-in call": Case(
+        (customer, talking, barged), 1, Way.RELEASED, (WRAP_UP, SUPERVISION_ENDS), E
+    ),
+    "coached call's customer hangs up": Case(
+        (customer, talking, coaching), 0, Way.RELEASED, (WRAP_UP, SUPERVISION_ENDS), E
+    ),
+    "monitored agent transfers the call": Case(
+        (customer, talking, monitoring), 1, Way.TRANSFERRED, (WRAP_UP, SUPERVISION_ENDS), A
     ),
 }
 

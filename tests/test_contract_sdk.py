@@ -65,6 +65,10 @@ ACTION_NAMES = (
     "UnmuteCall",
     "SendDtmfSignaling",
     "ChangeVisibility",
+    "MonitorCall",
+    "CoachCall",
+    "BargeInCall",
+    "InterceptCall",
 )
 INBOUND_CALLER = "13100000000"
 
@@ -323,6 +327,28 @@ def _change_visibility(d: Desk) -> Reply:
     return d.do("ChangeVisibility", Invisible="true")
 
 
+SUPERVISOR = "supervisor@ccc-test"
+
+
+def _supervising(d: Desk, action: str, named: str) -> Reply:
+    """A supervisor of the group, after monitoring the talking agent, takes ``action``."""
+    world = default_world().to_dict()
+    world["instances"][0]["users"].append(
+        {"userId": SUPERVISOR, "extension": "80011479", "skillGroups": [GROUP],
+         "supervises": [GROUP]}
+    )  # fmt: skip
+    d.engine.reset(world)
+    call = d.talking()
+    sup = Agent(d.engine, d.clock, SUPERVISOR, "dev-sup")
+    sup.sign_in()
+    if action != "MonitorCall":
+        sup.ok("MonitorCall", MonitoredUserId=AGENT)
+    d.step()
+    reply = sup.do(action, **{named: AGENT, "JobId": call.job})
+    assert reply.status == 200, reply.body
+    return reply
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -351,6 +377,13 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "UnmuteCall": ("UnmuteCall", _unmute_call),
     "SendDtmfSignaling": ("SendDtmfSignaling", _send_dtmf),
     "ChangeVisibility": ("ChangeVisibility", _change_visibility),
+    "MonitorCall": ("MonitorCall", lambda d: _supervising(d, "MonitorCall", "MonitoredUserId")),
+    "CoachCall": ("CoachCall", lambda d: _supervising(d, "CoachCall", "CoachedUserId")),
+    "BargeInCall": ("BargeInCall", lambda d: _supervising(d, "BargeInCall", "BargedUserId")),
+    "InterceptCall": (
+        "InterceptCall",
+        lambda d: _supervising(d, "InterceptCall", "InterceptedUserId"),
+    ),
 }
 
 
@@ -457,6 +490,10 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "SwitchToConference": {"CallContext.ChannelContexts"},
         "StartConference": {"CallContext.ChannelContexts"},
         "EndConference": {"CallContext.ChannelContexts"},
+        "MonitorCall": {"CallContext.ChannelContexts"},
+        "CoachCall": {"CallContext.ChannelContexts"},
+        "BargeInCall": {"CallContext.ChannelContexts"},
+        "InterceptCall": {"CallContext.ChannelContexts"},
         "ListRealtimeAgentStates": {"List"},
         "ListRealtimeSkillGroupStates": {"List", "List.BreakCodeDetailList"},
         "MuteCall": {"CallContext.ChannelContexts"},

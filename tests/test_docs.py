@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from callstate import _docgen
-from callstate.domain import AGENT, CHANNEL, HOLD, JOB, MUTE, catalogue
+from callstate.domain import AGENT, CHANNEL, HOLD, JOB, MUTE, SUPERVISION, catalogue
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -31,7 +31,7 @@ def test_diagrams_have_one_arrow_per_state_changing_transition() -> None:
     arrows = re.findall(r"^\s+(\w+) --> (\w+): (\w+)$", page, re.M)
     expected = sum(
         len(ts)
-        for table in (AGENT, CHANNEL, HOLD, MUTE, JOB)
+        for table in (AGENT, CHANNEL, HOLD, MUTE, JOB, SUPERVISION)
         for event in table.machine.events.values()
         for ts in event.transitions.values()
         if ts[0].dest is not None

@@ -140,6 +140,10 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "Dtmf": ["1", "*0#", "12a", " 9 "],
     "Route": ["sales"],
     "Invisible": ["true", "false", "yes", True],
+    **{
+        name: [AGENT, "supervisor@ccc-test", "nobody"]
+        for name in ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId")
+    },
 }
 assert set(PLAUSIBLE) == set(ALL_WIRE_NAMES), set(ALL_WIRE_NAMES) ^ set(PLAUSIBLE)
 

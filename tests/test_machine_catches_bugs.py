@@ -21,6 +21,7 @@ from callstate.domain import _cascade as cascade
 from callstate.domain import _transfers as transfers
 from callstate.engine import _engine as engine_module
 from callstate.testing import CallCentreMachine
+from callstate.testing._machine_world import AGENTS, DEVICES, INSTANCE, NUMBERS, SUPERVISOR
 
 #: How the machine hunts: derandomised, and no time spent shrinking (failing is the point).
 _HUNT = settings(
@@ -48,10 +49,10 @@ def test_the_machine_fails_against_a_planted_bug(
 ) -> None:
     real_move = StateTable.move
 
-    def move(table: StateTable[Any], record: object, trigger: str) -> None:
+    def move(table: StateTable[Any], record: object, trigger: str, now: int = -1) -> None:
         if (table.kind, trigger) == planted and table.allows(record, trigger):
             return  # the planted bug: the row allows the action and then changes nothing
-        real_move(table, record, trigger)
+        real_move(table, record, trigger, now)
 
     monkeypatch.setattr(StateTable, "move", move)
     with pytest.raises((AssertionError, Flaky)):
@@ -137,3 +138,68 @@ def test_the_party_invariants_catch_a_planted_bug(
         hunt = settings(_HUNT, report_multiple_bugs=False)
         run_state_machine_as_test(CallCentreMachine, settings=hunt)
     assert says in str(caught.value), caught.value
+
+
+# --- supervision: the machine's invariant against planted bugs, on a scripted path ----------
+# Supervision needs a talking agent and a READY supervisor at once, which random runs reach
+# too rarely to plant bugs cheaply: these cases script the path with the machine's own rules
+# and require the supervision invariant (and no other) to fail, and to pass without the bug.
+
+
+def _supervised(*, second_call: bool) -> CallCentreMachine:
+    """agent1 talking (and agent2 too), the supervisor monitoring agent1, then agent2."""
+    machine = CallCentreMachine()
+    machine.everyone_signs_in()
+    for agent in AGENTS[: 2 if second_call else 1]:
+        assert machine.send("MakeCall", agent, Callee="13100000000", Caller=NUMBERS[0]).ok
+    machine.time_passes(1)  # the callee answers: the agents talk
+    for agent in AGENTS[: 2 if second_call else 1]:
+        machine.send("MonitorCall", SUPERVISOR, MonitoredUserId=agent, DeviceId=DEVICES[0])
+    return machine
+
+
+def _invariants(machine: CallCentreMachine) -> None:
+    machine.agents_agree_with_their_calls()
+    machine.legs_are_consistent()
+    machine.supervision_has_its_agent()
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_the_invariant_sees_a_supervisor_outlive_the_agent(
+    planted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: supervisors' legs count as plain agent legs, so they stay when the agent goes."""
+    if planted:
+        monkeypatch.setattr(cascade, "ROLE_OF_MODE", {})
+    machine = _supervised(second_call=False)
+    _invariants(machine)
+    job = machine.engine.view(INSTANCE).users[AGENTS[0]].job_id  # type: ignore[union-attr]
+    assert machine.send("ReleaseCall", AGENTS[0], JobId=job).ok
+    if planted:
+        with pytest.raises(AssertionError):
+            machine.supervision_has_its_agent()
+        machine.legs_are_consistent()  # no other invariant notices
+    else:
+        _invariants(machine)
+    machine.teardown()
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_the_invariant_sees_a_supervisor_in_two_calls(
+    planted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: MonitorCall's agent row allows and changes nothing (the supervisor stays READY)."""
+    real_move = StateTable.move
+
+    def move(table: StateTable[Any], record: object, trigger: str, now: int = -1) -> None:
+        if not (planted and (table.kind, trigger) == ("agent", "MonitorCall")):
+            real_move(table, record, trigger, now)
+
+    monkeypatch.setattr(StateTable, "move", move)
+    machine = _supervised(second_call=True)
+    if planted:
+        with pytest.raises(AssertionError, match="supervisor"):
+            machine.supervision_has_its_agent()
+    else:
+        _invariants(machine)
+    machine.teardown()

@@ -116,7 +116,16 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
             instance_id=INSTANCE, user_id=AGENT, job_id=job
         ),
     }
-    for name, request in transfers.items():  # refused: the agent is signed out (or alone)
+    supervising = {  # refused too: the agent is signed out, and would supervise itself
+        "MonitorCall": models.MonitorCallRequest(**me(), monitored_user_id=AGENT),
+        "CoachCall": models.CoachCallRequest(**me(), job_id=job, coached_user_id=AGENT),
+        "BargeInCall": models.BargeInCallRequest(**me(), job_id=job, barged_user_id=AGENT),
+        "InterceptCall": models.InterceptCallRequest(**me(), job_id=job, intercepted_user_id=AGENT),
+    }
+    for name, request in {
+        **transfers,
+        **supervising,
+    }.items():  # refused: the agent is signed out (or alone)
         method = "_".join(word.lower() for word in re.findall("[A-Z][a-z]+", name))
         do(name, getattr(ccc, method), request)
     do("refused", ccc.hold_call, models.HoldCallRequest(**me(), job_id="job-nope", channel_id="c"))
@@ -126,6 +135,7 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
 TRANSFERS = ("BlindTransfer", "InitiateAttendedTransfer", "CompleteAttendedTransfer",
              "CancelAttendedTransfer", "SwitchToConference", "StartConference",
              "EndConference")  # fmt: skip
+SUPERVISING = ("MonitorCall", "CoachCall", "BargeInCall", "InterceptCall")
 
 
 def agent_board(states: str) -> Any:
@@ -148,7 +158,7 @@ def test_every_action_answers_as_the_emulator_does(no_sockets: None) -> None:
     with callstate.mock_ccc(Engine(clock=ManualClock(), ids=Ids(seed=7))):
         mocked = {name: normalised(r) for name, r in script(client(ENDPOINT))}
     assert set(mocked) == {*ACTIONS, "refused"}
-    refused = {"AnswerCall", "ClaimCall", "refused", *TRANSFERS}
+    refused = {"AnswerCall", "ClaimCall", "refused", *TRANSFERS, *SUPERVISING}
     assert all(mocked[name][1] == 200 for name in set(ACTIONS) - refused), mocked
     assert mocked["refused"][0]["Code"] == "NotExists.JobId"
     (row,) = mocked["ListRealtimeAgentStates"][0]["Data"]["List"]

@@ -75,7 +75,8 @@ SNAPSHOT = """
                     "call_type": "",
                     "answered_ms": 1609255700000,
                     "mute_state": "UNMUTED",
-                    "mutes": []
+                    "mutes": [],
+                    "supervision": "NONE"
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -122,7 +123,8 @@ SNAPSHOT = """
                             "end_ms": 1609255703250,
                             "by_user": "user-test@ccc-test"
                         }
-                    ]
+                    ],
+                    "supervision": "NONE"
                 }
             ],
             "established_ms": 1609255700000,

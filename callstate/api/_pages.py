@@ -1,10 +1,9 @@
 """A query's page -> its documented response body (``ListRealtimeAgentStates``...).
 
 Each row is rendered from its shape (``_shapes``): every key gets its value from the row's
-projection table below, or its type's empty value (``CounterParty``, ``StateCode``: callstate
-has no three-party calls or sub-states). Queries are not a hot path, so the projections are
-plain functions rather than generated code. No rule lives here: what each value is (the board
-state, the counts) is the domain's (``domain/_realtime.py``).
+projection table below, or its type's empty value. Queries are not a hot path, so the
+projections are plain functions rather than generated code. No rule lives here: what each
+value is (the board state, its sub-state, the counts) is the domain's (``domain/_realtime.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ _AGENT: dict[str, Callable[[AgentRow], Any]] = {
     "AgentId": lambda r: r.user.user_id,
     "BreakCode": lambda r: r.break_code,
     "CallType": lambda r: r.call_type,
+    "CounterParty": lambda r: r.counter_party,
     "Duration": lambda r: r.duration_s,
     "Extension": lambda r: r.user.extension,
     "InstanceId": lambda r: r.user.instance_id,
@@ -30,6 +30,7 @@ _AGENT: dict[str, Callable[[AgentRow], Any]] = {
     "SkillGroupIdList": lambda r: list(r.user.signed_skill_group_ids),
     "SkillGroupNameList": lambda r: list(r.skill_group_names),
     "State": lambda r: r.state.value,
+    "StateCode": lambda r: r.state_code,
     "StateTime": lambda r: r.user.state_since,
     "WorkMode": lambda r: r.user.work_mode.value,
 }

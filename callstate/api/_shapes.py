@@ -102,6 +102,8 @@ _GROUP_ROW: Shape = {
 _POLL_CALL = _call(("CallType", "CallVariables"),
                    ("ChannelFlags", "ChannelVariables", "Index", "SkillGroupId"))  # fmt: skip
 
+_SUPERVISED_CALL = _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId"))
+
 #: ``Data`` of each action's success body.
 SHAPES: Final[dict[str, Shape]] = {
     "SignInGroup": _user("ChatDeviceId"),
@@ -192,6 +194,11 @@ SHAPES: Final[dict[str, Shape]] = {
     },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
+    **{
+        action: {"CallContext": _SUPERVISED_CALL, "UserContext": _user(*_HMR)}
+        for action in ("MonitorCall", "BargeInCall", "InterceptCall")
+    },
+    "CoachCall": {"CallContext": _SUPERVISED_CALL, "UserContext": _user(*_HMR, "DeviceState")},
 }
 
 #: Actions whose success body has no ``Params`` (the SDK's models of the queries have none).

@@ -26,6 +26,12 @@ through :func:`release`, which reads the tables below and nothing else (SPEC §3
    the name of the agent who held them (a held customer blind-transferred, or left by the
    initiator of a consultation the consultee has not answered yet).
 
+5. A supervisor's leg (a mode in :data:`ROLE_OF_MODE`) follows the call's agents: once no
+   answered agent leg is left live, every supervisor's leg leaves with the call, each by
+   rule 3 (straight to READY, no wrap-up), announcing the end of its mode
+   (:data:`STOP_EVENTS`). Nobody supervises a call without its agent, and a supervisor's leg
+   never keeps a call going: to go on talking to the customer, a supervisor intercepts.
+
 A call with more parties (a consultee, a conference member, a supervisor, a second customer)
 adds roles and rows here, not branches in the interpreter.
 """
@@ -41,7 +47,17 @@ import attrs
 
 from ._events import CallDetailRecord, Event, EventType
 from ._records import CallType, Channel, Job, Party
-from ._states import AGENT, CHANNEL, HOLD, JOB, MUTE, ChannelState, JobState, UserState
+from ._states import (
+    AGENT,
+    CHANNEL,
+    HOLD,
+    JOB,
+    MUTE,
+    ChannelState,
+    JobState,
+    SupervisionMode,
+    UserState,
+)
 from ._step import Step, close_hold, close_mute
 
 __all__ = [
@@ -51,7 +67,9 @@ __all__ = [
     "CALL_ROWS",
     "LEAVES_BY",
     "ROLES",
+    "ROLE_OF_MODE",
     "ROLE_OF_WAY",
+    "STOP_EVENTS",
     "AgentMove",
     "Cause",
     "Next",
@@ -99,6 +117,7 @@ class Role(Enum):
     TRANSFEROR = "transferor"  # an agent's leg left by transfer: someone else takes the call
     EXTERNAL = "external"  # a number outside the centre: forwarded to, transferred or consulted
     MEMBER = "member"  # a conference member's leg, left by EndConference
+    SUPERVISOR = "supervisor"  # a supervisor's leg: monitoring, coaching or barged in
 
 
 class Next(Enum):
@@ -134,6 +153,19 @@ LEAVES_BY: dict[Way, str] = {
 #: A way that makes the released leg's role what it is, whatever the leg.
 ROLE_OF_WAY: dict[Way, Role] = {Way.TRANSFERRED: Role.TRANSFEROR, Way.LEFT: Role.MEMBER}
 
+#: A supervisor's leg's role, whatever its party and state (a mode not listed: no supervisor).
+ROLE_OF_MODE: dict[SupervisionMode, Role] = {
+    SupervisionMode.MONITORING: Role.SUPERVISOR,
+    SupervisionMode.COACHING: Role.SUPERVISOR,
+    SupervisionMode.BARGED_IN: Role.SUPERVISOR,
+}
+
+#: The event a supervisor's leg announces when it leaves (barging in has no stop event).
+STOP_EVENTS: dict[SupervisionMode, EventType] = {
+    SupervisionMode.MONITORING: EventType.StopMonitor,
+    SupervisionMode.COACHING: EventType.StopCoach,
+}
+
 #: (party, answered) -> role.
 ROLES: dict[tuple[Party, bool], Role] = {
     (Party.CUSTOMER, False): Role.CUSTOMER,
@@ -147,6 +179,7 @@ ROLES: dict[tuple[Party, bool], Role] = {
 R, W, U, E = Role, Way, UserState, EventType
 _TALK_ENDS = AgentMove("own_leg_released", E.AgentRelease)
 _DIAL_ENDS = AgentMove("dial_ended", E.AgentRelease)
+_SUPERVISION_ENDS = AgentMove("supervision_ended", E.AgentReady, leaves_call=True)
 
 # The released leg's agent (SPEC §3.1)
 #   role      way               agent's state   the agent's move
@@ -166,6 +199,8 @@ AGENT_ROWS: Sequence[tuple[Role, Way, UserState, AgentMove]] = (
     (R.OFFER, W.WITHDRAWN,      U.RINGING,
      AgentMove("abandoned", E.AgentReady, leaves_call=True)),
     (R.MEMBER, W.LEFT,          U.TALKING, _TALK_ENDS),
+    (R.SUPERVISOR, W.RELEASED,  U.TALKING, _SUPERVISION_ENDS),
+    (R.SUPERVISOR, W.WITH_THE_CALL, U.TALKING, _SUPERVISION_ENDS),
 )  # fmt: skip
 
 ANY = "*"
@@ -186,6 +221,7 @@ CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
     (True,           False,            R.MEMBER,       Next.END),  # no customer left alone
     (False,          True,             R.MEMBER,       Next.GO_ON),  # the agents talk on
     (False,          False,            R.MEMBER,       Next.END),
+    (ANY,            ANY,              R.SUPERVISOR,   Next.GO_ON),  # the agent goes on alone
 )  # fmt: skip
 
 
@@ -224,6 +260,10 @@ CALL_CASCADE: dict[tuple[bool, bool, Role], Next] = _compile_call_rows()
 def release(step: Step, job: Job, leg: Channel, way: Way, cause: Cause, initiator: str) -> None:
     """Release ``leg`` of ``job`` by ``way``, then move its agent and the call by the tables."""
     role = _release_leg(step, job, leg, way, cause, initiator)
+    supervisors = [o for o in job.channels if o.live and o.supervision in ROLE_OF_MODE]
+    if supervisors and not any(_role(o) is Role.AGENT for o in job.channels if o.live):
+        for other in supervisors:  # rule 5: nobody supervises a call without its agent
+            _release_leg(step, job, other, Way.WITH_THE_CALL, cause, initiator)
     customers = agents = False
     for other in job.channels:
         if other.live:
@@ -232,9 +272,14 @@ def release(step: Step, job: Job, leg: Channel, way: Way, cause: Cause, initiato
     _NEXT[CALL_CASCADE[customers, agents, role]](step, job, cause, initiator)
 
 
+def _role(leg: Channel) -> Role:
+    """A leg's role by what it is: a supervisor's by its mode, any other's by :data:`ROLES`."""
+    return ROLE_OF_MODE.get(leg.supervision) or ROLES[leg.party, leg.state is ChannelState.ANSWERED]
+
+
 def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
                  initiator: str) -> Role:  # fmt: skip
-    role = ROLE_OF_WAY.get(way) or ROLES[leg.party, leg.state is ChannelState.ANSWERED]
+    role = ROLE_OF_WAY.get(way) or _role(leg)
     if leg.held:  # the hold region closes before its leg leaves ANSWERED
         close_hold(leg, step.now)
         HOLD.move(leg, "leave")
@@ -246,6 +291,9 @@ def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
     leg.release_initiator = initiator
     leg.release_reason = cause.value
     step.call_event(EventType.Released, job, leg, leg.user_id)
+    stop = STOP_EVENTS.get(leg.supervision)
+    if stop is not None:
+        step.call_event(stop, job, leg, leg.user_id)
     if not leg.user_id:  # a customer's leg has no agent
         return role
     user = step.ws.user(job.instance_id, leg.user_id)

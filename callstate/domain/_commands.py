@@ -33,6 +33,7 @@ from ._signal_types import (
     RingTimeout,
     TimerFired,
 )
+from ._supervision_commands import SUPERVISION_COMMANDS
 from ._wire import WireField, bounded, wire_fields, wire_name
 from ._workbench_commands import (
     ChangeVisibility,
@@ -327,6 +328,7 @@ COMMANDS: dict[str, type[Command]] = {
         UnmuteCall,
         SendDtmfSignaling,
         ChangeVisibility,
+        *SUPERVISION_COMMANDS,
     )
 }
 

@@ -31,6 +31,7 @@ from . import (
     _dtmf,
     _mute,
     _signals,
+    _supervision,
     _timers,
     _transfers,
     _visibility,
@@ -53,6 +54,7 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_mute.DECIDERS,
     **_dtmf.DECIDERS,
     **_visibility.DECIDERS,
+    **_supervision.DECIDERS,
 }
 
 

@@ -88,6 +88,7 @@ __all__ = [
     "PermissionDeviceId",
     "PermissionJobId",
     "PermissionSkillGroup",
+    "PermissionUser",
     "RequestTimeout",
     "ServiceError",
     "ServiceUnavailable",
@@ -224,6 +225,16 @@ class PermissionSkillGroup(PermissionDenied):
 
     code = "Permission.SkillGroup"
     template = "You have no permission to access skill group(s) %s."
+
+
+class PermissionUser(PermissionDenied):
+    """A supervisor acted on an agent signed in to none of the groups it supervises.
+
+    Params: [the agent].
+    """
+
+    code = "Permission.User"
+    template = "You have no permission to access user(s) %s."
 
 
 # --- 400: state -------------------------------------------------------------------------------

@@ -68,6 +68,12 @@ class EventType(Enum):
     StartConference = "StartConference"
     StopConference = "StopConference"
     CDRReady = "CDRReady"
+    StartMonitor = "StartMonitor"
+    StopMonitor = "StopMonitor"
+    StartCoach = "StartCoach"
+    StopCoach = "StopCoach"
+    BargeIn = "BargeIn"
+    Intercept = "Intercept"
 
 
 AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
@@ -91,6 +97,13 @@ _AGENT_NAMED: dict[EventType, str] = {
     EventType.StopConsultant: "",
     EventType.StartConference: "",  # the agent who started it (or switched a consultation)
     EventType.StopConference: "",  # the agent whose leaving ended it
+    # supervision: the supervisor, on its own leg
+    EventType.StartMonitor: "",
+    EventType.StopMonitor: "",
+    EventType.StartCoach: "",
+    EventType.StopCoach: "",
+    EventType.BargeIn: "",
+    EventType.Intercept: "",
 }
 
 

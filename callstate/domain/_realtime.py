@@ -5,7 +5,8 @@ consistent read of the store gave them) and the instant, and answers a :class:`P
 It checks what only the world can tell (an unknown skill group or agent named in a filter is
 its ``NotExists`` error), filters, counts and cuts the page; it writes nothing.
 
-How an agent's state reads on the board is :data:`REALTIME_STATES`; how a group's agents are
+How an agent's state reads on the board is :data:`REALTIME_STATES`, its sub-state
+(``StateCode``) :data:`STATE_CODES`; how a group's agents are
 counted is :data:`GROUP_COUNTS`: ``TotalAgents`` are the agents provisioned in the group, the
 other counts those signed in to it (each agent counted in every group it is signed in to).
 """
@@ -22,12 +23,13 @@ from ._errors import NotExistsSkillGroupId, NotExistsUserId
 from ._queries import ListRealtimeAgentStates, ListRealtimeSkillGroupStates, Query, RealtimeState
 from ._records import Job, User
 from ._routing import waits
-from ._states import UserState
+from ._states import ChannelState, SupervisionMode, UserState
 from ._world import InstanceConfig, QueueType, Route
 
 __all__ = [
     "GROUP_COUNTS",
     "REALTIME_STATES",
+    "STATE_CODES",
     "AgentRow",
     "GroupRow",
     "Page",
@@ -44,6 +46,9 @@ REALTIME_STATES: dict[UserState, RealtimeState] = {
     UserState.TALKING: RealtimeState.TALKING,
     UserState.WORKING: RealtimeState.ACW,
 }
+
+#: A talking agent's ``StateCode``: supervising a call (in any mode), or supervised on it.
+STATE_CODES: dict[str, str] = {"supervisor": "Monitoring", "supervised": "Monitored"}
 
 #: Which of the agents signed in to a group each count of a group row counts.
 GROUP_COUNTS: dict[str, Callable[[User], bool]] = {
@@ -82,6 +87,10 @@ class AgentRow:
     skill_group_names: tuple[str, ...]
     #: The current call's ``CallType`` ("" with no call).
     call_type: str
+    #: The sub-state (:data:`STATE_CODES`; "" for none).
+    state_code: str = ""
+    #: The other agent of a supervision: the supervised agent, or the supervisor ("": none).
+    counter_party: str = ""
 
 
 @attrs.frozen
@@ -142,8 +151,24 @@ def _agent_rows(q: ListRealtimeAgentStates, inst: InstanceConfig, users: Mapping
         code = user.break_code if state is RealtimeState.BREAK else ""
         rows.append(AgentRow(user, state, code, max(now - user.state_since, 0) // 1000,
                              tuple(g.name if g else "" for g in groups),
-                             job.call_type.value if job else ""))  # fmt: skip
+                             job.call_type.value if job else "",
+                             *_supervision(user, job)))  # fmt: skip
     return rows
+
+
+def _supervision(user: User, job: Job | None) -> tuple[str, str]:
+    """A talking agent's ``StateCode`` and ``CounterParty`` in a supervised call, else blanks."""
+    if job is None or user.state is not UserState.TALKING:
+        return "", ""
+    live = job.live_agent_legs
+    supervisors = [c.user_id for c in live if c.supervision is not SupervisionMode.NONE]
+    if user.user_id in supervisors:
+        agents = [c.user_id for c in live if c.supervision is SupervisionMode.NONE
+                  and c.state is ChannelState.ANSWERED]  # fmt: skip
+        return STATE_CODES["supervisor"], agents[0] if agents else ""
+    if supervisors:
+        return STATE_CODES["supervised"], supervisors[0]
+    return "", ""
 
 
 def _group_rows(q: ListRealtimeSkillGroupStates, inst: InstanceConfig,

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from ._states import ChannelState, HoldState, JobState, MuteState, UserState
+from ._states import ChannelState, HoldState, JobState, MuteState, SupervisionMode, UserState
 from ._world import UserProfile, WorkMode
 
 __all__ = [
@@ -142,6 +142,14 @@ def _fields(h: HoldInterval) -> tuple[int, int | None, str, str]:
 
 NO_HOLDS = Holds()
 
+#: The ``ChannelFlags`` of a leg not held, by its supervision mode (barged in: a plain party).
+SUPERVISION_FLAGS: dict[SupervisionMode, str] = {
+    SupervisionMode.NONE: "",
+    SupervisionMode.MONITORING: "MONITORING",
+    SupervisionMode.COACHING: "COACHING",
+    SupervisionMode.BARGED_IN: "",
+}
+
 
 @attrs.frozen
 class MuteInterval:
@@ -230,6 +238,8 @@ class Channel:
     mute_state: MuteState = MuteState.UNMUTED
     #: The leg's mutes, oldest first; the newest is open while the leg is muted.
     mutes: tuple[MuteInterval, ...] = ()
+    #: A supervisor's leg: what it does in the call (``NONE`` for every other leg).
+    supervision: SupervisionMode = SupervisionMode.NONE
 
     @property
     def held(self) -> bool:
@@ -248,8 +258,10 @@ class Channel:
 
     @property
     def flags(self) -> str:
-        """``ChannelFlags``: ``HOLD`` while held, ``MUTE`` while muted (:data:`CHANNEL_FLAGS`)."""
-        return CHANNEL_FLAGS[self.hold_state, self.mute_state]
+        """``ChannelFlags``: ``HOLD``, ``MUTE`` (:data:`CHANNEL_FLAGS`), else a supervisor's."""
+        return (
+            CHANNEL_FLAGS[self.hold_state, self.mute_state] or SUPERVISION_FLAGS[self.supervision]
+        )
 
     @property
     def written_state(self) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "HOLD",
     "JOB",
     "MUTE",
+    "SUPERVISION",
     "TABLES",
     "ChannelState",
     "HoldState",
@@ -53,6 +54,7 @@ __all__ = [
     "MuteState",
     "Region",
     "StateTable",
+    "SupervisionMode",
     "TableRefusal",
     "UserState",
 ]
@@ -104,7 +106,17 @@ class JobState(Enum):
     ENDED = "ENDED"  # every leg is released; kept for PollUserStatus until the retention passes
 
 
+class SupervisionMode(Enum):
+    """What a supervisor's leg does in the call it supervises (``NONE``: not supervising)."""
+
+    NONE = "NONE"
+    MONITORING = "MONITORING"  # listens; nobody hears the supervisor
+    COACHING = "COACHING"  # whispers: the agent hears the supervisor, the customer does not
+    BARGED_IN = "BARGED_IN"  # speaks: a three-party call
+
+
 U, C, H, J, M = UserState, ChannelState, HoldState, JobState, MuteState
+V = SupervisionMode
 ANY = "*"
 
 # Agent (SPEC §3.1)   trigger             from                                  to
@@ -144,6 +156,14 @@ AGENT_ROWS: Sequence[tuple[str, Any, UserState | None]] = (
     ("UnmuteCall",        U.TALKING,                                None),
     ("SendDtmfSignaling", U.TALKING,                                None),
     ("ChangeVisibility",  [U.READY, U.BREAK, U.WORKING],            None),
+    # Supervision: a supervisor starts from READY (so supervises one call at a time), the
+    # supervised agent must be talking, and a supervisor's leg ends straight in READY.
+    ("MonitorCall",       U.READY,                                  U.TALKING),
+    ("CoachCall",         U.READY,                                  U.TALKING),
+    ("BargeInCall",       U.READY,                                  U.TALKING),
+    ("InterceptCall",     U.READY,                                  U.TALKING),
+    ("supervised",        U.TALKING,                                None),
+    ("supervision_ended", U.TALKING,                                U.READY),
 )  # fmt: skip
 
 # Channel lifecycle (SPEC §3.2): a leg is created in CREATED (the machine's initial state).
@@ -170,6 +190,16 @@ MUTE_ROWS: Sequence[tuple[str, Any, MuteState | None]] = (
     ("mute",      M.UNMUTED,           M.MUTED),
     ("unmute",    M.MUTED,             M.UNMUTED),
     ("leave",     M.MUTED,             M.UNMUTED),  # a muted leg leaves ANSWERED: the region resets
+)  # fmt: skip
+
+# A supervisor's leg (its ``supervision``): a new leg starts at NONE; coaching and barging in
+# only escalate; an intercepting supervisor's leg becomes the call's agent leg (NONE again).
+#                       trigger          from                                       to
+SUPERVISION_ROWS: Sequence[tuple[str, Any, SupervisionMode | None]] = (
+    ("MonitorCall",   V.NONE,                                        V.MONITORING),
+    ("CoachCall",     [V.NONE, V.MONITORING],                        V.COACHING),
+    ("BargeInCall",   [V.NONE, V.MONITORING, V.COACHING],            V.BARGED_IN),
+    ("InterceptCall", [V.NONE, V.MONITORING, V.COACHING, V.BARGED_IN], V.NONE),
 )  # fmt: skip
 
 # Job (SPEC §3.3)     trigger          from                      to
@@ -321,6 +351,10 @@ def _state_written(record: Any) -> str:
     return str(record.state.value)
 
 
+def _supervision_written(record: Any) -> str:
+    return str(record.supervision.value)
+
+
 AGENT: StateTable[UserState] = StateTable(
     "agent", UserState, AGENT_ROWS, "state", U.OFFLINE,
     TableRefusal(InvalidOperationUserState, _state_written), stamp="state_since",
@@ -343,6 +377,12 @@ JOB: StateTable[JobState] = StateTable(
     "job", JobState, JOB_ROWS, "state", J.ACTIVE,
     TableRefusal(InvalidOperationCallState, _state_written),
 )  # fmt: skip
+SUPERVISION: StateTable[SupervisionMode] = StateTable(
+    "supervision", SupervisionMode, SUPERVISION_ROWS, "supervision", V.NONE,
+    TableRefusal(InvalidOperationChannelState, _supervision_written),
+)  # fmt: skip
 
 #: Every table, by its kind: what a test or a tool walks to see every row.
-TABLES: dict[str, StateTable[Any]] = {t.kind: t for t in (AGENT, CHANNEL, HOLD, MUTE, JOB)}
+TABLES: dict[str, StateTable[Any]] = {
+    t.kind: t for t in (AGENT, CHANNEL, HOLD, MUTE, SUPERVISION, JOB)
+}

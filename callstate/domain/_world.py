@@ -154,6 +154,8 @@ class UserProfile:
     mobile: str = ""
     work_mode: WorkMode = WorkMode.ON_SITE
     skill_group_ids: tuple[str, ...] = ()
+    #: The skill groups whose signed-in agents this user may supervise (monitor, coach...).
+    supervises: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -266,14 +268,17 @@ def _instance(r: Reader) -> InstanceConfig:
             mobile=u.text("mobile", ""),
             work_mode=u.enum("workMode", WorkMode, WorkMode.ON_SITE),
             skill_group_ids=u.strings("skillGroups"),
+            supervises=u.strings("supervises"),
         )
         if profile.user_id in users:
             raise WorldError(f"{u.path}.userId: duplicate {profile.user_id!r}")
         if profile.extension in extensions:
             raise WorldError(f"{u.path}.extension: duplicate {profile.extension!r}")
-        for i, gid in enumerate(profile.skill_group_ids):
-            if gid not in groups:
-                raise WorldError(f"{u.path}.skillGroups[{i}]: no skill group {gid!r}")
+        for key, gids in (("skillGroups", profile.skill_group_ids),
+                          ("supervises", profile.supervises)):  # fmt: skip
+            for i, gid in enumerate(gids):
+                if gid not in groups:
+                    raise WorldError(f"{u.path}.{key}[{i}]: no skill group {gid!r}")
         users[profile.user_id] = profile
         extensions.add(profile.extension)
     dialling = r.object("dialling")
@@ -362,6 +367,7 @@ def _instance_dict(i: InstanceConfig) -> dict[str, Any]:
                 "mobile": u.mobile,
                 "workMode": u.work_mode.value,
                 "skillGroups": list(u.skill_group_ids),
+                "supervises": list(u.supervises),
             }
             for u in i.users.values()
         ],

@@ -30,6 +30,7 @@ from ..domain import (
     JobState,
     MuteState,
     Party,
+    SupervisionMode,
     User,
     UserState,
     WorkMode,
@@ -91,6 +92,7 @@ _pack_channel, _unpack_channel = _tuple_codec(
         "state": _enum(ChannelState),
         "hold_state": _enum(HoldState),
         "mute_state": _enum(MuteState),
+        "supervision": _enum(SupervisionMode),
         # the chain of plain tuples as it is
         "holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed)),
     },

@@ -144,6 +144,11 @@ VALUES: dict[Any, Values] = {
     ("IvrRouted", "ChannelId"): _customer_legs,
     "Dtmf": lambda w: ["1"],
     "Route": lambda w: ["menu"],
+    # supervision: the other users of the instance (the world says whom each may supervise)
+    **dict.fromkeys(
+        ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId"),
+        lambda w: [u for u in w.config.users if u != w.chosen["UserId"]],
+    ),
 }
 
 

@@ -32,6 +32,8 @@ Invariants (checked on the engine's live state after every step):
   queued), and only a queued call has one;
 * the invariants of calls with many parties (transfers, consultations, and whatever parties
   the records add), and a refusal changes nothing: ``_machine_parties.py``.
+* a supervisor is in at most one supervised call; a supervised call always has its agent (an
+  answered leg that is not a supervisor's).
 """
 
 from __future__ import annotations
@@ -41,13 +43,31 @@ from collections import Counter
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from ..api import Reply
-from ..domain import ChannelState, Event, EventType, JobState, Party, UserState, World
+from ..domain import (
+    ChannelState,
+    Event,
+    EventType,
+    JobState,
+    Party,
+    SupervisionMode,
+    UserState,
+    World,
+)
 from ..engine import Engine, Ids, ManualClock
 from ._machine_parties import ManyParties
-from ._machine_world import AGENTS, CALLEES, DEVICES, GROUPS, INSTANCE, MACHINE_WORLD, NUMBERS
+from ._machine_world import (
+    AGENTS,
+    CALLEES,
+    DEVICES,
+    GROUPS,
+    INSTANCE,
+    MACHINE_WORLD,
+    NUMBERS,
+    SUPERVISOR,
+)
 
 __all__ = ["MACHINE_WORLD", "CallCentreMachine"]
 
@@ -62,6 +82,15 @@ _CALLER_SIGNALS = (
     "FarEndHungUp",
     "RingTimeout",
 )
+
+
+#: Each supervision action's parameter naming the supervised agent.
+_SUPERVISED = {
+    "MonitorCall": "MonitoredUserId",
+    "CoachCall": "CoachedUserId",
+    "BargeInCall": "BargedUserId",
+    "InterceptCall": "InterceptedUserId",
+}
 
 
 class CallCentreMachine(ManyParties):
@@ -224,6 +253,22 @@ class CallCentreMachine(ManyParties):
         job, leg = self.pick(data, user, held=True)
         self.send("RetrieveCall", user, JobId=job, ChannelId=leg, DeviceId=self.device(data, user))
 
+    def _supervisable(self) -> list[str]:
+        view = self.engine.view(INSTANCE)
+        assert view is not None
+        return [u.user_id for u in view.users.values()
+                if u.state is UserState.TALKING and u.user_id != SUPERVISOR]  # fmt: skip
+
+    @precondition(lambda self: self._supervisable())
+    @rule(data=st.data(), action=st.sampled_from(list(_SUPERVISED)))
+    def supervise(self, data: st.DataObject, action: str) -> None:
+        """A supervision action, mostly by the supervisor, on a talking agent's call."""
+        user = data.draw(st.sampled_from([SUPERVISOR] * 4 + list(AGENTS)))
+        agent = data.draw(st.sampled_from(self._supervisable()))
+        job, _ = self.pick(data, agent)
+        params = {_SUPERVISED[action]: agent, "DeviceId": self.device(data, user)}
+        self.send(action, user, **params, **({} if action == "MonitorCall" else {"JobId": job}))
+
     # --- the network ---------------------------------------------------------------------------
     @rule(data=st.data())
     def offer_call(self, data: st.DataObject) -> None:
@@ -338,3 +383,18 @@ class CallCentreMachine(ManyParties):
                 assert not customers or any(c.live for c in customers), job
             else:
                 assert not any(c.live for c in job.channels), job
+
+    @invariant()
+    def supervision_has_its_agent(self) -> None:
+        """A supervisor is in one supervised call at most; a supervised call has its agent."""
+        view = self.engine.view(INSTANCE)
+        assert view is not None
+        supervising: Counter[str] = Counter()
+        for job in view.jobs.values():
+            live = [c for c in job.channels if c.live and c.party is Party.USER]
+            supervisors = [c for c in live if c.supervision is not SupervisionMode.NONE]
+            supervising.update(c.user_id for c in supervisors)
+            if supervisors:
+                assert any(c.supervision is SupervisionMode.NONE
+                           and c.state is ChannelState.ANSWERED for c in live), job  # fmt: skip
+        assert all(n == 1 for n in supervising.values()), f"a supervisor in 2 calls: {supervising}"

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AGENTS", "CALLEES", "DEVICES", "GROUPS", "INSTANCE", "MACHINE_WORLD", "NUMBERS"]
+__all__ = [
+    "AGENTS",
+    "CALLEES",
+    "DEVICES",
+    "GROUPS",
+    "INSTANCE",
+    "MACHINE_WORLD",
+    "NUMBERS",
+    "SUPERVISOR",
+]
 
 INSTANCE = "ccc-test"
 GROUPS = ("sales@ccc-test", "support@ccc-test")
 NUMBERS = ("01010000001", "01010000002")
 AGENTS = ("agent1@ccc-test", "agent2@ccc-test", "agent3@ccc-test")
 DEVICES = ("dev-1", "dev-2")
+SUPERVISOR = AGENTS[2]  # also an agent: supervises both groups
 # Dialled numbers and what the simulated network makes them do.
 CALLEES = {
     "13100000000": {"outcome": "answer", "afterMs": 0},
@@ -39,6 +49,7 @@ MACHINE_WORLD: dict[str, Any] = {
                     "extension": f"8000000{i}",
                     "mobile": f"1390000000{i}",
                     "skillGroups": list(GROUPS[: 1 + i % 2]),
+                    "supervises": list(GROUPS) if a == SUPERVISOR else [],
                 }
                 for i, a in enumerate(AGENTS)
             ],
