@@ -73,7 +73,7 @@ def _last_agent_leaves_the_call_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _a_busy_agent_can_be_offered(monkeypatch: pytest.MonkeyPatch) -> None:
     """The agent table offers a call to a TALKING agent: it rings in a second leg."""
-    monkeypatch.setitem(AGENT._moves, ("offered", UserState.TALKING), UserState.RINGING)
+    monkeypatch.setitem(AGENT._moves, ("offered", UserState.TALKING.name), UserState.RINGING)
 
 
 def _cdr_before_the_last_release(monkeypatch: pytest.MonkeyPatch) -> None:

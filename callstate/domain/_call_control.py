@@ -11,7 +11,7 @@ from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import NotExistsNumber, ParameterBlank, ParameterInvalid
 from ._events import EventType
-from ._records import CONSULTANT, CallType, Channel, HoldInterval, Job, Party, User
+from ._records import CONSULTANT, CallType, Channel, Job, Party, User
 from ._states import AGENT, CHANNEL, HOLD, UserState
 from ._step import (
     Decider,
@@ -121,7 +121,7 @@ def _hold_call(step: Step, c: cmd.HoldCall) -> Outcome:
     inst, user, job, leg = _hold_checks(step, c, "hold")
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
-    leg.holds = leg.holds.add(HoldInterval(step.now, None, c.music, user.user_id))
+    leg.holds = leg.holds.opened(step.now, c.music, user.user_id)
     leg.recalled = False  # a new hold is timed afresh (maxHoldMs)
     leg.timestamp = step.now
     step.call_event(EventType.Held, job, leg, user.user_id)

@@ -114,6 +114,20 @@ class Holds:
         assert self.chain is not None, "only a leg held before has a newest interval"
         return Holds((self.chain[0], *_fields(interval), self.chain[5]))
 
+    def opened(self, start_ms: int, music: str, by_user: str) -> Holds:
+        """These intervals and a newer, open one: ``add`` with no interval object built."""
+        return Holds((len(self) + 1, start_ms, None, music, by_user, self.chain))
+
+    def closed(self, end_ms: int) -> Holds:
+        """These intervals with the newest (open) one closed at ``end_ms``.
+
+        ``replace_newest`` with the newest interval ended, made from the chain directly: no
+        interval object is built (a RetrieveCall would build two).
+        """
+        node = self.chain
+        assert node is not None and node[2] is None, "a held leg has an open interval"
+        return Holds((node[0], node[1], end_ms, *node[3:]))
+
     def __iter__(self) -> Iterator[HoldInterval]:
         newest_first: list[HoldInterval] = []
         node = self.chain

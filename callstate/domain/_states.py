@@ -299,9 +299,11 @@ class StateTable(Generic[S]):
             model_attribute=attribute,
             name=kind,
         )
-        # A guard-only row (dest None) moves a record to the state it is in.
-        self._moves: dict[tuple[str, S], S] = {
-            (trigger, states[source]): states[found[0].dest] if found[0].dest else states[source]
+        # A guard-only row (dest None) moves a record to the state it is in. Keyed by the
+        # state's name: an Enum member hashes through a Python-level ``__hash__``, a str does not
+        # (two moves a HoldCall).
+        self._moves: dict[tuple[str, str], S] = {
+            (trigger, source): states[found[0].dest] if found[0].dest else states[source]
             for trigger, event in self.machine.events.items()
             for source, found in event.transitions.items()
         }
@@ -320,7 +322,7 @@ class StateTable(Generic[S]):
         region = self.region
         if region is not None and getattr(record, region.parent.attribute) is not region.within:
             return False
-        return (trigger, getattr(record, self.attribute)) in self._moves
+        return (trigger, getattr(record, self.attribute)._name_) in self._moves
 
     def expected(self, trigger: str) -> str:
         """The states that allow ``trigger``, written and comma-joined alphabetically."""
@@ -336,7 +338,7 @@ class StateTable(Generic[S]):
         region = self.region
         if region is None or getattr(record, region.parent.attribute) is region.within:
             current = getattr(record, self.attribute)
-            dest = self._moves.get((trigger, current))
+            dest = self._moves.get((trigger, current._name_))
             if dest is not None:
                 if self.stamp is not None and dest is not current:
                     assert now >= 0, f"{self.kind} moves are stamped: pass now"

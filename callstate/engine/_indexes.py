@@ -102,7 +102,10 @@ class QueueIndex:
     def write_user(self, user: User, inst: InstanceConfig) -> None:
         """Index the agent as committed."""
         places = agent_places(user, inst)
-        for queue in self._placed.get(user.user_id, ()):
+        placed = self._placed.get(user.user_id)
+        if placed is None and not places:
+            return  # neither indexed nor eligible: most commits (the agent is on a call)
+        for queue in placed or ():
             if queue not in places:
                 agents = self._agents[queue]
                 agents.discard(user.user_id)
@@ -150,6 +153,8 @@ class TimerIndex:
 
     def _write(self, instance_id: str, record_id: str, timers: list[TimerDue]) -> None:
         key = (instance_id, record_id)
+        if not timers and key not in self._declared:
+            return  # declares none and did not before: most commits when no timer is configured
         now = frozenset(timers)
         before = self._declared.get(key, frozenset())
         if before == now:

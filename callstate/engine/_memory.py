@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
+from enum import Enum
 from itertools import chain
 from typing import Any, TypeVar
 
@@ -50,59 +51,64 @@ Convert = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
 
 def _tuple_codec(
-    cls: type[T], convert: dict[str, Convert]
+    cls: type[T], convert: dict[str, Convert], enums: dict[str, type[Enum]]
 ) -> tuple[Callable[[T], Packed], Callable[[Packed], T]]:
     """``(pack, unpack)``: an instance of the slotted attrs class ``cls`` as a plain tuple, back.
 
-    ``convert`` maps a field to ``(to plain, from plain)`` functions, for fields whose values
-    are not atomic (Enum members, records); a field left as an object keeps its tuple tracked.
-    The functions are generated once per class, as attrs generates ``__init__``: ``unpack``
-    assigns each slot of a new instance directly, with nothing to validate (the values were a
-    record's), several times faster than calling the class.
+    ``enums`` maps a field holding an Enum member to its class: packed as the member's value
+    (members are objects the collector tracks), written inline both ways (``_value_``, and a
+    subscription of the class's value map: no call per field). ``convert`` maps any other
+    field whose values are not atomic to ``(to plain, from plain)`` functions; a field left as
+    an object keeps its tuple tracked. The functions are generated once per class, as attrs
+    generates ``__init__``: ``unpack`` assigns each slot of a new instance directly, with
+    nothing to validate (the values were a record's), several times faster than calling the
+    class.
     """
     names = [f.name for f in attrs.fields(cls)]  # type: ignore[arg-type]
-    packed = ", ".join(f"_to_{n}(self.{n})" if n in convert else f"self.{n}" for n in names)
+
+    def to_plain(n: str) -> str:
+        if n in enums:
+            return f"self.{n}._value_"
+        return f"_to_{n}(self.{n})" if n in convert else f"self.{n}"
+
+    def from_plain(n: str, i: int) -> str:
+        if n in enums:
+            return f"_members_{n}[t[{i}]]"
+        return f"_from_{n}(t[{i}])" if n in convert else f"t[{i}]"
+
+    packed = ", ".join(to_plain(n) for n in names)
     lines = [f"def pack(self):\n    return ({packed},)", "def unpack(t):", "    new = _new(_cls)"]
-    for i, name in enumerate(names):
-        value = f"_from_{name}(t[{i}])" if name in convert else f"t[{i}]"
-        lines.append(f"    new.{name} = {value}")
+    lines.extend(f"    new.{name} = {from_plain(name, i)}" for i, name in enumerate(names))
     lines.append("    return new")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    for name, (to_plain, from_plain) in convert.items():
-        namespace[f"_to_{name}"], namespace[f"_from_{name}"] = to_plain, from_plain
+    for name, (to_plain_fn, from_plain_fn) in convert.items():
+        namespace[f"_to_{name}"], namespace[f"_from_{name}"] = to_plain_fn, from_plain_fn
+    for name, enum in enums.items():
+        namespace[f"_members_{name}"] = enum._value2member_map_
     exec("\n".join(lines), namespace)
     return namespace["pack"], namespace["unpack"]
-
-
-def _enum(enum: type[Any]) -> Convert:
-    """An Enum field packed as its value (members are objects the collector tracks)."""
-    return (lambda member: member._value_), enum._value2member_map_.__getitem__
 
 
 #: The history of a leg never held: one value for all (a history is never changed, only replaced).
 _NO_HOLDS = Holds()
 
-_pack_user, _unpack_user = _tuple_codec(
-    User, {"work_mode": _enum(WorkMode), "state": _enum(UserState)}
-)
+_pack_user, _unpack_user = _tuple_codec(User, {}, {"work_mode": WorkMode, "state": UserState})
 _pack_channel, _unpack_channel = _tuple_codec(
     Channel,
+    # the chain of plain tuples as it is
+    {"holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed))},
     {
-        "party": _enum(Party),
-        "state": _enum(ChannelState),
-        "hold_state": _enum(HoldState),
-        "mute_state": _enum(MuteState),
-        "supervision": _enum(SupervisionMode),
-        # the chain of plain tuples as it is
-        "holds": (lambda h: h.chain, lambda packed: _NO_HOLDS if packed is None else Holds(packed)),
+        "party": Party,
+        "state": ChannelState,
+        "hold_state": HoldState,
+        "mute_state": MuteState,
+        "supervision": SupervisionMode,
     },
 )
 _CHANNEL_WIDTH = len(attrs.fields(Channel))
 _pack_job, _unpack_job = _tuple_codec(
     Job,
     {
-        "call_type": _enum(CallType),
-        "state": _enum(JobState),
         # The legs' fields in one flat tuple, not a tuple of tuples: the collector untracks one
         # level of nested tuples per pass, so every level less is a pass less before a freshly
         # written call stops costing full collections anything.
@@ -114,6 +120,7 @@ _pack_job, _unpack_job = _tuple_codec(
             ],
         ),
     },
+    {"call_type": CallType, "state": JobState},
 )
 
 

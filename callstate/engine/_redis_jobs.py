@@ -94,6 +94,16 @@ class StoredHolds(Holds):
         """These intervals with the newest one replaced (closed)."""
         return StoredHolds(self._stored, self._load, (*self._tail[:-1], interval))
 
+    def opened(self, start_ms: int, music: str, by_user: str) -> Holds:
+        """These intervals and a newer, open one."""
+        return self.add(HoldInterval(start_ms, None, music, by_user))
+
+    def closed(self, end_ms: int) -> Holds:
+        """These intervals with the newest (open) one closed at ``end_ms``."""
+        last = self.newest
+        assert last is not None and last.end_ms is None, "a held leg has an open interval"
+        return self.replace_newest(attrs.evolve(last, end_ms=end_ms))
+
     def __iter__(self) -> Iterator[HoldInterval]:
         return itertools.chain(self._load() if self._stored else (), self._tail)
 
