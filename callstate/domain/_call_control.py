@@ -24,6 +24,7 @@ from ._step import (
     new_leg,
     own_leg,
 )
+from ._workbench_commands import SendDtmfSignaling
 from ._world import InstanceConfig
 
 __all__ = ["DECIDERS"]
@@ -101,10 +102,13 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     return step.outcome(c, user, job)
 
 
-def _hold_checks(
-    step: Step, c: cmd.HoldCall | cmd.RetrieveCall, trigger: str
+def hold_region_checks(
+    step: Step, c: cmd.HoldCall | cmd.RetrieveCall | SendDtmfSignaling, trigger: str
 ) -> tuple[InstanceConfig, User, Job, Channel]:
-    """SPEC §4 checks 2-9, shared by HoldCall and RetrieveCall."""
+    """SPEC §4 checks 2-9 on a leg's hold region: HoldCall's, RetrieveCall's, SendDtmfSignaling's.
+
+    The last check is the region's row for ``trigger``, which moves it (or only guards).
+    """
     inst = step.instance(c.instance_id)
     user = step.user(inst, c.user_id)
     job = step.job(inst, c.job_id)
@@ -118,7 +122,7 @@ def _hold_checks(
 
 @decides(DECIDERS, cmd.HoldCall)
 def _hold_call(step: Step, c: cmd.HoldCall) -> Outcome:
-    inst, user, job, leg = _hold_checks(step, c, "hold")
+    inst, user, job, leg = hold_region_checks(step, c, "hold")
     if c.music and inst.hold_music and c.music not in inst.hold_music:
         raise ParameterInvalid("Music", f"It must be one of {','.join(inst.hold_music)}")
     leg.holds = leg.holds.opened(step.now, c.music, user.user_id)
@@ -130,7 +134,7 @@ def _hold_call(step: Step, c: cmd.HoldCall) -> Outcome:
 
 @decides(DECIDERS, cmd.RetrieveCall)
 def _retrieve_call(step: Step, c: cmd.RetrieveCall) -> Outcome:
-    _, user, job, leg = _hold_checks(step, c, "retrieve")
+    _, user, job, leg = hold_region_checks(step, c, "retrieve")
     close_hold(leg, step.now)
     leg.timestamp = step.now
     step.call_event(EventType.Retrieved, job, leg, user.user_id)

@@ -9,10 +9,11 @@ the world, answers with ``IvrRouted``, which publishes CCC's ``IvrTracking`` wit
 
 from __future__ import annotations
 
+from ._call_control import hold_region_checks
 from ._events import EventType
 from ._requests import Request
-from ._states import AGENT, HOLD
-from ._step import Decider, Outcome, Step, channel_of, check_device, decides, own_leg
+from ._states import HOLD
+from ._step import Decider, Outcome, Step, channel_of, decides
 from ._workbench_commands import IvrRouted, SendDtmfSignaling
 
 __all__ = ["DECIDERS"]
@@ -23,14 +24,7 @@ DECIDERS: dict[type[Request], Decider] = {}
 
 @decides(DECIDERS, SendDtmfSignaling)
 def _send_dtmf(step: Step, c: SendDtmfSignaling) -> Outcome:
-    inst = step.instance(c.instance_id)
-    user = step.user(inst, c.user_id)
-    job = step.job(inst, c.job_id)
-    leg = channel_of(job, c.channel_id)
-    check_device(user, c.device_id)
-    own_leg(user, job, answered=True)
-    AGENT.move(user, "SendDtmfSignaling", step.now)
-    HOLD.move(leg, "send_dtmf")
+    _, user, job, leg = hold_region_checks(step, c, "send_dtmf")
     digits = c.dtmf.strip()
     step.call_event(EventType.DtmfSent, job, leg, user.user_id, (("dtmf", digits),))
     return step.outcome(c, user, job)
