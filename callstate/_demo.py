@@ -1,12 +1,17 @@
 """``callstate demo``: a scenario played on a world, every request, response and event printed.
 
-Two scenarios, on a manual clock at fixed instants, so the output is the same on every run:
+Three scenarios, on a manual clock at fixed instants, so the output is the same on every run:
 
 * ``hold`` (the default): the seed's outbound call (``HoldCall.md``): sign in, dial
   13188888888, hold, retrieve, hang up, get ready;
 * ``inbound``: a customer calls the bundled number while the agent is on break: the call
   queues (the group's board shows it waiting), the agent gets ready and the call rings at once,
-  the agent answers, holds, retrieves and hangs up.
+  the agent answers, holds, retrieves and hangs up;
+* ``transfer``: a consultation, then the transfer: a customer calls, the agent answers and
+  consults a colleague (the customer waits on hold), the colleague answers, the agent completes
+  the transfer (the customer is retrieved and talks with the colleague) and wraps up; the
+  colleague hangs up. It needs a second agent: on the bundled world the demo adds
+  ``colleague@ccc-test`` (extension 80011475) to the skill group.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from .domain import Event, iso_time
-from .engine import Engine, Ids, ManualClock
+from .domain import Event, World, iso_time
+from .engine import Engine, Ids, ManualClock, default_world
 
 __all__ = ["SCENARIOS", "play"]
 
 INSTANCE = "ccc-test"
 AGENT = "user-test@ccc-test"
 DEVICE = "ACC-YUNBS-1.0.10-bs990cd82101cc000176af19ec8e"
+COLLEAGUE = "colleague@ccc-test"
+COLLEAGUE_DEVICE = "ACC-YUNBS-1.0.10-colleague"
 NUMBER = "01012345678"
 SIGN_IN = {"SignedSkillGroupIdList": '["skill-group@ccc-test"]'}
 
@@ -67,22 +74,54 @@ def _inbound(step: Step) -> None:
     step(at + 120_000, "ReleaseCall", JobId=job)
 
 
+def _transfer(step: Step) -> None:
+    at = SIGN_IN_AT
+    step(at, "SignInGroup", **SIGN_IN)
+    step(at + 1_000, "SignInGroup", who="colleague", **SIGN_IN)
+    # the agent has been READY longest: the group's MOST_IDLE strategy offers it the call
+    arrived = step(at + 10_000, "CallArrived", who="network", Caller="13100000000", Callee=NUMBER)
+    job = arrived["Data"]["CallContext"]["JobId"]
+    step(at + 13_000, "AnswerCall", JobId=job)
+    step(at + 40_000, "InitiateAttendedTransfer", JobId=job, Transferee=COLLEAGUE,
+         TransfereeType="AGENT")  # fmt: skip
+    step(at + 44_000, "AnswerCall", who="colleague", JobId=job)
+    step(at + 70_000, "CompleteAttendedTransfer", JobId=job)
+    step(at + 130_000, "ReleaseCall", who="colleague", JobId=job)
+
+
+def _with_a_colleague(world: World) -> dict[str, Any]:
+    """``world`` with the transfer scenario's second agent in the first skill group."""
+    document = world.to_dict()
+    instance = document["instances"][0]
+    group = instance["skillGroups"][0]["skillGroupId"]
+    instance["users"].append({"userId": COLLEAGUE, "extension": "80011475", "skillGroups": [group]})
+    return document
+
+
 def _customer_leg(body: dict[str, Any]) -> str:
     legs = body["Data"]["CallContext"]["ChannelContexts"]
     return str(next(leg["ChannelId"] for leg in legs if leg["UserId"] == ""))
 
 
 #: The scenarios by name (the first is the default).
-SCENARIOS: dict[str, Callable[[Step], None]] = {"hold": _hold, "inbound": _inbound}
+SCENARIOS: dict[str, Callable[[Step], None]] = {
+    "hold": _hold,
+    "inbound": _inbound,
+    "transfer": _transfer,
+}
 
 
 def play(scenario: str, world: str | None, response_format: str, out: TextIO) -> int:
     """Play ``scenario`` on ``world`` (a file, or ``None``: bundled), printing to ``out``."""
     clock = ManualClock(SIGN_IN_AT)
-    engine = Engine(world, clock=clock, ids=Ids(seed=2020))
+    source: str | dict[str, Any] | None = world
+    if scenario == "transfer" and world is None:
+        source = _with_a_colleague(default_world())
+    engine = Engine(source, clock=clock, ids=Ids(seed=2020))
     engine.subscribe(lambda event: _print_event(event, out))
     senders = {
         "agent": {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": DEVICE},
+        "colleague": {"InstanceId": INSTANCE, "UserId": COLLEAGUE, "DeviceId": COLLEAGUE_DEVICE},
         "network": {"InstanceId": INSTANCE},
         "supervisor": {"InstanceId": INSTANCE},
     }

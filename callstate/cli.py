@@ -180,12 +180,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
-        help="play a call: the seed's outbound one (default), or an inbound one (--scenario)",
+        help="play a call: the seed's outbound one (default), an inbound one, or a transfer",
         description="Play a scenario on a world (default: the bundled one) and print every "
         "request, response and event. hold (the default): the HoldCall seed's outbound call: "
         "sign in, dial, hold, retrieve, hang up, get ready. inbound: a call to the bundled "
         "number queues while the agent is on break, rings the agent once ready, is answered, "
-        "held, retrieved and released.",
+        "held, retrieved and released. transfer: the agent answers an inbound call, consults a "
+        "colleague (the customer held), and completes the transfer to them.",
     )
     demo.add_argument("--scenario", choices=tuple(SCENARIOS), default="hold",
                       help="which call to play (default: hold)")  # fmt: skip

@@ -99,3 +99,35 @@ def test_the_default_demo_is_the_hold_scenario() -> None:
     default, hold = io.StringIO(), io.StringIO()
     assert main(["demo"], default) == main(["demo", "--scenario", "hold"], hold) == 0
     assert default.getvalue() == hold.getvalue()
+
+
+def test_the_transfer_demo_consults_then_hands_the_customer_over() -> None:
+    out = io.StringIO()
+    assert main(["demo", "--scenario", "transfer"], out) == 0
+    steps = out.getvalue().split("\n>>> ")[1:]
+    actions = [s.split()[0] for s in steps]
+    assert actions == [
+        "SignInGroup",
+        "SignInGroup",
+        "CallArrived",
+        "AnswerCall",
+        "InitiateAttendedTransfer",
+        "AnswerCall",
+        "CompleteAttendedTransfer",
+        "ReleaseCall",
+    ]
+
+    def events(step: str) -> list[str]:
+        lines = step.splitlines()
+        return [json.loads(e.split("event ", 1)[1])["eventType"] for e in lines if "event {" in e]
+
+    assert events(steps[4]) == ["Held", "InitiateConsultant", "Ringing", "AgentRinging"]
+    assert events(steps[5]) == ["Established", "AgentTalk", "StartConsultant"]
+    assert events(steps[6]) == [
+        "Retrieved",
+        "Released",
+        "AgentRelease",
+        "AttendedTransfer",
+        "StopConsultant",
+    ]
+    assert events(steps[7])[-1] == "CDRReady"
