@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sdk_trees import assert_matches, sdk_body_model, sdk_body_tree
 from test_routing import ANN, BEN, CAT, INSTANCE, QUEUE_MS, SALES, Centre, world
+from test_transfers import talking as transfers_talking
 
 from callstate import JobState, World, WorldError
 from callstate.domain import Party
@@ -41,15 +42,9 @@ def centre(**sales: Any) -> Centre:
     return c
 
 
-def talking(**sales: Any) -> tuple[Centre, str]:
-    """ANN talks with a customer; BEN and CAT are READY; the event log is clear."""
-    c = centre(**sales)
-    c.ready(ANN)
-    job = c.arrive()
-    c.answer(ANN)
-    c.ready(BEN, CAT)
-    c.log()
-    return c, job
+def talking() -> tuple[Centre, str]:
+    """As test_transfers' ``talking``, on a centre with numbers outside (:func:`centre`)."""
+    return transfers_talking(centre())
 
 
 def parties(c: Centre, job: str) -> list[tuple[str, str, bool]]:

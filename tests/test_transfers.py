@@ -14,9 +14,9 @@ from test_routing import ANN, BEN, CAT, INSTANCE, SALES, Centre
 from callstate import JobState
 
 
-def talking() -> tuple[Centre, str]:
+def talking(c: Centre | None = None) -> tuple[Centre, str]:
     """ANN talks with a customer; BEN and CAT are READY; the event log is clear."""
-    c = Centre()
+    c = c or Centre()
     c.ready(ANN)
     job = c.arrive()
     c.answer(ANN)
