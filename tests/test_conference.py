@@ -180,11 +180,10 @@ def test_members_leave_a_conference_of_agents_until_the_last_ends_it() -> None:
         ("[]", "Parameter.Blank"),
         ('["1002", "1002"]', "Parameter.Invalid"),
         ('["1001"]', "Parameter.Invalid"),  # itself
-        ('["13900000000"]', "Parameter.Invalid"),  # external numbers: not supported
         ("1002", "Parameter.Format"),
         ('["1002", 3]', "Parameter.Format"),
         ("", "Parameter.Blank"),
-        ('["1002", "1004"]', "Parameter.Invalid"),
+        ('["1002", "ext-4"]', "Parameter.Invalid"),  # no agent's extension, and no number
     ],
 )
 def test_a_refused_participant_list_changes_nothing(participants: str, code: str) -> None:

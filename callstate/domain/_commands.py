@@ -286,7 +286,7 @@ class SwitchToConference(Command):
 
 @attrs.frozen
 class StartConference(Command):
-    """Start a new call with the agents whose extensions ``ParticipantListJson`` lists."""
+    """Start a new call with the agents and numbers outside that ``ParticipantListJson`` lists."""
 
     participant_list_json: tuple[str, ...]
     user_id: str

@@ -7,8 +7,10 @@
 * ``StartConference``: a READY agent opens a new call (``CallType`` ``CONFERENCE``) and is in it
   at once (TALKING: the workbench connects to the bridge); each agent whose extension
   ``ParticipantListJson`` lists is offered a ``CONFERENCE`` leg, rings, and answers with
-  AnswerCall. External numbers are refused (``Parameter.Invalid``): callstate has no external
-  legs yet.
+  AnswerCall; every other entry is a number outside the centre, dialled as an external
+  ``CONFERENCE`` leg (from the instance's first number) that the simulated network plays:
+  answered, it joins; busy, unanswered or rejected, that leg alone is released and the
+  conference goes on (the release cascade's ``external`` rows: an agent still serves it).
 * ``EndConference``: the agent ``UserId`` leaves by the release cascade's ``left`` way (the
   agent wraps up); the call goes on while an agent and a customer remain, or among agents
   alone, and ends when it would leave a customer with no agent (the cascade's ``member``
@@ -19,11 +21,14 @@ Hold and retrieve need nothing here: any member holds or retrieves any leg of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import _commands as cmd
 from ._cascade import Cause, Way, release, retrieve
 from ._errors import InvalidOperationNoConference, ParameterInvalid
 from ._events import EventType
-from ._records import CONFERENCE, CallType, Job, Party, User
+from ._external import check_outside_number, dial
+from ._records import CONFERENCE, CallType, Channel, Job, Party, User
 from ._routing import offer
 from ._states import AGENT, CHANNEL
 from ._step import Decider, Outcome, Step, decides, new_leg, own_leg
@@ -65,15 +70,25 @@ def _listed(participants: tuple[str, ...]) -> None:
         raise ParameterInvalid(PARTICIPANTS, "It lists a participant twice")
 
 
-def _invited(step: Step, inst: InstanceConfig, user: User, extension: str) -> User:
-    """The agent at ``extension``: another agent of the instance, READY for calls."""
-    if extension == user.extension:
+#: How a participant joins the new call: its leg, made once the call exists.
+Joining = Callable[[Job], Channel]
+
+
+def _invited(step: Step, inst: InstanceConfig, user: User, participant: str) -> Joining:
+    """How ``participant`` joins, once checked: an agent is offered the call, a number dialled.
+
+    The agent at that extension must be another agent of the instance, READY for calls; any
+    other entry must be a number outside the centre.
+    """
+    if participant == user.extension:
         raise ParameterInvalid(PARTICIPANTS, "An agent cannot invite itself")
-    agent = next((p.user_id for p in inst.users.values() if p.extension == extension), None)
-    if agent is None:
-        reason = f"{extension} is no agent's extension; external numbers are not supported"
-        raise ParameterInvalid(PARTICIPANTS, reason)
-    return _agent_offered(step, inst, user, agent)
+    agent = next((p.user_id for p in inst.users.values() if p.extension == participant), None)
+    if agent is not None:
+        invitee = _agent_offered(step, inst, user, agent)
+        return lambda job: offer(step, invitee, job, job.skill_group_id)
+    check_outside_number(inst, PARTICIPANTS, participant)
+    shown = inst.numbers[0] if inst.numbers else ""
+    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown)
 
 
 @decides(DECIDERS, cmd.StartConference)
@@ -97,8 +112,8 @@ def _start(step: Step, c: cmd.StartConference) -> Outcome:
     step.ws.add_job(job)
     step.agent_event(EventType.AgentTalk, user)
     _event(step, EventType.StartConference, job, own, user.user_id, scenario=SCENARIO)
-    for agent in invited:
-        offer(step, agent, job, group).call_type = CONFERENCE
+    for joining in invited:
+        joining(job).call_type = CONFERENCE
     return step.outcome(c, user, job)
 
 

@@ -43,13 +43,15 @@ def check_outside_number(inst: InstanceConfig, name: str, number: str) -> None:
         raise ParameterInvalid(name, f"{number} is inside the contact centre, not external")
 
 
-def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str = "") -> Channel:
+def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str = "",
+         shown: str = "") -> Channel:  # fmt: skip
     """Dial ``number`` for ``job``: a new external leg, CREATED until the far end reports.
 
-    The leg calls from the customer's number (what the party outside is shown). The call's
-    dial timeout is CCC's default for a transfer, 30 s, after which the number has not answered.
+    The leg calls from ``shown`` (what the party outside is shown; by default the customer's
+    number). The call's dial timeout is CCC's default for a transfer, 30 s, after which the
+    number has not answered.
     """
-    shown = job.callee if job.call_type is CallType.OUTBOUND else job.caller
+    shown = shown or (job.callee if job.call_type is CallType.OUTBOUND else job.caller)
     leg = new_leg(job, Party.EXTERNAL, shown, number, None, job.skill_group_id, step.now)
     leg.call_type = call_type
     job.timeout_ms = DEFAULT_DIAL_TIMEOUT_MS
