@@ -76,7 +76,8 @@ SNAPSHOT = """
                     "answered_ms": 1609255700000,
                     "mute_state": "UNMUTED",
                     "mutes": [],
-                    "supervision": "NONE"
+                    "supervision": "NONE",
+                    "scenario": ""
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -124,7 +125,8 @@ SNAPSHOT = """
                             "by_user": "user-test@ccc-test"
                         }
                     ],
-                    "supervision": "NONE"
+                    "supervision": "NONE",
+                    "scenario": ""
                 }
             ],
             "established_ms": 1609255700000,
@@ -137,7 +139,8 @@ SNAPSHOT = """
             "queue": "",
             "priority": 5,
             "queued_ms": 0,
-            "consulting": ""
+            "consulting": "",
+            "scenario": ""
         }
     },
     "queues": {},

@@ -47,7 +47,6 @@ __all__ = ["DECIDERS"]
 DECIDERS: dict[type[cmd.Request], Decider] = {}
 
 PARTICIPANTS = "ParticipantListJson"
-SCENARIO = "CONFERENCE"
 
 
 @decides(DECIDERS, cmd.SwitchToConference)
@@ -58,9 +57,10 @@ def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
         if held.held:
             retrieve(step, job, held, user.user_id)
     leg.call_type = consulting.call_type = CONFERENCE
+    leg.scenario = consulting.scenario = CONFERENCE
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     _event(step, EventType.StartConference, job, _customer(job), user.user_id,
-           scenario=SCENARIO)  # fmt: skip
+           scenario=CONFERENCE)  # fmt: skip
     return step.outcome(c, user, job)
 
 
@@ -85,10 +85,10 @@ def _invited(step: Step, inst: InstanceConfig, user: User, participant: str) -> 
     agent = next((p.user_id for p in inst.users.values() if p.extension == participant), None)
     if agent is not None:
         invitee = _agent_offered(step, inst, user, agent)
-        return lambda job: offer(step, invitee, job, job.skill_group_id)
+        return lambda job: offer(step, invitee, job, job.skill_group_id, CONFERENCE)
     check_outside_number(inst, PARTICIPANTS, participant)
     shown = inst.numbers[0] if inst.numbers else ""
-    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown)
+    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown, CONFERENCE)
 
 
 @decides(DECIDERS, cmd.StartConference)
@@ -106,12 +106,12 @@ def _start(step: Step, c: cmd.StartConference) -> Outcome:
     own = new_leg(job, Party.USER, user.extension, user.extension, user, group, now)
     CHANNEL.move(own, "answer")  # the workbench connects to the bridge at once
     own.answered_ms = now
-    own.call_type = CONFERENCE
+    own.call_type = own.scenario = CONFERENCE
     user.reserved = now
     user.job_id = job.job_id
     step.ws.add_job(job)
-    step.agent_event(EventType.AgentTalk, user)
-    _event(step, EventType.StartConference, job, own, user.user_id, scenario=SCENARIO)
+    step.agent_event(EventType.AgentTalk, user, own)
+    _event(step, EventType.StartConference, job, own, user.user_id, scenario=CONFERENCE)
     for joining in invited:
         joining(job).call_type = CONFERENCE
     return step.outcome(c, user, job)
@@ -131,6 +131,6 @@ def _end(step: Step, c: cmd.EndConference) -> Outcome:
         raise InvalidOperationNoConference(job.job_id, user.user_id)
     AGENT.move(user, c.action, step.now)
     if _members(job) == 2:  # one member would be left: the conference is over
-        _event(step, EventType.StopConference, job, leg, user.user_id, scenario=SCENARIO)
+        _event(step, EventType.StopConference, job, leg, user.user_id, scenario=CONFERENCE)
     release(step, job, leg, Way.LEFT, Cause.HANG_UP, user.extension)
     return step.outcome(c, user, job)

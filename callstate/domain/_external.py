@@ -44,7 +44,7 @@ def check_outside_number(inst: InstanceConfig, name: str, number: str) -> None:
 
 
 def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str = "",
-         shown: str = "") -> Channel:  # fmt: skip
+         shown: str = "", scenario: str = "") -> Channel:  # fmt: skip
     """Dial ``number`` for ``job``: a new external leg, CREATED until the far end reports.
 
     The leg calls from ``shown`` (what the party outside is shown; by default the customer's
@@ -54,16 +54,17 @@ def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str =
     shown = shown or (job.callee if job.call_type is CallType.OUTBOUND else job.caller)
     leg = new_leg(job, Party.EXTERNAL, shown, number, None, job.skill_group_id, step.now)
     leg.call_type = call_type
+    leg.scenario = scenario
     job.timeout_ms = DEFAULT_DIAL_TIMEOUT_MS
     step.call_event(EventType.Dialing, job, leg, agent_id)
     return leg
 
 
-def forward(step: Step, job: Job, number: str, agent_id: str = "") -> Channel:
+def forward(step: Step, job: Job, number: str, agent_id: str = "", scenario: str = "") -> Channel:
     """Forward the call to ``number``: it leaves any queue, and an external leg is dialled."""
     JOB.move(job, "forward")
     job.queue_deadline_ms = 0
-    return dial(step, job, number, agent_id)
+    return dial(step, job, number, agent_id, scenario=scenario)
 
 
 def answered(step: Step, job: Job, leg: Channel) -> None:

@@ -41,7 +41,17 @@ from ._errors import (
 )
 from ._events import EventType
 from ._external import check_outside_number, dial, forward
-from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
+from ._records import (
+    ATTENDED_TRANSFER,
+    BLIND_TRANSFER,
+    CONSULTANT,
+    CONSULTED,
+    Channel,
+    HoldInterval,
+    Job,
+    Party,
+    User,
+)
 from ._routing import free_agent, join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
 from ._step import Decider, Outcome, Step, check_device, decides, own_leg
@@ -116,12 +126,12 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
 
         def handing() -> None:
             target.job_id = job.job_id
-            offer(step, target, job, job.skill_group_id)
+            offer(step, target, job, job.skill_group_id, BLIND_TRANSFER)
     elif c.transferee_type is T.EXTERNAL_NUMBER:
         check_outside_number(inst, "Transferee", c.transferee)
 
         def handing() -> None:
-            forward(step, job, c.transferee, user.user_id)
+            forward(step, job, c.transferee, user.user_id, BLIND_TRANSFER)
     else:
         if c.transferee not in inst.skill_groups:
             raise NotExistsSkillGroupId(c.transferee, inst.instance_id)
@@ -130,14 +140,16 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
         def handing() -> None:
             if c.call_priority is not None:
                 job.priority = c.call_priority
+            job.scenario = BLIND_TRANSFER  # every agent routing offers it to is its target
             join(step, job, Route(QueueType.SKILL_GROUP, c.transferee), inst)
 
     # The transferring agent's leg is released first (Released, AgentRelease), then the
     # BlindTransfer event, then the target rings or the call waits in the queue.
+    leg.scenario = BLIND_TRANSFER
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.BlindTransfer, job, _customer(job), user.user_id,
            transferee=c.transferee, transfereeType=c.transferee_type.value,
-           scenario="BLIND_TRANSFER")  # fmt: skip
+           scenario=BLIND_TRANSFER)  # fmt: skip
     handing()
     return step.outcome(c, user, job)
 
@@ -158,7 +170,7 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
         customer.timestamp = step.now
         step.call_event(EventType.Held, job, customer, user.user_id)
     _event(step, EventType.InitiateConsultant, job, leg, user.user_id, consultee=consultee,
-           scenario="CONSULTED")  # fmt: skip
+           scenario=CONSULTED)  # fmt: skip
     consulting = ring(job)
     job.consulting = consulting.channel_id
     return step.outcome(c, user, job)
@@ -186,7 +198,7 @@ def _consult_group(step: Step, inst: InstanceConfig, user: User, group: str) -> 
 def _ringing(step: Step, consultee: User) -> Consult:
     def ring(job: Job) -> Channel:
         consultee.job_id = job.job_id
-        consulting = offer(step, consultee, job, job.skill_group_id)
+        consulting = offer(step, consultee, job, job.skill_group_id, CONSULTED)
         consulting.call_type = CONSULTANT
         return consulting
 
@@ -195,7 +207,8 @@ def _ringing(step: Step, consultee: User) -> Consult:
 
 def _consult_number(step: Step, inst: InstanceConfig, user: User, number: str) -> Consult:
     check_outside_number(inst, "Transferee", number)
-    return number, lambda job: dial(step, job, number, user.user_id, CONSULTANT)
+    return number, lambda job: dial(step, job, number, user.user_id, CONSULTANT,
+                                    scenario=CONSULTED)  # fmt: skip
 
 
 #: Whom each TransfereeType consults: the checks first, then (once the customer is held) the
@@ -235,10 +248,11 @@ def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
     _, user, job, leg = _transferring(step, c)
     consulting = _consultation(job, user, answered=True)
     _retrieve_customer(step, job, user)
+    leg.scenario = consulting.scenario = ATTENDED_TRANSFER  # the consultee has the call now
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.AttendedTransfer, job, _customer(job), user.user_id,
            transferee=consulting.user_id or consulting.destination,
-           scenario="ATTENDED_TRANSFER")  # fmt: skip
+           scenario=ATTENDED_TRANSFER)  # fmt: skip
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     return step.outcome(c, user, job)
 
