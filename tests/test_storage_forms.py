@@ -77,7 +77,8 @@ SNAPSHOT = """
                     "mute_state": "UNMUTED",
                     "mutes": [],
                     "supervision": "NONE",
-                    "scenario": ""
+                    "scenario": "",
+                    "ring_timeout_ms": 0
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -126,7 +127,8 @@ SNAPSHOT = """
                         }
                     ],
                     "supervision": "NONE",
-                    "scenario": ""
+                    "scenario": "",
+                    "ring_timeout_ms": 0
                 }
             ],
             "established_ms": 1609255700000,

@@ -268,6 +268,9 @@ class Channel:
     #: Why the leg is in the call, as its events' ``scenario`` says ("": it is the call's own),
     #: set by the row that made it part of a transfer, a consultation or a conference.
     scenario: str = ""
+    #: How long an offer on this leg rings before it rings out (0: the instance's
+    #: ``ringTimeoutMs``): a transfer's or a consultation's ``TimeoutSeconds``.
+    ring_timeout_ms: int = 0
 
     @property
     def held(self) -> bool:
