@@ -143,7 +143,10 @@ def test_a_blind_transfer_to_a_number_hands_the_customer_to_it() -> None:
     assert parties(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
                                (OUTSIDE, "ANSWERED", False)]  # fmt: skip
     hang_up(c, job, 0)
-    assert c.job(job).state is JobState.ENDED and c.cdr(job)["dispositionCode"] == "Success"
+    assert c.log() == [("Released", ""), ("Released", "", BLIND), ("CDRReady", "")]
+    cdr = c.cdr(job)
+    assert c.job(job).state is JobState.ENDED and cdr["dispositionCode"] == "Success"
+    assert [(a["agentId"], a["talkMs"]) for a in cdr["agents"]] == [(ANN, 2_000)]
 
 
 def test_a_blind_transfer_to_a_busy_number_ends_the_call() -> None:
@@ -204,20 +207,31 @@ def test_cancelling_a_consultation_of_a_number_retrieves_the_customer() -> None:
                                (OUTSIDE, "RELEASED", False)]  # fmt: skip
 
 
-@pytest.mark.parametrize(("number", "after"), [(BUSY, 0), (SILENT, RINGS_OUT_MS)])
+@pytest.mark.parametrize(
+    ("number", "after", "rang"),
+    [(BUSY, 0, []), (SILENT, RINGS_OUT_MS, [("Ringing", ANN, CONSULTED)])],
+)
 def test_a_consulted_number_that_does_not_take_the_call_leaves_the_customer_held(
-    number: str, after: int
+    number: str, after: int, rang: list[tuple[str, ...]]
 ) -> None:
-    c, job = consulting_outside(number)
+    c, job = consulting_outside(number)  # ANN answered 2 s ago
     c.advance(after)
-    assert c.log()[-1] == ("Released", "", CONSULTED)
+    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN, CONSULTED),
+                       ("Dialing", ANN, CONSULTED), *rang, ("Released", "", CONSULTED)]  # fmt: skip
     assert parties(c, job) == [("customer", "ANSWERED", True), (ANN, "ANSWERED", False),
                                (number, "RELEASED", False)]  # fmt: skip
     assert c.agents[ANN].do("CompleteAttendedTransfer", JobId=job).body["Code"] == (
         "InvalidOperation.NoConsultation"
     )
+    c.clock.advance(1_000)
     c.agents[ANN].ok("RetrieveCall", JobId=job, ChannelId=c.job(job).channels[0].channel_id)
     assert parties(c, job)[0] == ("customer", "ANSWERED", False)
+    c.agents[ANN].ok("ReleaseCall", JobId=job)
+    assert c.log() == [("Retrieved", ANN), ("Released", ANN), ("AgentRelease", ANN),
+                       ("Released", ""), ("CDRReady", "")]  # fmt: skip
+    cdr = c.cdr(job)
+    assert [(a["agentId"], a["talkMs"], a["holdCount"], a["heldMs"]) for a in cdr["agents"]] == [
+        (ANN, 2_000 + after + 1_000, 1, after + 1_000)]  # fmt: skip
 
 
 # --- consulting a skill group -------------------------------------------------------------------

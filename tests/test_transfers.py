@@ -28,13 +28,19 @@ def talking(c: Centre | None = None) -> tuple[Centre, str]:
     return c, job
 
 
+def agents(c: Centre, job: str) -> list[tuple[str, int, int, int]]:
+    """The call detail record's agents: (agent, talk ms, hold count, held ms)."""
+    return [(a["agentId"], a["talkMs"], a["holdCount"], a["heldMs"]) for a in c.cdr(job)["agents"]]
+
+
 def legs(c: Centre, job: str) -> list[tuple[str, str, bool]]:
     """(whose, state, held) of every leg of the call."""
     return [(leg.user_id or "customer", leg.state.value, leg.held) for leg in c.job(job).channels]
 
 
 def test_a_blind_transfer_to_an_agent_releases_the_transferor_then_rings_the_target() -> None:
-    c, job = talking()
+    c, job = talking()  # ANN answered 2 s ago
+    c.clock.advance(1_000)
     data = c.agents[ANN].ok("BlindTransfer", JobId=job, Transferee=BEN, TransfereeType="AGENT")
     assert data["UserContext"]["UserState"] == "WORKING"
     assert c.log() == [("Released", ANN, BLIND), ("AgentRelease", ANN, BLIND),
@@ -47,6 +53,11 @@ def test_a_blind_transfer_to_an_agent_releases_the_transferor_then_rings_the_tar
     transfer = next(e for e in c.engine.events(INSTANCE) if e.event_type.value == "BlindTransfer")
     assert transfer.to_dict()["transferee"] == BEN
     assert transfer.to_dict()["scenario"] == "BLIND_TRANSFER"
+    c.clock.advance(2_000)
+    c.agents[BEN].ok("ReleaseCall", JobId=job)
+    assert c.log() == [("Released", BEN, BLIND), ("AgentRelease", BEN, BLIND), ("Released", ""),
+                       ("CDRReady", "")]  # fmt: skip
+    assert agents(c, job) == [(ANN, 3_000, 0, 0), (BEN, 2_000, 0, 0)]
 
 
 def test_a_blind_transfer_to_a_skill_group_queues_the_call_for_its_agents() -> None:
@@ -64,6 +75,12 @@ def test_a_blind_transfer_to_a_skill_group_queues_the_call_for_its_agents() -> N
     # the agent the group's routing offers it to is the transfer's target
     assert c.log() == [("AgentReady", CAT), ("AssignAgent", CAT), ("Ringing", CAT, BLIND),
                        ("AgentRinging", CAT, BLIND)]  # fmt: skip
+    c.answer(CAT)
+    c.clock.advance(4_000)
+    c.agents[CAT].ok("ReleaseCall", JobId=job)
+    assert c.log()[-4:] == [("Released", CAT, BLIND), ("AgentRelease", CAT, BLIND),
+                            ("Released", ""), ("CDRReady", "")]  # fmt: skip
+    assert agents(c, job) == [(ANN, 2_000, 0, 0), (CAT, 4_000, 0, 0)]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +146,8 @@ def test_initiating_holds_the_customer_and_rings_the_consultee() -> None:
 
 
 def test_completing_hands_the_customer_to_the_consultee() -> None:
-    c, job = consulting()
+    c, job = consulting()  # ANN answered 2 s ago, BEN now
+    c.clock.advance(1_000)
     c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
     assert c.log() == [("Retrieved", ANN), ("Released", ANN, ATTENDED),
                        ("AgentRelease", ANN, ATTENDED), ("AttendedTransfer", ANN, ATTENDED),
@@ -137,20 +155,29 @@ def test_completing_hands_the_customer_to_the_consultee() -> None:
     assert legs(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
                             (BEN, "ANSWERED", False)]  # fmt: skip
     assert c.state(ANN) == "WORKING" and c.state(BEN) == "TALKING"
+    c.clock.advance(2_000)
     c.agents[BEN].ok("ReleaseCall", JobId=job)  # BEN's leg took the call: no more a consultation
     assert c.log() == [("Released", BEN, ATTENDED), ("AgentRelease", BEN, ATTENDED),
                        ("Released", ""), ("CDRReady", "")]  # fmt: skip
     cdr = c.cdr(job)
     assert cdr["holdCount"] == 1 and cdr["dispositionCode"] == "Success"
+    # the consultation's hold is ANN's, held from the initiation to the completion
+    assert agents(c, job) == [(ANN, 3_000, 1, 1_000), (BEN, 3_000, 0, 0)]
 
 
 def test_cancelling_an_answered_consultation_retrieves_the_customer() -> None:
-    c, job = consulting()
+    c, job = consulting()  # ANN answered 2 s ago, BEN now
+    c.clock.advance(1_000)
     c.agents[ANN].ok("CancelAttendedTransfer", JobId=job)
     assert c.log() == [("Released", BEN, CONSULTED), ("AgentRelease", BEN, CONSULTED),
                        ("StopConsultant", BEN), ("Retrieved", ANN)]  # fmt: skip
     assert c.state(BEN) == "WORKING" and c.state(ANN) == "TALKING"
     assert legs(c, job)[0] == ("customer", "ANSWERED", False)
+    c.clock.advance(2_000)
+    c.agents[ANN].ok("ReleaseCall", JobId=job)
+    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("Released", ""),
+                       ("CDRReady", "")]  # fmt: skip
+    assert agents(c, job) == [(ANN, 5_000, 1, 1_000), (BEN, 1_000, 0, 0)]
 
 
 def test_cancelling_a_ringing_consultation_returns_the_consultee_to_ready() -> None:
