@@ -3,7 +3,8 @@
 The routing world of ``test_routing`` with one more number, routed to a number outside, and
 the simulated network on, playing each number as the world's ``dialling`` says: ``OUTSIDE``
 answers after 2 s, ``BUSY`` is busy, ``SILENT`` never answers, ``DECLINES`` rejects. Every
-scenario pins its exact events (type, and the agent each names: "" for none).
+scenario pins its exact events (type, the agent each names: "" for none, and the ``scenario``
+third when the event has one).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from sdk_trees import assert_matches, sdk_body_model, sdk_body_tree
 from test_routing import ANN, BEN, CAT, INSTANCE, QUEUE_MS, SALES, Centre, world
+from test_transfers import ATTENDED, BLIND, CONSULTED
 from test_transfers import talking as transfers_talking
 
 from callstate import JobState, World, WorldError
@@ -133,14 +135,18 @@ def test_a_blind_transfer_to_a_number_hands_the_customer_to_it() -> None:
     data = c.agents[ANN].ok("BlindTransfer", JobId=job, Transferee=OUTSIDE,
                             TransfereeType="EXTERNAL_NUMBER")  # fmt: skip
     assert data["UserContext"]["UserState"] == "WORKING"
-    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("BlindTransfer", ANN),
-                       ("Dialing", ANN), ("Ringing", ANN)]  # fmt: skip
+    assert c.log() == [("Released", ANN, BLIND), ("AgentRelease", ANN, BLIND),
+                       ("BlindTransfer", ANN, BLIND), ("Dialing", ANN, BLIND),
+                       ("Ringing", ANN, BLIND)]  # fmt: skip
     c.advance(2_000)
-    assert c.log() == [("Established", "")]
+    assert c.log() == [("Established", "", BLIND)]
     assert parties(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
                                (OUTSIDE, "ANSWERED", False)]  # fmt: skip
     hang_up(c, job, 0)
-    assert c.job(job).state is JobState.ENDED and c.cdr(job)["dispositionCode"] == "Success"
+    assert c.log() == [("Released", ""), ("Released", "", BLIND), ("CDRReady", "")]
+    cdr = c.cdr(job)
+    assert c.job(job).state is JobState.ENDED and cdr["dispositionCode"] == "Success"
+    assert [(a["agentId"], a["talkMs"]) for a in cdr["agents"]] == [(ANN, 2_000)]
 
 
 def test_a_blind_transfer_to_a_busy_number_ends_the_call() -> None:
@@ -148,9 +154,9 @@ def test_a_blind_transfer_to_a_busy_number_ends_the_call() -> None:
     reply = c.agents[ANN].do("BlindTransfer", JobId=job, Transferee=BUSY,
                              TransfereeType="EXTERNAL_NUMBER")  # fmt: skip
     round_trips("BlindTransfer", reply.body)
-    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("BlindTransfer", ANN),
-                       ("Dialing", ANN), ("Released", ""), ("Released", ""),
-                       ("CDRReady", "")]  # fmt: skip
+    assert c.log() == [("Released", ANN, BLIND), ("AgentRelease", ANN, BLIND),
+                       ("BlindTransfer", ANN, BLIND), ("Dialing", ANN, BLIND),
+                       ("Released", "", BLIND), ("Released", ""), ("CDRReady", "")]  # fmt: skip
     assert c.state(ANN) == "WORKING"
     assert c.cdr(job)["releaseReason"] == "486 - Busy Here"
 
@@ -172,13 +178,14 @@ def consulting_outside(number: str = OUTSIDE) -> tuple[Centre, str]:
 
 def test_consulting_a_number_holds_the_customer_and_completing_hands_them_over() -> None:
     c, job = consulting_outside()
-    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN), ("Dialing", ANN),
-                       ("Ringing", ANN)]  # fmt: skip
+    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN, CONSULTED),
+                       ("Dialing", ANN, CONSULTED), ("Ringing", ANN, CONSULTED)]  # fmt: skip
     c.advance(2_000)
-    assert c.log() == [("Established", ""), ("StartConsultant", "")]
+    assert c.log() == [("Established", "", CONSULTED), ("StartConsultant", "")]
     c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
-    assert c.log() == [("Retrieved", ANN), ("Released", ANN), ("AgentRelease", ANN),
-                       ("AttendedTransfer", ANN), ("StopConsultant", "")]  # fmt: skip
+    assert c.log() == [("Retrieved", ANN), ("Released", ANN, ATTENDED),
+                       ("AgentRelease", ANN, ATTENDED), ("AttendedTransfer", ANN, ATTENDED),
+                       ("StopConsultant", "")]  # fmt: skip
     assert parties(c, job) == [("customer", "ANSWERED", False), (ANN, "RELEASED", False),
                                (OUTSIDE, "ANSWERED", False)]  # fmt: skip
     transfer = next(
@@ -195,25 +202,36 @@ def test_cancelling_a_consultation_of_a_number_retrieves_the_customer() -> None:
     c.advance(2_000)
     c.log()
     c.agents[ANN].ok("CancelAttendedTransfer", JobId=job)
-    assert c.log() == [("Released", ""), ("StopConsultant", ""), ("Retrieved", ANN)]
+    assert c.log() == [("Released", "", CONSULTED), ("StopConsultant", ""), ("Retrieved", ANN)]
     assert parties(c, job) == [("customer", "ANSWERED", False), (ANN, "ANSWERED", False),
                                (OUTSIDE, "RELEASED", False)]  # fmt: skip
 
 
-@pytest.mark.parametrize(("number", "after"), [(BUSY, 0), (SILENT, RINGS_OUT_MS)])
+@pytest.mark.parametrize(
+    ("number", "after", "rang"),
+    [(BUSY, 0, []), (SILENT, RINGS_OUT_MS, [("Ringing", ANN, CONSULTED)])],
+)
 def test_a_consulted_number_that_does_not_take_the_call_leaves_the_customer_held(
-    number: str, after: int
+    number: str, after: int, rang: list[tuple[str, ...]]
 ) -> None:
-    c, job = consulting_outside(number)
+    c, job = consulting_outside(number)  # ANN answered 2 s ago
     c.advance(after)
-    assert c.log()[-1] == ("Released", "")
+    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN, CONSULTED),
+                       ("Dialing", ANN, CONSULTED), *rang, ("Released", "", CONSULTED)]  # fmt: skip
     assert parties(c, job) == [("customer", "ANSWERED", True), (ANN, "ANSWERED", False),
                                (number, "RELEASED", False)]  # fmt: skip
     assert c.agents[ANN].do("CompleteAttendedTransfer", JobId=job).body["Code"] == (
         "InvalidOperation.NoConsultation"
     )
+    c.clock.advance(1_000)
     c.agents[ANN].ok("RetrieveCall", JobId=job, ChannelId=c.job(job).channels[0].channel_id)
     assert parties(c, job)[0] == ("customer", "ANSWERED", False)
+    c.agents[ANN].ok("ReleaseCall", JobId=job)
+    assert c.log() == [("Retrieved", ANN), ("Released", ANN), ("AgentRelease", ANN),
+                       ("Released", ""), ("CDRReady", "")]  # fmt: skip
+    cdr = c.cdr(job)
+    assert [(a["agentId"], a["talkMs"], a["holdCount"], a["heldMs"]) for a in cdr["agents"]] == [
+        (ANN, 2_000 + after + 1_000, 1, after + 1_000)]  # fmt: skip
 
 
 # --- consulting a skill group -------------------------------------------------------------------
@@ -222,10 +240,11 @@ def test_consulting_a_skill_group_rings_the_agent_its_routing_picks() -> None:
     c.agents[ANN].ok("InitiateAttendedTransfer", JobId=job, Transferee=SALES,
                      TransfereeType="SKILL_GROUP")  # fmt: skip
     # MOST_IDLE: BEN has been READY longer than CAT
-    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN), ("Ringing", BEN),
-                       ("AgentRinging", BEN)]  # fmt: skip
+    assert c.log() == [("Held", ANN), ("InitiateConsultant", ANN, CONSULTED),
+                       ("Ringing", BEN, CONSULTED), ("AgentRinging", BEN, CONSULTED)]  # fmt: skip
     c.answer(BEN)
-    assert c.log() == [("Established", BEN), ("AgentTalk", BEN), ("StartConsultant", BEN)]
+    assert c.log() == [("Established", BEN, CONSULTED), ("AgentTalk", BEN, CONSULTED),
+                       ("StartConsultant", BEN)]  # fmt: skip
     c.agents[ANN].ok("CompleteAttendedTransfer", JobId=job)
     assert c.state(BEN) == "TALKING" and c.state(ANN) == "WORKING" and c.state(CAT) == "READY"
 

@@ -130,6 +130,7 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "Music": ["", "jazz", "default"],
     "CallPriority": ["0", "9", "5", "10", "-1", 3],
     "Transferee": [AGENT, GROUP, "nobody"],
+    "Transferor": [NUMBER, "01099999999"],
     "TransfereeType": ["AGENT", "SKILL_GROUP", "IVR", "agent"],
     "PageNumber": ["1", "2", "0", "101", 1],
     "PageSize": ["1", "100", "0", "101", 20],

@@ -9,7 +9,7 @@ retrieved (``Retrieved``, by the agent who held them) and waits for the next age
 from __future__ import annotations
 
 from test_routing import ANN, BEN, CAT, SALES, Centre
-from test_transfers import legs, talking
+from test_transfers import BLIND, legs, talking
 
 from callstate import JobState
 
@@ -25,8 +25,9 @@ def test_a_held_customer_blind_transferred_to_an_agent_is_retrieved() -> None:
     c, job = talking()
     hold(c, job)
     c.agents[ANN].ok("BlindTransfer", JobId=job, Transferee=BEN, TransfereeType="AGENT")
-    assert c.log() == [("Released", ANN), ("AgentRelease", ANN), ("Retrieved", ANN),
-                       ("BlindTransfer", ANN), ("Ringing", BEN), ("AgentRinging", BEN)]  # fmt: skip
+    assert c.log() == [("Released", ANN, BLIND), ("AgentRelease", ANN, BLIND),
+                       ("Retrieved", ANN), ("BlindTransfer", ANN, BLIND), ("Ringing", BEN, BLIND),
+                       ("AgentRinging", BEN, BLIND)]  # fmt: skip
     assert legs(c, job)[0] == ("customer", "ANSWERED", False)
     c.answer(BEN)
     c.agents[BEN].ok("ReleaseCall", JobId=job)

@@ -86,10 +86,12 @@ class Centre:
         self.clock.advance(ms)
         self.engine.tick()
 
-    def log(self) -> list[tuple[str, str]]:
-        """(event type, the agent or the routing detail) of every event since the last look."""
-        seen = [(e.event_type.value, e.agent_id or dict(e.detail).get("abandonPhase", ""))
-                for e in self.events]  # fmt: skip
+    def log(self) -> list[tuple[str, ...]]:
+        """(event type, the agent or the routing detail) of every event since the last look,
+        and its ``scenario`` third when it has one."""
+        seen = [(e.event_type.value, e.agent_id or detail.get("abandonPhase", ""))
+                + ((detail["scenario"],) if "scenario" in detail else ())
+                for e in self.events for detail in [dict(e.detail)]]  # fmt: skip
         self.events.clear()
         return seen
 

@@ -76,7 +76,9 @@ SNAPSHOT = """
                     "answered_ms": 1609255700000,
                     "mute_state": "UNMUTED",
                     "mutes": [],
-                    "supervision": "NONE"
+                    "supervision": "NONE",
+                    "scenario": "",
+                    "ring_timeout_ms": 0
                 },
                 {
                     "channel_id": "ch:customer:01012345678->13900000000:1609255700000:{job}",
@@ -124,7 +126,9 @@ SNAPSHOT = """
                             "by_user": "user-test@ccc-test"
                         }
                     ],
-                    "supervision": "NONE"
+                    "supervision": "NONE",
+                    "scenario": "",
+                    "ring_timeout_ms": 0
                 }
             ],
             "established_ms": 1609255700000,
@@ -137,7 +141,8 @@ SNAPSHOT = """
             "queue": "",
             "priority": 5,
             "queued_ms": 0,
-            "consulting": ""
+            "consulting": "",
+            "scenario": ""
         }
     },
     "queues": {},

@@ -96,7 +96,7 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     leg.timestamp = leg.answered_ms = step.now
     job.established_ms = job.established_ms or step.now  # a consultee answers a call underway
     step.call_event(EventType.Established, job, leg, user.user_id)
-    step.agent_event(EventType.AgentTalk, user)
+    step.agent_event(EventType.AgentTalk, user, leg)
     if leg.call_type == CONSULTANT:
         step.call_event(EventType.StartConsultant, job, leg, user.user_id)
     return step.outcome(c, user, job)

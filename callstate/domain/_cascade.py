@@ -305,7 +305,7 @@ def _release_leg(step: Step, job: Job, leg: Channel, way: Way, cause: Cause,
             user.job_id = ""
         if move.break_code is not None:
             user.break_code = move.break_code
-        step.agent_event(move.event, user)
+        step.agent_event(move.event, user, leg)
     return role
 
 

@@ -243,6 +243,10 @@ class BlindTransfer(Command):
     device_id: str = ""
     transferee_type: TransfereeType = TransfereeType.AGENT
     call_priority: int | None = bounded(0, 9)
+    #: The number a party outside is shown (one of the instance's); ignored for agents.
+    transferor: str = ""
+    #: How long the target may ring (MakeCall's range); absent: the instance's ring timeout.
+    timeout_seconds: int | None = bounded(30, 300)
 
 
 @attrs.frozen
@@ -254,6 +258,10 @@ class InitiateAttendedTransfer(Command):
     user_id: str
     device_id: str = ""
     transferee_type: TransfereeType = TransfereeType.AGENT
+    #: The number a party outside is shown (one of the instance's); ignored for agents.
+    transferor: str = ""
+    #: How long the consultee may ring (MakeCall's range); absent: the instance's ring timeout.
+    timeout_seconds: int | None = bounded(30, 300)
 
 
 @attrs.frozen
@@ -286,7 +294,7 @@ class SwitchToConference(Command):
 
 @attrs.frozen
 class StartConference(Command):
-    """Start a new call with the agents whose extensions ``ParticipantListJson`` lists."""
+    """Start a new call with the agents and numbers outside that ``ParticipantListJson`` lists."""
 
     participant_list_json: tuple[str, ...]
     user_id: str

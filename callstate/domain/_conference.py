@@ -7,8 +7,10 @@
 * ``StartConference``: a READY agent opens a new call (``CallType`` ``CONFERENCE``) and is in it
   at once (TALKING: the workbench connects to the bridge); each agent whose extension
   ``ParticipantListJson`` lists is offered a ``CONFERENCE`` leg, rings, and answers with
-  AnswerCall. External numbers are refused (``Parameter.Invalid``): callstate has no external
-  legs yet.
+  AnswerCall; every other entry is a number outside the centre, dialled as an external
+  ``CONFERENCE`` leg (from the instance's first number) that the simulated network plays:
+  answered, it joins; busy, unanswered or rejected, that leg alone is released and the
+  conference goes on (the release cascade's ``external`` rows: an agent still serves it).
 * ``EndConference``: the agent ``UserId`` leaves by the release cascade's ``left`` way (the
   agent wraps up); the call goes on while an agent and a customer remain, or among agents
   alone, and ends when it would leave a customer with no agent (the cascade's ``member``
@@ -19,11 +21,14 @@ Hold and retrieve need nothing here: any member holds or retrieves any leg of th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import _commands as cmd
 from ._cascade import Cause, Way, release, retrieve
 from ._errors import InvalidOperationNoConference, ParameterInvalid
 from ._events import EventType
-from ._records import CONFERENCE, CallType, Job, Party, User
+from ._external import check_outside_number, dial
+from ._records import CONFERENCE, CallType, Channel, Job, Party, User
 from ._routing import offer
 from ._states import AGENT, CHANNEL
 from ._step import Decider, Outcome, Step, decides, new_leg, own_leg
@@ -42,7 +47,6 @@ __all__ = ["DECIDERS"]
 DECIDERS: dict[type[cmd.Request], Decider] = {}
 
 PARTICIPANTS = "ParticipantListJson"
-SCENARIO = "CONFERENCE"
 
 
 @decides(DECIDERS, cmd.SwitchToConference)
@@ -53,9 +57,10 @@ def _switch(step: Step, c: cmd.SwitchToConference) -> Outcome:
         if held.held:
             retrieve(step, job, held, user.user_id)
     leg.call_type = consulting.call_type = CONFERENCE
+    leg.scenario = consulting.scenario = CONFERENCE
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     _event(step, EventType.StartConference, job, _customer(job), user.user_id,
-           scenario=SCENARIO)  # fmt: skip
+           scenario=CONFERENCE)  # fmt: skip
     return step.outcome(c, user, job)
 
 
@@ -65,15 +70,25 @@ def _listed(participants: tuple[str, ...]) -> None:
         raise ParameterInvalid(PARTICIPANTS, "It lists a participant twice")
 
 
-def _invited(step: Step, inst: InstanceConfig, user: User, extension: str) -> User:
-    """The agent at ``extension``: another agent of the instance, READY for calls."""
-    if extension == user.extension:
+#: How a participant joins the new call: its leg, made once the call exists.
+Joining = Callable[[Job], Channel]
+
+
+def _invited(step: Step, inst: InstanceConfig, user: User, participant: str) -> Joining:
+    """How ``participant`` joins, once checked: an agent is offered the call, a number dialled.
+
+    The agent at that extension must be another agent of the instance, READY for calls; any
+    other entry must be a number outside the centre.
+    """
+    if participant == user.extension:
         raise ParameterInvalid(PARTICIPANTS, "An agent cannot invite itself")
-    agent = next((p.user_id for p in inst.users.values() if p.extension == extension), None)
-    if agent is None:
-        reason = f"{extension} is no agent's extension; external numbers are not supported"
-        raise ParameterInvalid(PARTICIPANTS, reason)
-    return _agent_offered(step, inst, user, agent)
+    agent = next((p.user_id for p in inst.users.values() if p.extension == participant), None)
+    if agent is not None:
+        invitee = _agent_offered(step, inst, user, agent)
+        return lambda job: offer(step, invitee, job, job.skill_group_id, CONFERENCE)
+    check_outside_number(inst, PARTICIPANTS, participant)
+    shown = inst.numbers[0] if inst.numbers else ""
+    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown, CONFERENCE)
 
 
 @decides(DECIDERS, cmd.StartConference)
@@ -91,14 +106,14 @@ def _start(step: Step, c: cmd.StartConference) -> Outcome:
     own = new_leg(job, Party.USER, user.extension, user.extension, user, group, now)
     CHANNEL.move(own, "answer")  # the workbench connects to the bridge at once
     own.answered_ms = now
-    own.call_type = CONFERENCE
+    own.call_type = own.scenario = CONFERENCE
     user.reserved = now
     user.job_id = job.job_id
     step.ws.add_job(job)
-    step.agent_event(EventType.AgentTalk, user)
-    _event(step, EventType.StartConference, job, own, user.user_id, scenario=SCENARIO)
-    for agent in invited:
-        offer(step, agent, job, group).call_type = CONFERENCE
+    step.agent_event(EventType.AgentTalk, user, own)
+    _event(step, EventType.StartConference, job, own, user.user_id, scenario=CONFERENCE)
+    for joining in invited:
+        joining(job).call_type = CONFERENCE
     return step.outcome(c, user, job)
 
 
@@ -116,6 +131,6 @@ def _end(step: Step, c: cmd.EndConference) -> Outcome:
         raise InvalidOperationNoConference(job.job_id, user.user_id)
     AGENT.move(user, c.action, step.now)
     if _members(job) == 2:  # one member would be left: the conference is over
-        _event(step, EventType.StopConference, job, leg, user.user_id, scenario=SCENARIO)
+        _event(step, EventType.StopConference, job, leg, user.user_id, scenario=CONFERENCE)
     release(step, job, leg, Way.LEFT, Cause.HANG_UP, user.extension)
     return step.outcome(c, user, job)

@@ -8,8 +8,10 @@ for agent events, ``contactId`` (the JobId), ``channelId``, ``callType``, ``call
 ``callee`` for call events, ``heldChannelId`` / ``retrievedChannelId`` / ``mutedChannelId`` /
 ``unmutedChannelId`` (and the acting ``agentId``) for Held / Retrieved / Muted / Unmuted,
 ``agentId`` for AssignAgent (the agent offered the call) and RingingTimeout (the agent whose
-offer rang out), and the record for ``CDRReady``. How a store keeps events is the store's
-business.
+offer rang out), and the record for ``CDRReady``. A leg's events (``Dialing``, ``Ringing``,
+``Established``, ``Released``) and its agent's (``AgentDialing``, ``AgentRinging``,
+``AgentTalk``, ``AgentRelease``) add the leg's ``scenario`` when it has one
+(:data:`SCENARIO_EVENTS`). How a store keeps events is the store's business.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ._records import Channel, HoldInterval, Job, MuteInterval
 
 __all__ = [
     "AGENT_EVENTS",
+    "SCENARIO_EVENTS",
     "AgentDetail",
     "CallDetailRecord",
     "ChannelDetail",
@@ -77,6 +80,13 @@ class EventType(Enum):
 
 
 AGENT_EVENTS = frozenset(t for t in EventType if t.value.startswith("Agent"))
+
+#: The events that carry their leg's ``scenario`` (when it has one): a leg's and its agent's.
+SCENARIO_EVENTS = frozenset({
+    EventType.AgentDialing, EventType.AgentRinging, EventType.AgentTalk,
+    EventType.AgentRelease, EventType.Dialing, EventType.Ringing, EventType.Established,
+    EventType.Released,
+})  # fmt: skip
 
 #: The call events that publish ``agentId`` (the agent acting, offered the call, whose offer
 #: rang out, or consulted), with the name under which they repeat their ``channelId`` ("":
@@ -353,6 +363,7 @@ class Event:
             out["skillGroupIds"] = list(self.skill_group_ids)
             if self.contact_id:
                 out["contactId"] = self.contact_id
+            out.update(self.detail)
             return out
         out["contactId"] = self.contact_id
         if self.cdr is not None:

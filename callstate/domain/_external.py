@@ -43,25 +43,30 @@ def check_outside_number(inst: InstanceConfig, name: str, number: str) -> None:
         raise ParameterInvalid(name, f"{number} is inside the contact centre, not external")
 
 
-def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str = "") -> Channel:
+def dial(step: Step, job: Job, number: str, agent_id: str = "", call_type: str = "",
+         shown: str = "", scenario: str = "",
+         timeout_ms: int = DEFAULT_DIAL_TIMEOUT_MS) -> Channel:  # fmt: skip
     """Dial ``number`` for ``job``: a new external leg, CREATED until the far end reports.
 
-    The leg calls from the customer's number (what the party outside is shown). The call's
-    dial timeout is CCC's default for a transfer, 30 s, after which the number has not answered.
+    The leg calls from ``shown`` (what the party outside is shown; by default the customer's
+    number). The call's dial timeout, after which the number has not answered, is
+    ``timeout_ms``: by default CCC's for a transfer, 30 s.
     """
-    shown = job.callee if job.call_type is CallType.OUTBOUND else job.caller
+    shown = shown or (job.callee if job.call_type is CallType.OUTBOUND else job.caller)
     leg = new_leg(job, Party.EXTERNAL, shown, number, None, job.skill_group_id, step.now)
     leg.call_type = call_type
-    job.timeout_ms = DEFAULT_DIAL_TIMEOUT_MS
+    leg.scenario = scenario
+    job.timeout_ms = timeout_ms
     step.call_event(EventType.Dialing, job, leg, agent_id)
     return leg
 
 
-def forward(step: Step, job: Job, number: str, agent_id: str = "") -> Channel:
+def forward(step: Step, job: Job, number: str, agent_id: str = "", scenario: str = "",
+            shown: str = "", timeout_ms: int = DEFAULT_DIAL_TIMEOUT_MS) -> Channel:  # fmt: skip
     """Forward the call to ``number``: it leaves any queue, and an external leg is dialled."""
     JOB.move(job, "forward")
     job.queue_deadline_ms = 0
-    return dial(step, job, number, agent_id)
+    return dial(step, job, number, agent_id, "", shown, scenario, timeout_ms)
 
 
 def answered(step: Step, job: Job, leg: Channel) -> None:

@@ -24,9 +24,12 @@ from ._states import ChannelState, HoldState, JobState, MuteState, SupervisionMo
 from ._world import UserProfile, WorkMode
 
 __all__ = [
+    "ATTENDED_TRANSFER",
+    "BLIND_TRANSFER",
     "CHANNEL_FLAGS",
     "CONFERENCE",
     "CONSULTANT",
+    "CONSULTED",
     "CallType",
     "Channel",
     "HoldInterval",
@@ -39,8 +42,16 @@ __all__ = [
 
 #: A consultation leg's ``CallType``.
 CONSULTANT = "CONSULTANT"
-#: A conference member's leg's ``CallType`` (a switched consultation, or StartConference's).
+#: A conference member's leg's ``CallType`` (a switched consultation, or StartConference's),
+#: and its ``scenario``.
 CONFERENCE = "CONFERENCE"
+#: A leg's ``scenario`` (the events' dial scenario): why the leg is in the call. A blind
+#: transfer's target, and the transferor's leg it released.
+BLIND_TRANSFER = "BLIND_TRANSFER"
+#: An attended transfer's consultee once it took the call, and the initiator's leg it released.
+ATTENDED_TRANSFER = "ATTENDED_TRANSFER"
+#: A consultation's leg, while it is one.
+CONSULTED = "CONSULTED"
 
 
 class CallType(Enum):
@@ -254,6 +265,12 @@ class Channel:
     mutes: tuple[MuteInterval, ...] = ()
     #: A supervisor's leg: what it does in the call (``NONE`` for every other leg).
     supervision: SupervisionMode = SupervisionMode.NONE
+    #: Why the leg is in the call, as its events' ``scenario`` says ("": it is the call's own),
+    #: set by the row that made it part of a transfer, a consultation or a conference.
+    scenario: str = ""
+    #: How long an offer on this leg rings before it rings out (0: the instance's
+    #: ``ringTimeoutMs``): a transfer's or a consultation's ``TimeoutSeconds``.
+    ring_timeout_ms: int = 0
 
     @property
     def held(self) -> bool:
@@ -329,6 +346,9 @@ class Job:
     #: The consultation leg while a consultation is under way (set by its initiation, cleared
     #: when it is completed or cancelled); "" otherwise.
     consulting: str = ""
+    #: The ``scenario`` of the legs routing offers the call on ("": none), ``BLIND_TRANSFER``
+    #: once it was blind-transferred to a skill group.
+    scenario: str = ""
 
     def channel(self, channel_id: str) -> Channel | None:
         """The leg with this id, if the call has it."""

@@ -162,14 +162,18 @@ def _call_event(step: Step, kind: EventType, job: Job, detail: tuple[tuple[str, 
 
 
 # --- offering --------------------------------------------------------------------------------
-def offer(step: Step, user: User, job: Job, group: str) -> Channel:
-    """Ring ``user`` (moved to RINGING by the caller's row) with the call: a new agent leg."""
+def offer(step: Step, user: User, job: Job, group: str, scenario: str = "") -> Channel:
+    """Ring ``user`` (moved to RINGING by the caller's row) with the call: a new agent leg.
+
+    The leg's ``scenario`` is ``scenario``, else the one the call's routed offers carry.
+    """
     leg = new_leg(job, Party.USER, job.caller, user.extension, user, group, step.now)
+    leg.scenario = scenario or job.scenario
     CHANNEL.move(leg, "ring")
     user.reserved = step.now
     user.job_id = job.job_id
     step.call_event(EventType.Ringing, job, leg, user.user_id)
-    step.agent_event(EventType.AgentRinging, user)
+    step.agent_event(EventType.AgentRinging, user, leg)
     return leg
 
 

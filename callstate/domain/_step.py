@@ -25,7 +25,7 @@ from ._errors import (
     PermissionDeviceId,
     PermissionJobId,
 )
-from ._events import Event, EventType
+from ._events import SCENARIO_EVENTS, Event, EventType
 from ._records import Channel, Job, MuteInterval, Party, User
 from ._states import AGENT, ChannelState
 from ._world import InstanceConfig
@@ -161,8 +161,8 @@ class Step:
         return job
 
     # --- events ------------------------------------------------------------------------------
-    def agent_event(self, kind: EventType, user: User) -> None:
-        """Record an agent event about ``user`` at this instant."""
+    def agent_event(self, kind: EventType, user: User, leg: Channel | None = None) -> None:
+        """Record an agent event about ``user`` at this instant (``leg``: the agent's own)."""
         self.events.append(
             Event(
                 kind,
@@ -171,6 +171,7 @@ class Step:
                 agent_id=user.user_id,
                 skill_group_ids=user.signed_skill_group_ids,
                 contact_id=user.job_id,
+                detail=_scenario(kind, leg),
             )
         )
 
@@ -180,10 +181,19 @@ class Step:
         # By position, in Event's field order (a third cheaper than by keyword; every request
         # makes one): seq 0 (the store stamps it), no skill groups, no CDR. ``_value_`` is a
         # plain attribute, where an Enum's ``value`` is a property.
+        if leg.scenario:  # "" for nearly every leg: the hot path looks no further
+            detail += _scenario(kind, leg)
         self.events.append(
             Event(kind, self.now, job.instance_id, 0, agent_id, (), job.job_id, leg.channel_id,
                   job.call_type._value_, job.caller, job.callee, None, detail)
         )  # fmt: skip
+
+
+def _scenario(kind: EventType, leg: Channel | None) -> tuple[tuple[str, str], ...]:
+    """The ``scenario`` field an event about ``leg`` carries, if its kind carries one."""
+    if leg is None or not leg.scenario or kind not in SCENARIO_EVENTS:
+        return ()
+    return (("scenario", leg.scenario),)
 
 
 R = TypeVar("R", bound=cmd.Request)

@@ -10,6 +10,7 @@ see it due at the same time (the store's commit lets one of them through).
 
     timer      of     declared while                      due at                when it fires
     ring       call   an agent leg rings (an offer)       rang + ringTimeoutMs  the offer rings out
+                                                          (or the leg's own)
     queue      call   it waits in a queue                 queue_deadline_ms     overflows, or ends
     hold       call   a leg is held, not yet recalled     held + maxHoldMs      HoldTimeout event
     wrapUp     agent  WORKING, a group of it has acwMs    WORKING + acwMs       the agent is READY
@@ -59,8 +60,9 @@ def job_timers(job: Job, inst: InstanceConfig) -> list[TimerDue]:
         timers.append((job.queue_deadline_ms, Timer.QUEUE, ""))
     ring, max_hold = inst.ring_timeout_ms, inst.max_hold_ms
     for leg in job.channels:
-        if ring and leg.party is Party.USER and leg.state is ChannelState.RINGING:
-            timers.append((leg.timestamp + ring, Timer.RING, leg.channel_id))
+        rings = leg.ring_timeout_ms or ring
+        if rings and leg.party is Party.USER and leg.state is ChannelState.RINGING:
+            timers.append((leg.timestamp + rings, Timer.RING, leg.channel_id))
         elif max_hold and leg.held and not leg.recalled:
             newest = leg.holds.newest
             assert newest is not None, "a held leg has an open interval"

@@ -19,6 +19,11 @@ answered leg, the agent's state from its table row), then its own:
 * ``CancelAttendedTransfer``: the consultation leg is ``withdrawn`` (an answered consultee goes
   to WORKING, a ringing one back to READY) and the customer is retrieved.
 
+``TimeoutSeconds`` is how long the target rings: an agent's offer (the leg's own ring timeout,
+instead of the instance's) or a number's dial timeout (absent: CCC's 30 s); ``Transferor`` is
+the number a party outside is shown (one of the instance's numbers), ignored for an agent or a
+skill group, as CCC documents.
+
 A customer on hold always has an agent able to retrieve them: the release cascade ends a call
 whose last agent leg is gone. IVR is not built yet: it is refused as ``Parameter.Invalid``
 naming ``TransfereeType``.
@@ -29,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _commands as cmd
+from ._call_control import DEFAULT_DIAL_TIMEOUT_MS
 from ._cascade import Cause, Way, release, retrieve
 from ._errors import (
     InvalidOperationConsultationExists,
@@ -36,12 +42,23 @@ from ._errors import (
     InvalidOperationNoConsultation,
     InvalidOperationNoCustomer,
     InvalidOperationOutboundScenario,
+    NotExistsNumber,
     NotExistsSkillGroupId,
     ParameterInvalid,
 )
 from ._events import EventType
 from ._external import check_outside_number, dial, forward
-from ._records import CONSULTANT, Channel, HoldInterval, Job, Party, User
+from ._records import (
+    ATTENDED_TRANSFER,
+    BLIND_TRANSFER,
+    CONSULTANT,
+    CONSULTED,
+    Channel,
+    HoldInterval,
+    Job,
+    Party,
+    User,
+)
 from ._routing import free_agent, join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
 from ._step import Decider, Outcome, Step, check_device, decides, own_leg
@@ -92,6 +109,24 @@ def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str
     return target
 
 
+def _ring_timeout_ms(c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer) -> int:
+    """``TimeoutSeconds`` as a leg's ring timeout (0, when absent: the instance's)."""
+    return c.timeout_seconds * 1000 if c.timeout_seconds else 0
+
+
+def _outside(inst: InstanceConfig, c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer,
+             ) -> tuple[str, int]:  # fmt: skip
+    """How the number ``Transferee`` is dialled: the number it is shown, and for how long.
+
+    ``Transferor``, when given, is the number shown: one of the instance's (as MakeCall's
+    ``Caller``); ``TimeoutSeconds`` the dial timeout (absent: CCC's default, 30 s).
+    """
+    check_outside_number(inst, "Transferee", c.transferee)
+    if c.transferor and c.transferor not in inst.numbers:
+        raise NotExistsNumber(c.transferor, inst.instance_id)
+    return c.transferor, _ring_timeout_ms(c) or DEFAULT_DIAL_TIMEOUT_MS
+
+
 def _customer(job: Job) -> Channel:
     """The call's live customer leg, or ``NoCustomer`` (a conference of agents has none)."""
     live = [c for c in job.channels if c.party is Party.CUSTOMER and c.live]
@@ -116,12 +151,13 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
 
         def handing() -> None:
             target.job_id = job.job_id
-            offer(step, target, job, job.skill_group_id)
+            leg = offer(step, target, job, job.skill_group_id, BLIND_TRANSFER)
+            leg.ring_timeout_ms = _ring_timeout_ms(c)
     elif c.transferee_type is T.EXTERNAL_NUMBER:
-        check_outside_number(inst, "Transferee", c.transferee)
+        shown, timeout_ms = _outside(inst, c)
 
         def handing() -> None:
-            forward(step, job, c.transferee, user.user_id)
+            forward(step, job, c.transferee, user.user_id, BLIND_TRANSFER, shown, timeout_ms)
     else:
         if c.transferee not in inst.skill_groups:
             raise NotExistsSkillGroupId(c.transferee, inst.instance_id)
@@ -130,14 +166,16 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
         def handing() -> None:
             if c.call_priority is not None:
                 job.priority = c.call_priority
+            job.scenario = BLIND_TRANSFER  # every agent routing offers it to is its target
             join(step, job, Route(QueueType.SKILL_GROUP, c.transferee), inst)
 
     # The transferring agent's leg is released first (Released, AgentRelease), then the
     # BlindTransfer event, then the target rings or the call waits in the queue.
+    leg.scenario = BLIND_TRANSFER
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.BlindTransfer, job, _customer(job), user.user_id,
            transferee=c.transferee, transfereeType=c.transferee_type.value,
-           scenario="BLIND_TRANSFER")  # fmt: skip
+           scenario=BLIND_TRANSFER)  # fmt: skip
     handing()
     return step.outcome(c, user, job)
 
@@ -149,7 +187,7 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
     _supported(c)
     if job.consultation() is not None:
         raise InvalidOperationConsultationExists(job.job_id)
-    consultee, ring = _CONSULTS[c.transferee_type](step, inst, user, c.transferee)
+    consultee, ring = _CONSULTS[c.transferee_type](step, inst, user, c)
     customer = _customer(job)
     if not customer.held:  # the customer waits on hold while the agents talk
         HOLD.move(customer, "hold")
@@ -158,7 +196,7 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
         customer.timestamp = step.now
         step.call_event(EventType.Held, job, customer, user.user_id)
     _event(step, EventType.InitiateConsultant, job, leg, user.user_id, consultee=consultee,
-           scenario="CONSULTED")  # fmt: skip
+           scenario=CONSULTED)  # fmt: skip
     consulting = ring(job)
     job.consulting = consulting.channel_id
     return step.outcome(c, user, job)
@@ -168,39 +206,46 @@ def _initiate(step: Step, c: cmd.InitiateAttendedTransfer) -> Outcome:
 Consult = tuple[str, Callable[[Job], Channel]]
 
 
-def _consult_agent(step: Step, inst: InstanceConfig, user: User, transferee: str) -> Consult:
-    return _ringing(step, _agent_offered(step, inst, user, transferee))
+Consulting = cmd.InitiateAttendedTransfer
 
 
-def _consult_group(step: Step, inst: InstanceConfig, user: User, group: str) -> Consult:
+def _consult_agent(step: Step, inst: InstanceConfig, user: User, c: Consulting) -> Consult:
+    return _ringing(step, _agent_offered(step, inst, user, c.transferee), _ring_timeout_ms(c))
+
+
+def _consult_group(step: Step, inst: InstanceConfig, user: User, c: Consulting) -> Consult:
     """The group's agent its routing would offer a call to now: a consultation never waits."""
+    group = c.transferee
     if group not in inst.skill_groups:
         raise NotExistsSkillGroupId(group, inst.instance_id)
     consultee = free_agent(step, inst, group)
     if consultee is None:
         raise InvalidOperationNoAgentAvailable(group)
     AGENT.move(consultee, "offered", step.now)
-    return _ringing(step, consultee)
+    return _ringing(step, consultee, _ring_timeout_ms(c))
 
 
-def _ringing(step: Step, consultee: User) -> Consult:
+def _ringing(step: Step, consultee: User, ring_timeout_ms: int) -> Consult:
     def ring(job: Job) -> Channel:
         consultee.job_id = job.job_id
-        consulting = offer(step, consultee, job, job.skill_group_id)
+        consulting = offer(step, consultee, job, job.skill_group_id, CONSULTED)
         consulting.call_type = CONSULTANT
+        consulting.ring_timeout_ms = ring_timeout_ms
         return consulting
 
     return consultee.user_id, ring
 
 
-def _consult_number(step: Step, inst: InstanceConfig, user: User, number: str) -> Consult:
-    check_outside_number(inst, "Transferee", number)
-    return number, lambda job: dial(step, job, number, user.user_id, CONSULTANT)
+def _consult_number(step: Step, inst: InstanceConfig, user: User, c: Consulting) -> Consult:
+    number = c.transferee
+    shown, timeout_ms = _outside(inst, c)
+    return number, lambda job: dial(step, job, number, user.user_id, CONSULTANT, shown,
+                                    CONSULTED, timeout_ms)  # fmt: skip
 
 
 #: Whom each TransfereeType consults: the checks first, then (once the customer is held) the
 #: consultee is rung.
-_CONSULTS: dict[cmd.TransfereeType, Callable[[Step, InstanceConfig, User, str], Consult]] = {
+_CONSULTS: dict[cmd.TransfereeType, Callable[[Step, InstanceConfig, User, Consulting], Consult]] = {
     T.AGENT: _consult_agent,
     T.SKILL_GROUP: _consult_group,
     T.EXTERNAL: _consult_number,
@@ -235,10 +280,11 @@ def _complete(step: Step, c: cmd.CompleteAttendedTransfer) -> Outcome:
     _, user, job, leg = _transferring(step, c)
     consulting = _consultation(job, user, answered=True)
     _retrieve_customer(step, job, user)
+    leg.scenario = consulting.scenario = ATTENDED_TRANSFER  # the consultee has the call now
     release(step, job, leg, Way.TRANSFERRED, Cause.HANG_UP, user.extension)
     _event(step, EventType.AttendedTransfer, job, _customer(job), user.user_id,
            transferee=consulting.user_id or consulting.destination,
-           scenario="ATTENDED_TRANSFER")  # fmt: skip
+           scenario=ATTENDED_TRANSFER)  # fmt: skip
     _event(step, EventType.StopConsultant, job, consulting, consulting.user_id)
     return step.outcome(c, user, job)
 
