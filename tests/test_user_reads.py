@@ -16,6 +16,7 @@ from conftest import AGENT, INSTANCE, START, Agent
 from server_support import AK, SECRET, client
 
 from callstate import Engine, Ids, ManualClock, default_world
+from callstate.api import read_xml
 from callstate.domain import (
     REGISTRATION_MS,
     DeviceState,
@@ -70,7 +71,9 @@ def test_a_registered_phone_is_online_until_its_registration_lapses(desk: Agent)
               "Expires": expires, "Extension": EXTENSION, "InstanceId": INSTANCE,
               "UserId": AGENT}  # fmt: skip
     assert desk.do("GetUser").body == body(profile(PHONE, "ONLINE"))
-    assert desk.do("ListDevices").body == body([device])
+    listed = desk.do("ListDevices")
+    assert listed.body == body([device])
+    assert read_xml(listed.to_xml()) == listed.body  # Data, a list, in XML too
     desk.clock.advance(REGISTRATION_MS - 1)
     assert desk.do("GetUser").body["Data"]["DeviceState"] == "ONLINE"
     desk.clock.advance(1)  # lapsed: registered once, offline now, listed no more

@@ -91,16 +91,16 @@ def _row(shape: Shape, table: Mapping[str, Callable[[Any], Any]], row: Any) -> d
     return {k: table[k](row) if k in table else _empty(kind) for k, kind in shape.items()}
 
 
-def _page(shape: Any, rows: list[dict[str, Any]], answer: Any) -> Any:
+def _page(rows: list[dict[str, Any]], answer: Any) -> dict[str, Any]:
     return {"List": rows, "PageNumber": answer.page_number, "PageSize": answer.page_size,
             "TotalCount": answer.total_count}  # fmt: skip
 
 
 #: Each answer form: where its row shape sits in ``Data``'s shape, and how it frames the rows.
-_FRAMES: dict[type[Any], tuple[Callable[[Any], Shape], Callable[[Any, list[Any], Any], Any]]] = {
+_FRAMES: dict[type[Any], tuple[Callable[[Any], Shape], Callable[[list[Any], Any], Any]]] = {
     Page: (lambda shape: shape["List"][0], _page),
-    Rows: (lambda shape: shape[0], lambda shape, rows, answer: rows),
-    One: (lambda shape: shape, lambda shape, rows, answer: rows[0]),
+    Rows: (lambda shape: shape[0], lambda rows, answer: rows),
+    One: (lambda shape: shape, lambda rows, answer: rows[0]),
 }
 
 
@@ -117,12 +117,11 @@ def answer_reply(action: str, answer: Answer, request_id: str,
     bodies have no ``Params`` (the SDK's models have none).
     """
     row_shape, frame = _FRAMES[type(answer)]
-    shape = SHAPES[action]
     table: dict[str, Callable[[Any], Any]] = {**_PROJECTIONS[action]}
     for key, value in (fixed or {}).items():
         table[key] = _constant(value)
-    rows = [_row(row_shape(shape), table, r) for r in answer.rows]
-    body: dict[str, Any] = {"Code": "OK", "Data": frame(shape, rows, answer),
+    rows = [_row(row_shape(SHAPES[action]), table, r) for r in answer.rows]
+    body: dict[str, Any] = {"Code": "OK", "Data": frame(rows, answer),
                             "HttpStatusCode": 200, "Message": "", "Params": [],
                             "RequestId": request_id}  # fmt: skip
     if action in WITHOUT_PARAMS:
