@@ -242,24 +242,22 @@ def _fields(shape: dict[str, Any], prefix: str = "") -> Iterator[str]:
             yield f"| `{prefix}{key}` | {kind} |"
 
 
-def _request_section(name: str, cls: type[Any], shape: dict[str, Any], heading: str) -> str:
+def _data(shape: dict[str, Any] | list[dict[str, Any]] | None) -> list[str]:
+    """The response's ``Data``: none, one object, or an array of objects."""
+    if shape is None:
+        return ["The response has no `Data`.\n"]
+    head = ["Response `Data`:\n"]
+    if isinstance(shape, list):
+        head, shape = ["Response `Data`, an array of objects:\n"], shape[0]
+    return [*head, "| Field | Type |", "|---|---|", *_fields(shape), ""]
+
+
+def _request_section(name: str, cls: type[Any], shape: Any, heading: str) -> str:
     params = ["| Parameter | Type | Required |", "|---|---|---|"]
     for f in wire_fields(cls):
         params.append(f"| `{f.wire}` | {_type_name(f.type)} | {'yes' if f.required else 'no'} |")
     doc = " ".join((cls.__doc__ or "").split())
-    return "\n".join(
-        [
-            f"{heading} {name}\n",
-            doc + "\n",
-            *params,
-            "",
-            "Response `Data`:\n",
-            "| Field | Type |",
-            "|---|---|",
-            *_fields(shape),
-            "",
-        ]
-    )
+    return "\n".join([f"{heading} {name}\n", doc + "\n", *params, "", *_data(shape)])
 
 
 def actions() -> str:

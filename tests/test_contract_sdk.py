@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from conftest import AGENT, CUSTOMER, DEVICE, GROUP, INSTANCE, NUMBER, START, Agent, Call
+from contract_reads import READ_SCENARIOS
 from darabonba.model import DaraModel
 from sdk_trees import (
     assert_matches,
@@ -69,6 +70,7 @@ ACTION_NAMES = (
     "CoachCall",
     "BargeInCall",
     "InterceptCall",
+    *(action for action, _ in READ_SCENARIOS.values()),
 )
 INBOUND_CALLER = "13100000000"
 
@@ -384,6 +386,7 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
         "InterceptCall",
         lambda d: _supervising(d, "InterceptCall", "InterceptedUserId"),
     ),
+    **READ_SCENARIOS,
 }
 
 
@@ -468,7 +471,7 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
     # lists of structs: the call's legs and the queries' rows (and a group's break codes) are
     # listed; every other list has nothing to hold in callstate (chats, parallel jobs): []
     lists = dict(struct_lists(tree, body, action))
-    listed = (".ChannelContexts", ".Data.List", ".BreakCodeDetailList")
+    listed = (".ChannelContexts", ".Data.List", ".BreakCodeDetailList", "ListDevices.Data")
     for path, items in lists.items():
         if path.endswith(listed) and scenario != "PollUserStatus-no-call":
             assert items, f"{path}: the scenario should list something"
@@ -499,6 +502,8 @@ def test_body_has_every_sdk_key_with_the_sdk_type(scenario: str) -> None:
         "MuteCall": {"CallContext.ChannelContexts"},
         "UnmuteCall": {"CallContext.ChannelContexts"},
         "SendDtmfSignaling": {"CallContext.ChannelContexts"},
+        "ListDevices": {"ListDevices.Data"},  # Data is the list of devices
+        "RedialCall": {"CallContext.ChannelContexts"},
     }.get(action, set())  # fmt: skip
     assert {p.removeprefix(f"{action}.Data.") for p in lists} == expected_lists
 

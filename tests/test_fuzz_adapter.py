@@ -141,6 +141,8 @@ PLAUSIBLE: dict[str, list[Any]] = {
     "Dtmf": ["1", "*0#", "12a", " 9 "],
     "Route": ["sales"],
     "Invisible": ["true", "false", "yes", True],
+    "Extension": [EXTENSION, "1", ""],
+    "Password": ["s3cret", " ", ""],
     **{
         name: [AGENT, "supervisor@ccc-test", "nobody"]
         for name in ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId")

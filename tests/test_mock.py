@@ -76,6 +76,8 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
     do("SendDtmfSignaling", ccc.send_dtmf_signaling, dtmf)
     do("PollUserStatus", ccc.poll_user_status, models.PollUserStatusRequest(**me()))
     do("ReleaseCall", ccc.release_call, models.ReleaseCallRequest(**me(), job_id=job))
+    redial = models.RedialCallRequest(**me(), job_id=job)
+    do("RedialCall", ccc.redial_call, redial)  # refused: the agent is in after-call work
     do("AnswerCall", ccc.answer_call, models.AnswerCallRequest(**me(), job_id=job))  # refused
     do(
         "ChangeWorkMode",
@@ -128,6 +130,12 @@ def script(ccc: Any) -> list[tuple[str, Any]]:
     }.items():  # refused: the agent is signed out (or alone)
         method = "_".join(word.lower() for word in re.findall("[A-Z][a-z]+", name))
         do(name, getattr(ccc, method), request)
+    phone = {"instance_id": INSTANCE, "user_id": AGENT}
+    register = models.RegisterDeviceRequest(**phone, device_id="phone-1", password="s3cret")
+    do("RegisterDevice", ccc.register_device, register)
+    do("GetUser", ccc.get_user, models.GetUserRequest(**phone))
+    do("ListDevices", ccc.list_devices, models.ListDevicesRequest(instance_id=INSTANCE))
+    do("GetLoginDetails", ccc.get_login_details, models.GetLoginDetailsRequest(**phone))
     do("refused", ccc.hold_call, models.HoldCallRequest(**me(), job_id="job-nope", channel_id="c"))
     return done
 
@@ -158,13 +166,19 @@ def test_every_action_answers_as_the_emulator_does(no_sockets: None) -> None:
     with callstate.mock_ccc(Engine(clock=ManualClock(), ids=Ids(seed=7))):
         mocked = {name: normalised(r) for name, r in script(client(ENDPOINT))}
     assert set(mocked) == {*ACTIONS, "refused"}
-    refused = {"AnswerCall", "ClaimCall", "refused", *TRANSFERS, *SUPERVISING}
+    refused = {"AnswerCall", "ClaimCall", "RedialCall", "refused", *TRANSFERS, *SUPERVISING}
     assert all(mocked[name][1] == 200 for name in set(ACTIONS) - refused), mocked
     assert mocked["refused"][0]["Code"] == "NotExists.JobId"
     (row,) = mocked["ListRealtimeAgentStates"][0]["Data"]["List"]
     assert (row["AgentId"], row["State"]) == (AGENT, "Offline")
     (group,) = mocked["ListRealtimeSkillGroupStates"][0]["Data"]["List"]
     assert (group["SkillGroupId"], group["TotalAgents"], group["LoggedInAgents"]) == (GROUP, 1, 0)
+    assert mocked["RedialCall"][0]["Code"] == "InvalidOperation.UserState"
+    (device,) = mocked["ListDevices"][0]["Data"]
+    assert (device["DeviceId"], mocked["GetUser"][0]["Data"]["DeviceState"]) == (
+        "phone-1",
+        "ONLINE",
+    )
 
 
 def test_the_board_filters_by_the_lists_the_sdk_sends_in_its_form_body(no_sockets: None) -> None:
@@ -187,6 +201,12 @@ def test_the_mock_and_the_emulator_give_the_same_bodies_and_errors(
         mocked = [(name, normalised(r)) for name, r in script(client(ENDPOINT))]
     with ThreadedServer(Engine(clock=ManualClock(), ids=Ids(seed=7))) as server:
         served = [(name, normalised(r)) for name, r in script(client(server.endpoint))]
+        url = server.url
+    # The one difference: the emulator serves an event stream, the workbench's agent server;
+    # the mock serves nothing, so it has no URL to tell.
+    login = dict(served)["GetLoginDetails"][0]["Data"]
+    assert login.pop("AgentServerUrl") == f"{url}/_callstate/events"
+    assert dict(mocked)["GetLoginDetails"][0]["Data"].pop("AgentServerUrl") == ""
     assert mocked == served
     assert ("refused", ({"Code": "NotExists.JobId", "HttpStatusCode": 404,
             "Message": "The call job-nope does not exist.", "Params": ["job-nope"],

@@ -121,6 +121,10 @@ RARE = {
     # Supervision is never drawn (a zero weight keeps the walk's draws as they were): its rows
     # need a supervisor and a talking agent at once and are scripted in test_supervision.py.
     **dict.fromkeys(SUPERVISING, 0.0),
+    # The agent's reads and its phone move no row, and RedialCall's are MakeCall's (scripted in
+    # test_user_reads.py and test_redial.py): never drawn, so the walk's draws stay as they were.
+    **dict.fromkeys(("GetUser", "ListDevices", "GetLoginDetails", "RegisterDevice"), 0.0),
+    "RedialCall": 0.0,
 }
 EXTENSIONS = {"user-test@ccc-test": "80011474", SECOND: "80011475"}
 

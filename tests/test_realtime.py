@@ -15,7 +15,7 @@ import pytest
 from conftest import GROUP, INSTANCE, NUMBER, START
 
 from callstate import Engine, Ids, ManualClock, Reply, default_world
-from callstate.domain import ListRealtimeAgentStates, RealtimeState
+from callstate.domain import ListRealtimeAgentStates, Page, RealtimeState
 
 OTHER = "other@ccc-test"
 AGENTS = [f"agent-{i}@ccc-test" for i in range(1, 6)]
@@ -175,8 +175,11 @@ def test_a_query_commits_nothing(board: Engine, clock: ManualClock) -> None:
         assert query(board, action).ok
     typed = board.execute(ListRealtimeAgentStates(INSTANCE, 1, 10))
     assert typed.ok and typed.events == () and typed.seq == before.seq
-    assert typed.page is not None and typed.page.total_count == 5
-    assert [row.state for row in typed.page.rows][:2] == [RealtimeState.TALKING, RealtimeState.ACW]
+    assert isinstance(typed.answer, Page) and typed.answer.total_count == 5
+    assert [row.state for row in typed.answer.rows][:2] == [
+        RealtimeState.TALKING,
+        RealtimeState.ACW,
+    ]
     after = board.view(INSTANCE)
     assert after is not None
     assert (after.seq, after.last_now) == (before.seq, before.last_now)

@@ -41,7 +41,9 @@ SNAPSHOT = """
             "reserved": 1609255700000,
             "outbound_scenario": false,
             "state_since": 1609255700000,
-            "calls_answered": 0
+            "calls_answered": 0,
+            "registered_device": "",
+            "registration_expires_ms": 0
         }
     },
     "jobs": {

@@ -7,7 +7,7 @@ the documented JSON body, renderable as XML, and :func:`read_xml` reads such XML
 JSON body.
 """
 
-from ._pages import page_reply
+from ._pages import answer_reply
 from ._params import parse_action, parse_request, parse_signal
 from ._render import Reply, error_reply, json_bytes, outcome_reply
 from ._shapes import ENVELOPE_KEYS, SHAPES, SIGNAL_SHAPE, Shape, envelope
@@ -19,11 +19,11 @@ __all__ = [
     "SIGNAL_SHAPE",
     "Reply",
     "Shape",
+    "answer_reply",
     "envelope",
     "error_reply",
     "json_bytes",
     "outcome_reply",
-    "page_reply",
     "parse_action",
     "parse_request",
     "parse_signal",

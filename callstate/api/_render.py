@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from ..domain import CCCError, Outcome
+from ..domain import QUERIES, CCCError, Outcome
 from ._codegen import generate
 from ._shapes import BOOL, INT, MAP, SHAPES, SIGNAL_SHAPE, STR, STRS, Shape, envelope
 from ._xml import write_xml
@@ -77,7 +77,7 @@ class Reply:
     def to_xml(self) -> str:
         """The body as XML, rooted at ``<{Action}Response>``, or ``<Error>`` for an error."""
         if self.ok:
-            data = SHAPES.get(self.action, SIGNAL_SHAPE)
+            data = SHAPES.get(self.action, SIGNAL_SHAPE)  # None: the body has no Data
             return write_xml(f"{self.action}Response", envelope(data, self.action), self.body)
         return write_xml("Error", envelope(None), self.body)
 
@@ -86,8 +86,10 @@ def outcome_reply(outcome: Outcome, request_id: str, context_id: int) -> Reply:
     """The success reply for a committed outcome; ``context_id`` is the instance's event seq."""
     action = outcome.request.action
     data = _RENDERERS.get(action, _SIGNAL_RENDERER)(outcome, context_id)
-    body = {"Code": "OK", "Data": data, "HttpStatusCode": 200, "Message": "", "Params": [],
-            "RequestId": request_id}  # fmt: skip
+    body: dict[str, Any] = {"Code": "OK", "Data": data, "HttpStatusCode": 200, "Message": "",
+                            "Params": [], "RequestId": request_id}  # fmt: skip
+    if data is None:  # an action whose body has no Data (RegisterDevice)
+        del body["Data"]
     return Reply(action, 200, body)
 
 
@@ -160,8 +162,14 @@ def _empty(kind: Any) -> str:
     return "[]" if isinstance(kind, list) else _EMPTY[kind]
 
 
-def _renderer(action: str, shape: Shape) -> Callable[[Outcome, int], dict[str, Any]]:
+def _no_data(outcome: Outcome, context_id: int) -> None:
+    """The ``Data`` of an action whose body has none (RegisterDevice): none."""
+
+
+def _renderer(action: str, shape: Shape | None) -> Callable[[Outcome, int], dict[str, Any] | None]:
     """The function rendering an action's ``Data`` from an outcome, generated from its shape."""
+    if shape is None:  # the body has no Data: nothing to generate
+        return _no_data
     if "UserContext" not in shape:  # agent-state actions answer with the user context itself
         source = f"""
 def render(outcome, context_id):
@@ -188,5 +196,6 @@ def render(outcome, context_id):
     return render
 
 
-_RENDERERS = {action: _renderer(action, shape) for action, shape in SHAPES.items()}
+# Queries answer rows, not outcomes: their bodies are ``_pages.answer_reply``'s.
+_RENDERERS = {a: _renderer(a, shape) for a, shape in SHAPES.items() if a not in QUERIES}
 _SIGNAL_RENDERER = _renderer("", SIGNAL_SHAPE)

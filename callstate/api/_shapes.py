@@ -6,10 +6,11 @@ SDK model's (``alibabacloud_ccc20200701`` 2.35.0, ``*ResponseBody``) for every a
 seed's (``HoldCall.md``) for HoldCall, which adds ``AssociatedData`` to each channel (SPEC §5).
 ``tests/test_contract_sdk.py`` checks these shapes against the SDK models key by key.
 
-The queries' ``Data`` is one page of rows (``List``, ``PageNumber``, ``PageSize``,
-``TotalCount``), and their success bodies have no ``Params`` (:data:`WITHOUT_PARAMS`), as the
-SDK's models have none. Signals are not CCC actions; their replies use :data:`SIGNAL_SHAPE`,
-PollUserStatus's call and user contexts.
+A query's ``Data`` is one page of rows (``List``, ``PageNumber``, ``PageSize``,
+``TotalCount``), a list of rows (``ListDevices``: its shape is a one-element list) or one object
+(``GetUser``); the real-time board's success bodies have no ``Params``
+(:data:`WITHOUT_PARAMS`), as the SDK's models have none. Signals are not CCC actions; their
+replies use :data:`SIGNAL_SHAPE`, PollUserStatus's call and user contexts.
 """
 
 from __future__ import annotations
@@ -99,13 +100,30 @@ _GROUP_ROW: Shape = {
     "SkillGroupName": STR, "TalkingAgents": INT, "TotalAgents": INT, "WaitingCalls": INT,
     "WorkingAgents": INT,
 }  # fmt: skip
+_PROFILE: Shape = {
+    "AvatarUrl": STR, "DeviceExt": STR, "DeviceId": STR, "DeviceState": STR, "DisplayName": STR,
+    "Extension": STR, "Nickname": STR, "UserId": STR, "WorkMode": STR,
+}  # fmt: skip
+_ACCOUNT: Shape = {
+    "DisplayId": STR, "Email": STR, "InstanceId": STR, "LoginName": STR, "Mobile": STR,
+    "RoleId": STR, "RoleName": STR,
+}  # fmt: skip
+_LOGIN: Shape = {
+    "AgentServerUrl": STR, "ChatAppId": STR, "ChatAppKey": STR, "ChatDeviceId": STR,
+    "ChatLoginToken": STR, "ChatServerUrl": STR, "ChatUserId": STR, "Signature": STR,
+    "Signature2": STR, "SipServerUrl": STR, "UserKey": STR, "UserKey2": STR,
+}  # fmt: skip
+_DEVICE_ROW: Shape = {
+    "CallId": STR, "Contact": STR, "DeviceId": STR, "DeviceType": STR, "Expires": INT,
+    "Extension": STR, "InstanceId": STR, "UserId": STR,
+}  # fmt: skip
 _POLL_CALL = _call(("CallType", "CallVariables"),
                    ("ChannelFlags", "ChannelVariables", "Index", "SkillGroupId"))  # fmt: skip
 
 _SUPERVISED_CALL = _call(("CallType",), ("ChannelFlags", "Index", "SkillGroupId"))
 
-#: ``Data`` of each action's success body.
-SHAPES: Final[dict[str, Shape]] = {
+#: ``Data`` of each action's success body (``None``: the body has no ``Data``).
+SHAPES: Final[dict[str, Any]] = {
     "SignInGroup": _user("ChatDeviceId"),
     "SignOutGroup": _user(*_HMR),
     "ReadyForService": _user(),
@@ -194,6 +212,15 @@ SHAPES: Final[dict[str, Shape]] = {
     },
     "ListRealtimeAgentStates": _page(_AGENT_ROW),
     "ListRealtimeSkillGroupStates": _page(_GROUP_ROW),
+    "GetUser": _with(_PROFILE, _ACCOUNT, tuple(_ACCOUNT)),
+    "ListDevices": [_DEVICE_ROW],
+    "GetLoginDetails": _with(_PROFILE, _LOGIN, tuple(_LOGIN)),
+    "RegisterDevice": None,  # its body has no Data
+    "RedialCall": {
+        "CallContext": _call(("CallType",), ("ChannelFlags",)),
+        "ContextId": INT,
+        "UserContext": _user(),
+    },
     **{
         action: {"CallContext": _SUPERVISED_CALL, "UserContext": _user(*_HMR)}
         for action in ("MonitorCall", "BargeInCall", "InterceptCall")
@@ -214,7 +241,7 @@ SIGNAL_SHAPE: Final[Shape] = {
 ENVELOPE_KEYS: Final = ("Code", "HttpStatusCode", "Message", "Params", "RequestId")
 
 
-def envelope(data: Shape | None, action: str = "") -> Shape:
+def envelope(data: Shape | list[Shape] | None, action: str = "") -> Shape:
     """The whole body's shape: the envelope, with ``Data`` when the body has one.
 
     A success body of an action in :data:`WITHOUT_PARAMS` has no ``Params``.

@@ -5,6 +5,7 @@ clock and draws no random number. Time arrives as the ``now`` of :func:`decide`,
 the :class:`Workspace` it is given.
 """
 
+from ._answers import Answer, One, Page, Rows
 from ._commands import (
     COMMANDS,
     SIGNALS,
@@ -56,6 +57,7 @@ from ._commands import (
     wire_name,
 )
 from ._decide import Cause, Outcome, Workspace, decide
+from ._device_commands import RedialCall, RegisterDevice
 from ._errors import (
     CallstateError,
     CCCError,
@@ -122,12 +124,16 @@ from ._events import (
 from ._queries import (
     ACTIONS,
     QUERIES,
+    GetLoginDetails,
+    GetUser,
+    ListDevices,
     ListRealtimeAgentStates,
     ListRealtimeSkillGroupStates,
     Query,
     RealtimeState,
 )
-from ._realtime import REALTIME_STATES, AgentRow, GroupRow, Page, answer
+from ._reads import answer
+from ._realtime import REALTIME_STATES, AgentRow, GroupRow
 from ._records import CallType, Channel, HoldInterval, Holds, Job, MuteInterval, Party, User
 from ._routing import agent_places, call_place
 from ._states import (
@@ -148,6 +154,7 @@ from ._states import (
 from ._supervision_commands import BargeInCall, CoachCall, InterceptCall, MonitorCall
 from ._text import NOT_TEXT_REASON, is_text
 from ._timers import Timer, TimerDue, job_timers, user_timers
+from ._user_reads import REGISTRATION_MS, DeviceRow, DeviceState, UserRow, device_state
 from ._world import (
     MAX_DURATION_MS,
     Dialling,
@@ -176,10 +183,12 @@ __all__ = [
     "NOT_TEXT_REASON",
     "QUERIES",
     "REALTIME_STATES",
+    "REGISTRATION_MS",
     "SIGNALS",
     "SUPERVISION",
     "AgentDetail",
     "AgentRow",
+    "Answer",
     "AnswerCall",
     "BargeInCall",
     "BlindTransfer",
@@ -203,6 +212,8 @@ __all__ = [
     "Command",
     "CompleteAttendedTransfer",
     "ControlPlaneUnauthorized",
+    "DeviceRow",
+    "DeviceState",
     "DialOutcome",
     "Dialling",
     "EndConference",
@@ -216,6 +227,8 @@ __all__ = [
     "FarEndRejected",
     "FarEndRinging",
     "GatewayError",
+    "GetLoginDetails",
+    "GetUser",
     "GroupRow",
     "HoldCall",
     "HoldInterval",
@@ -247,6 +260,7 @@ __all__ = [
     "IvrRouted",
     "Job",
     "JobState",
+    "ListDevices",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
     "MakeCall",
@@ -263,6 +277,7 @@ __all__ = [
     "NotExistsSkillGroupId",
     "NotExistsUserId",
     "NotFound",
+    "One",
     "Outcome",
     "Page",
     "ParameterBlank",
@@ -284,6 +299,8 @@ __all__ = [
     "QueueType",
     "ReadyForService",
     "RealtimeState",
+    "RedialCall",
+    "RegisterDevice",
     "ReleaseCall",
     "Request",
     "RequestTimeout",
@@ -292,6 +309,7 @@ __all__ = [
     "RingTimeout",
     "Route",
     "RoutingType",
+    "Rows",
     "SendDtmfSignaling",
     "ServiceError",
     "ServiceUnavailable",
@@ -314,6 +332,7 @@ __all__ = [
     "UnmuteCall",
     "User",
     "UserProfile",
+    "UserRow",
     "UserState",
     "WireField",
     "WorkMode",
@@ -325,6 +344,7 @@ __all__ = [
     "call_place",
     "catalogue",
     "decide",
+    "device_state",
     "is_text",
     "iso_time",
     "job_timers",

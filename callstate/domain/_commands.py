@@ -17,6 +17,7 @@ from enum import Enum
 
 import attrs
 
+from ._device_commands import DEVICE_COMMANDS
 from ._requests import Command, MediaType, Request, Signal
 from ._signal_types import (
     CallArrived,
@@ -337,6 +338,7 @@ COMMANDS: dict[str, type[Command]] = {
         SendDtmfSignaling,
         ChangeVisibility,
         *SUPERVISION_COMMANDS,
+        *DEVICE_COMMANDS,
     )
 }
 

@@ -28,8 +28,10 @@ from . import (
     _arrivals,
     _call_control,
     _conference,
+    _devices,
     _dtmf,
     _mute,
+    _redial,
     _signals,
     _supervision,
     _timers,
@@ -55,6 +57,8 @@ _DECIDERS: dict[type[cmd.Request], Decider] = {
     **_dtmf.DECIDERS,
     **_visibility.DECIDERS,
     **_supervision.DECIDERS,
+    **_devices.DECIDERS,
+    **_redial.DECIDERS,
 }
 
 

@@ -2,8 +2,8 @@
 
 A query is a request like a command (its class is its parameter table, checked in field order
 by the same adapter), but it changes nothing: no record, no event, no Heartbeat. The engine
-answers it from one consistent read of the store (``_realtime.py`` computes the answer from
-that read), never through :func:`~callstate.domain.decide`.
+answers it from one consistent read of the store (``_reads.py`` computes the answer from
+that read: a page, a list or one object), never through :func:`~callstate.domain.decide`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ __all__ = [
     "ACTIONS",
     "MAX_AGENT_IDS",
     "QUERIES",
+    "GetLoginDetails",
+    "GetUser",
+    "ListDevices",
     "ListRealtimeAgentStates",
     "ListRealtimeSkillGroupStates",
     "Query",
@@ -44,13 +47,11 @@ class RealtimeState(Enum):
 
 @attrs.frozen
 class Query(Request):
-    """A read-only action: paged (``PageNumber`` and ``PageSize``, each 1 to 100).
+    """A read-only action: it changes nothing (no event, no Heartbeat).
 
-    It changes nothing (no event, no Heartbeat). Refusals: ``PageNumber`` or ``PageSize``
-    absent (``Parameter.Blank``), not an integer (``Parameter.Format``) or out of 1-100
-    (``Parameter.Minimum``, ``Parameter.Maximum``); a list that is not a JSON array of strings
-    (``Parameter.Format``); an id a filter names that the instance lacks (``NotExists.UserId``,
-    ``NotExists.SkillGroupId``).
+    Refusals are its parameters' (``Parameter.Blank``, ``.Format``, ``.Minimum``,
+    ``.Maximum``, a list that is not a JSON array of strings: ``Parameter.Format``) and an id
+    it names that the instance lacks (``NotExists.InstanceId``, ``.UserId``, ``.SkillGroupId``).
     """
 
 
@@ -92,9 +93,57 @@ class ListRealtimeSkillGroupStates(Query):
     skill_group_id_list: tuple[str, ...] = ()
 
 
+@attrs.frozen
+class GetUser(Query):
+    """One agent's profile, its work mode and its registered device (``DeviceState``).
+
+    The agent is named by ``UserId`` or by ``Extension``: neither is ``Parameter.Invalid``
+    (``UserId``); both must name the same agent (else ``Parameter.Invalid``, ``Extension``).
+    An agent the instance lacks is ``NotExists.UserId``; an extension no agent has is
+    ``Parameter.Invalid`` (``Extension``). It changes nothing.
+    """
+
+    user_id: str = ""
+    extension: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if not self.user_id.strip() and not self.extension.strip():
+            raise ParameterInvalid("UserId", "Give the agent's UserId or its Extension")
+
+
+@attrs.frozen
+class ListDevices(Query):
+    """The devices registered now (their registration not expired), the agents' order.
+
+    ``UserId`` (optional) keeps the one agent's (one the instance lacks: ``NotExists.UserId``).
+    It changes nothing.
+    """
+
+    user_id: str = ""
+
+
+@attrs.frozen
+class GetLoginDetails(Query):
+    """What the agent's workbench needs to connect: the emulator's URLs, the agent's device.
+
+    An agent the instance lacks is ``NotExists.UserId``. It changes nothing.
+    """
+
+    user_id: str
+    chat_device_id: str = ""
+
+
 #: The read-only actions, by name.
 QUERIES: dict[str, type[Query]] = {
-    cls.__name__: cls for cls in (ListRealtimeAgentStates, ListRealtimeSkillGroupStates)
+    cls.__name__: cls
+    for cls in (
+        ListRealtimeAgentStates,
+        ListRealtimeSkillGroupStates,
+        GetUser,
+        ListDevices,
+        GetLoginDetails,
+    )
 }
 
 #: Every CCC action callstate implements, by name: the commands, then the queries.

@@ -1,7 +1,8 @@
-"""The real-time board: what the queries answer, computed from one read of an instance.
+"""The real-time board: what its queries answer, computed from one read of an instance.
 
-:func:`answer` is pure: it is handed the instance's provisioning, its live records (as one
-consistent read of the store gave them) and the instant, and answers a :class:`Page` of rows.
+Its answerers (:data:`ANSWERS`) are pure: each is handed the query, the instance's
+provisioning, its live records (as one consistent read of the store gave them) and the instant,
+and answers a :class:`~callstate.domain.Page` of rows.
 It checks what only the world can tell (an unknown skill group or agent named in a filter is
 its ``NotExists`` error), filters, counts and cuts the page; it writes nothing.
 
@@ -14,11 +15,11 @@ other counts those signed in to it (each agent counted in every group it is sign
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Mapping
 
 import attrs
 
+from ._answers import Answerer, Page, page_of
 from ._errors import NotExistsSkillGroupId, NotExistsUserId
 from ._queries import ListRealtimeAgentStates, ListRealtimeSkillGroupStates, Query, RealtimeState
 from ._records import Job, User
@@ -27,13 +28,12 @@ from ._states import ChannelState, SupervisionMode, UserState
 from ._world import InstanceConfig, QueueType, Route
 
 __all__ = [
+    "ANSWERS",
     "GROUP_COUNTS",
     "REALTIME_STATES",
     "STATE_CODES",
     "AgentRow",
     "GroupRow",
-    "Page",
-    "answer",
 ]
 
 #: An agent's ``UserState`` as the board writes it.
@@ -59,18 +59,6 @@ GROUP_COUNTS: dict[str, Callable[[User], bool]] = {
     "talking_agents": lambda u: u.state is UserState.TALKING,
     "working_agents": lambda u: u.state is UserState.WORKING,
 }
-
-Row = TypeVar("Row")
-
-
-@attrs.frozen
-class Page(Generic[Row]):
-    """One page of a query's rows, and how many rows all the pages hold."""
-
-    rows: tuple[Row, ...]
-    page_number: int
-    page_size: int
-    total_count: int
 
 
 @attrs.frozen
@@ -114,24 +102,8 @@ class GroupRow:
     break_codes: tuple[tuple[str, int], ...]
 
 
-def answer(query: Query, inst: InstanceConfig, users: Mapping[str, User],
-           jobs: Mapping[str, Job], now: int) -> Page[Any]:  # fmt: skip
-    """The page ``query`` answers on this read of the instance, at instant ``now``."""
-    if isinstance(query, ListRealtimeAgentStates):
-        return _page(query, _agent_rows(query, inst, users, jobs, now))
-    assert isinstance(query, ListRealtimeSkillGroupStates), type(query)
-    return _page(query, _group_rows(query, inst, users, jobs, now))
-
-
-def _page(query: ListRealtimeAgentStates | ListRealtimeSkillGroupStates,
-          rows: Sequence[Row]) -> Page[Row]:  # fmt: skip
-    first = (query.page_number - 1) * query.page_size
-    return Page(tuple(rows[first : first + query.page_size]), query.page_number,
-                query.page_size, len(rows))  # fmt: skip
-
-
 def _agent_rows(q: ListRealtimeAgentStates, inst: InstanceConfig, users: Mapping[str, User],
-                jobs: Mapping[str, Job], now: int) -> list[AgentRow]:  # fmt: skip
+                jobs: Mapping[str, Job], now: int) -> Page[AgentRow]:  # fmt: skip
     if q.skill_group_id and q.skill_group_id not in inst.skill_groups:
         raise NotExistsSkillGroupId(q.skill_group_id, inst.instance_id)
     for uid in q.agent_id_list:
@@ -153,7 +125,7 @@ def _agent_rows(q: ListRealtimeAgentStates, inst: InstanceConfig, users: Mapping
                              tuple(g.name if g else "" for g in groups),
                              job.call_type.value if job else "",
                              *_supervision(user, job)))  # fmt: skip
-    return rows
+    return page_of(rows, q.page_number, q.page_size)
 
 
 def _supervision(user: User, job: Job | None) -> tuple[str, str]:
@@ -173,7 +145,7 @@ def _supervision(user: User, job: Job | None) -> tuple[str, str]:
 
 def _group_rows(q: ListRealtimeSkillGroupStates, inst: InstanceConfig,
                 users: Mapping[str, User], jobs: Mapping[str, Job],
-                now: int) -> list[GroupRow]:  # fmt: skip
+                now: int) -> Page[GroupRow]:  # fmt: skip
     for gid in q.skill_group_id_list:
         if gid not in inst.skill_groups:
             raise NotExistsSkillGroupId(gid, inst.instance_id)
@@ -194,4 +166,11 @@ def _group_rows(q: ListRealtimeSkillGroupStates, inst: InstanceConfig,
         rows.append(GroupRow(inst.instance_id, gid, group.name, len(members), **counts,
                              waiting_calls=len(queue), longest_waiting_s=max(queue, default=0),
                              break_codes=tuple(sorted(breaks.items()))))  # fmt: skip
-    return rows
+    return page_of(rows, q.page_number, q.page_size)
+
+
+#: The board's queries and what answers each.
+ANSWERS: dict[type[Query], Answerer] = {
+    ListRealtimeAgentStates: _agent_rows,
+    ListRealtimeSkillGroupStates: _group_rows,
+}

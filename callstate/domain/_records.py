@@ -221,6 +221,10 @@ class User:
     state_since: int = 0
     #: Calls answered since the agent last signed in (the FEWEST_CALLS strategy's count).
     calls_answered: int = 0
+    #: The SIP phone RegisterDevice registered for the agent ("": none ever registered).
+    registered_device: str = ""
+    #: When that registration lapses unless renewed (the device is offline from then on).
+    registration_expires_ms: int = 0
 
     @classmethod
     def from_profile(cls, profile: UserProfile, instance_id: str) -> User:

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..api import Reply, error_reply, outcome_reply, page_reply, parse_action, parse_signal
+from ..api import Reply, answer_reply, error_reply, outcome_reply, parse_action, parse_signal
 from ..domain import (
     CCCError,
     Event,
@@ -108,6 +108,9 @@ class Engine:
         self.ids = ids or (Ids() if node is None else Ids(node=node))
         self.network = SimulatedNetwork() if network is DEFAULT_NETWORK else network
         self.max_attempts = max_attempts
+        #: The URLs a workbench is told to connect to (GetLoginDetails' ``AgentServerUrl``...),
+        #: by response key: the host that serves this engine sets them; embedded, there are none.
+        self.endpoints: dict[str, str] = {}
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self._reset_listeners: list[Callable[[], None]] = []
@@ -192,9 +195,9 @@ class Engine:
             now = self.clock()
         if view is None:
             raise NotExistsInstanceId(query.instance_id)
-        page = answer(query, view.config, view.users, view.jobs, max(now, view.last_now))
-        reply = page_reply(query.action, page, request_id)
-        return Result(query, None, None, (), view.seq, reply, page)
+        found = answer(query, view.config, view.users, view.jobs, max(now, view.last_now))
+        reply = answer_reply(query.action, found, request_id, self.endpoints)
+        return Result(query, None, None, (), view.seq, reply, found)
 
     def _apply(self, request: Request, at: int | None) -> tuple[Outcome, Committed, int]:
         """Decide and commit one request (at ``at``, or the clock's now); re-decide on conflict."""

@@ -8,12 +8,12 @@ adapters are ``execute(request).reply``, and the typed and the wire answers cann
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import attrs
 
 from ..api import Reply
-from ..domain import CCCError, Event, Job, Page, Request, User
+from ..domain import Answer, CCCError, Event, Job, Request, User
 
 __all__ = ["Refusal", "Result"]
 
@@ -26,8 +26,9 @@ class Result:
     call; ``None`` where it concerned none), detached from the store: changing them changes
     nothing. ``events`` are the events it committed, stamped with their sequence numbers;
     ``seq`` is the instance's sequence number after it (the reply's ``ContextId``). A query
-    (``ListRealtimeAgentStates``...) commits nothing: ``page`` holds the rows it answered
-    (``None`` for every other request), ``events`` is empty and ``seq`` is the one it read.
+    (``ListRealtimeAgentStates``, ``GetUser``...) commits nothing: ``answer`` holds what it
+    answered (a ``Page``, ``Rows`` or ``One``; ``None`` for every other request), ``events`` is
+    empty and ``seq`` is the one it read.
     """
 
     request: Request
@@ -36,7 +37,7 @@ class Result:
     events: tuple[Event, ...]
     seq: int
     reply: Reply
-    page: Page[Any] | None = None
+    answer: Answer | None = None
 
     #: Always true: ``if answer.ok:`` tells a :class:`Result` from a :class:`Refusal` (and mypy
     #: narrows on it). A class attribute: every request builds one of these.

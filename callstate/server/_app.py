@@ -43,6 +43,8 @@ log = logging.getLogger("callstate.server")
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _SIGNALS = b"/_callstate/signals/"
+#: The event stream's path: the agent server a workbench is told about (GetLoginDetails).
+EVENTS_PATH = "/_callstate/events"
 
 
 class Emulator:
@@ -77,7 +79,7 @@ class Emulator:
                 "PUT": guard(control.put_world),
             },
             b"/_callstate/state": {"GET": guard(control.state)},
-            b"/_callstate/events": {"GET": guard(control.events)},
+            EVENTS_PATH.encode(): {"GET": guard(control.events)},
             b"/_callstate/health": {"GET": guard(control.health, open_access=True)},
         }
         #: ``_SIGNALS`` + a name (one non-empty path segment) -> method -> ASGI app.
@@ -91,6 +93,13 @@ class Emulator:
         if self.verifier is not None and not open_access:
             endpoint = require_access_key(endpoint, self.verifier.credentials, self.engine.ids)
         return request_response(guarded(endpoint, self.engine.ids))
+
+    def serving_at(self, url: str) -> None:
+        """Tell the engine the URLs a workbench connects to, now that it listens at ``url``.
+
+        GetLoginDetails' ``AgentServerUrl`` is this emulator's event stream.
+        """
+        self.engine.endpoints["AgentServerUrl"] = url + EVENTS_PATH
 
     def close_streams(self) -> None:
         """End every open event stream (the server is shutting down). Call on the event loop."""

@@ -103,6 +103,7 @@ class EmulatorServer(uvicorn.Server):
         AcceptErrorFilter.install()
         await super().startup(sockets)
         if self.started:
+            self.emulator.serving_at(self.url)
             self._ready.set()
             if self.on_ready is not None:
                 self.on_ready(self.url)

@@ -39,6 +39,7 @@ __all__ = ["ADVANCE", "TIMERS", "VALUES", "Letter", "letters"]
 ADVANCE = "advance"
 DEVICE = "dev-path"  # the device an agent signs in with
 CUSTOMER = "13900000000"  # the customer: dialled, and calling in
+PHONE = "phone-1"  # the SIP phone an agent registers (not the device it signs in with)
 
 
 @attrs.frozen
@@ -75,6 +76,12 @@ def _live_legs(w: Where) -> list[str]:
 def _customer_legs(w: Where) -> list[str]:
     legs = w.view.jobs[w.chosen["JobId"]].channels
     return [c.channel_id for c in legs if c.live and not c.user_id]
+
+
+def _earlier_calls(w: Where) -> list[str]:
+    """The agent's latest call (refused while it is live, redialled once it ended)."""
+    mine = [j.job_id for j in w.view.jobs.values() if j.leg_of(w.chosen["UserId"]) is not None]
+    return mine[-1:]
 
 
 def _queued_jobs(w: Where) -> list[str]:
@@ -144,6 +151,10 @@ VALUES: dict[Any, Values] = {
     ("IvrRouted", "ChannelId"): _customer_legs,
     "Dtmf": lambda w: ["1"],
     "Route": lambda w: ["menu"],
+    # a SIP phone's registration, and a redial of the agent's latest call, ended or not
+    "Password": lambda w: ["s3cret"],
+    ("RegisterDevice", "DeviceId"): lambda w: [PHONE],
+    ("RedialCall", "JobId"): _earlier_calls,
     # supervision: the other users of the instance (the world says whom each may supervise)
     **dict.fromkeys(
         ("MonitoredUserId", "CoachedUserId", "BargedUserId", "InterceptedUserId"),
