@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..domain import AgentRow, GroupRow, Page
-from ._render import Reply
+from ._reply import Reply
 from ._shapes import BOOL, INT, MAP, SHAPES, STR, STRS, Shape
 
 __all__ = ["page_reply"]
