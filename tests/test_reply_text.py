@@ -14,7 +14,6 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,5 +113,5 @@ def test_a_written_reply_is_an_immutable_value_equal_to_its_body() -> None:
     same = Reply("HoldCall", 200, json.loads(written.to_json()))
     assert written == same and repr(written) == repr(same)
     assert same.request_id == "r-1" and same.to_bytes() == written.to_bytes()
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         written.status = 500

@@ -13,8 +13,6 @@ from _json import make_encoder  # CPython's C encoder, which json.JSONEncoder ca
 from json.encoder import encode_basestring
 from typing import Any
 
-from attrs.exceptions import FrozenInstanceError
-
 from ._shapes import SHAPES, SIGNAL_SHAPE, envelope
 from ._xml import write_xml
 
@@ -54,23 +52,20 @@ class Reply:
     """A response: HTTP status and body, renderable as JSON or XML.
 
     ``body`` is the documented JSON body (typed values: ints, bools, lists, objects). A reply
-    is immutable; its body is read, not changed (its JSON text may have been written first).
+    is immutable (its attributes are read-only); its body is read, not changed (its JSON text
+    may have been written first).
     """
 
-    __slots__ = ("_body", "_request_id", "_text", "action", "status")
-
-    action: str
-    status: int
-    _body: dict[str, Any] | None
-    _text: str | None
-    _request_id: str | None
+    # Read-only properties over private slots rather than a frozen class's ``__setattr__``:
+    # every request builds a reply, and plain slot writes cost a fraction of frozen ones.
+    __slots__ = ("_action", "_body", "_request_id", "_status", "_text")
 
     def __init__(self, action: str, status: int, body: dict[str, Any]) -> None:
-        _set(self, "action", action)
-        _set(self, "status", status)
-        _set(self, "_body", body)
-        _set(self, "_text", None)
-        _set(self, "_request_id", None)
+        self._action = action
+        self._status = status
+        self._body: dict[str, Any] | None = body
+        self._text: str | None = None
+        self._request_id: str | None = None
 
     @classmethod
     def from_json(cls, action: str, status: int, text: str, request_id: str) -> Reply:
@@ -78,21 +73,30 @@ class Reply:
 
         ``request_id`` is the body's ``RequestId``.
         """
-        reply = cls.__new__(cls)
-        _set(reply, "action", action)
-        _set(reply, "status", status)
-        _set(reply, "_body", None)
-        _set(reply, "_text", text)
-        _set(reply, "_request_id", request_id)
+        reply = _new(cls)
+        reply._action = action
+        reply._status = status
+        reply._body = None
+        reply._text = text
+        reply._request_id = request_id
         return reply
+
+    @property
+    def action(self) -> str:
+        """The action (or signal) replied to; ``""`` when the request named none."""
+        return self._action
+
+    @property
+    def status(self) -> int:
+        """The HTTP status: the body's ``HttpStatusCode``."""
+        return self._status
 
     @property
     def body(self) -> dict[str, Any]:
         """The documented JSON body."""
         body = self._body
         if body is None:
-            body = json.loads(self._text or "")
-            _set(self, "_body", body)
+            body = self._body = json.loads(self._text or "")
         return body
 
     @property
@@ -139,11 +143,5 @@ class Reply:
     def __repr__(self) -> str:
         return f"Reply(action={self.action!r}, status={self.status!r}, body={self.body!r})"
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError()
 
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError()
-
-
-_set = object.__setattr__
+_new = object.__new__
