@@ -114,4 +114,4 @@ def test_a_written_reply_is_an_immutable_value_equal_to_its_body() -> None:
     assert written == same and repr(written) == repr(same)
     assert same.request_id == "r-1" and same.to_bytes() == written.to_bytes()
     with pytest.raises(AttributeError):
-        written.status = 500
+        written.status = 500  # type: ignore[misc]
