@@ -25,7 +25,7 @@ def _frames(error: BaseException) -> list[traceback.FrameSummary]:
 
 @pytest.mark.parametrize("action", [*(a for a in COMMANDS if SHAPES[a]), "FarEndAnswered"])
 def test_a_fault_in_a_renderer_shows_the_generated_line(action: str) -> None:
-    # A user record missing its fields: the generated dict literal reads them and fails.
+    # A user record missing its fields: the generated f-string of the user context reads them.
     broken: Any = SimpleNamespace(
         request=SimpleNamespace(action=action), user=object(), job=None, legs=()
     )
@@ -34,9 +34,9 @@ def test_a_fault_in_a_renderer_shows_the_generated_line(action: str) -> None:
     (frame,) = _frames(info.value)
     assert frame.filename == f"<callstate render {action if action in SHAPES else 'signal'}>"
     assert frame.name == "render"
-    assert frame.line is not None and frame.line.startswith("return {")
+    assert frame.line is not None and frame.line.startswith("user = f'{{")
     printed = "".join(traceback.format_exception(info.value))
-    assert f'File "{frame.filename}", line {frame.lineno}, in render\n    return {{' in printed
+    assert f'File "{frame.filename}", line {frame.lineno}, in render\n    user = f\'{{{{' in printed
 
 
 def test_generated_sources_under_one_name_stay_apart() -> None:

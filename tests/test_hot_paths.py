@@ -2,8 +2,9 @@
 
 A HoldCall round trip takes them every time (``docs/performance.md``): the hold history's
 ``opened``/``closed`` (no interval object built) against ``add``/``replace_newest``, on the
-plain history and on the Redis store's lazily read one; and the construction's one-call
-check for text parameters against :meth:`~callstate.domain.WireField.given`.
+plain history and on the Redis store's lazily read one; the construction's one-call
+check for text parameters against :meth:`~callstate.domain.WireField.given`; and the adapter's
+one-step reading of a plain text parameter against the checks it skips.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from callstate import Engine, ManualClock
+from callstate.api import parse_request
+from callstate.api._params import _string
 from callstate.domain import (
+    CCCError,
     Event,
     EventType,
     HoldCall,
@@ -72,6 +76,37 @@ def test_all_texts_given_only_when_every_required_field_takes_its_value(
     assert all_texts_given(tuple(values)) == (
         all(verdicts) and all(isinstance(v, str) for v in values)
     )
+
+
+_PARAMETER = st.one_of(
+    st.text(alphabet=" \t\nab\u3000\u00e9\ud800", max_size=3), st.none(), st.integers()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@for_all(_PARAMETER, _PARAMETER)
+def test_reading_a_text_parameter_in_one_step_is_the_general_checks(
+    channel: object, music: object
+) -> None:
+    """A required and an optional text parameter, read as the field's checks would read them."""
+    fields = {f.wire: f for f in wire_fields(HoldCall)}
+    params = {"InstanceId": "i", "JobId": "j", "ChannelId": channel, "DeviceId": "d",
+              "UserId": "u", "Music": music}  # fmt: skip
+    expected: dict[str, object] = {}
+    try:
+        for wire in ("ChannelId", "Music"):
+            if fields[wire].given(params[wire]):
+                expected[wire] = _string(wire, params[wire])
+    except CCCError as refused:
+        expected = {"refused": (refused.code, refused.params)}
+    try:
+        held = parse_request(HoldCall, params)
+        read: dict[str, object] = {"ChannelId": held.channel_id}
+        if held.music:
+            read["Music"] = held.music
+    except CCCError as refused:
+        read = {"refused": (refused.code, refused.params)}
+    assert read == expected
 
 
 def test_a_call_event_carries_its_call_and_leg(

@@ -9,7 +9,8 @@ JSON body.
 
 from ._pages import answer_reply
 from ._params import parse_action, parse_request, parse_signal
-from ._render import Reply, error_reply, json_bytes, outcome_reply
+from ._render import error_reply, outcome_reply
+from ._reply import Reply, json_bytes
 from ._shapes import ENVELOPE_KEYS, SHAPES, SIGNAL_SHAPE, Shape, envelope
 from ._xml import read_xml, write_xml
 

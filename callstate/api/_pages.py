@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..domain import AgentRow, Answer, DeviceRow, GroupRow, One, Page, Rows, UserRow
-from ._render import Reply
+from ._reply import Reply
 from ._shapes import BOOL, INT, MAP, SHAPES, STR, STRS, WITHOUT_PARAMS, Shape
 
 __all__ = ["answer_reply"]

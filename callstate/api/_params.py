@@ -65,7 +65,11 @@ def parse_request(cls: type[R], params: Mapping[str, Any]) -> R:
     values: dict[str, Any] = {}
     for field, convert in _readers(cls):
         raw = params.get(field.wire)
-        if field.given(raw):  # a blank required parameter raises Parameter.Blank here
+        # Most parameters are plain ASCII text, not blank: given and text, as the checks below
+        # would find them, in one step (three calls fewer per parameter on every request).
+        if convert is _string and raw.__class__ is str and raw.isascii() and raw.strip():
+            values[field.name] = raw
+        elif field.given(raw):  # a blank required parameter raises Parameter.Blank here
             values[field.name] = convert(field.wire, raw)
     return cls(**values)
 

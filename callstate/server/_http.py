@@ -50,8 +50,8 @@ def json_response(body: Any, status: int = 200) -> Response:
 def reply_response(reply: Reply, *, xml: bool = False) -> Response:
     """An engine :class:`Reply` as the HTTP answer: status = ``HttpStatusCode``, JSON or XML."""
     # XML writes what XML 1.0 cannot carry (lone surrogates included) as U+FFFD.
-    content = reply.to_xml().encode("utf-8") if xml else json_bytes(reply.body)
-    headers = {"x-acs-request-id": str(reply.body.get("RequestId", ""))}
+    content = reply.to_xml().encode("utf-8") if xml else reply.to_bytes()
+    headers = {"x-acs-request-id": reply.request_id}
     media_type = XML_TYPE if xml else JSON_TYPE
     return Response(content, reply.status, headers, media_type)
 
