@@ -119,6 +119,7 @@ from ._events import (
     EventType,
     iso_time,
 )
+from ._internal_errors import NotExistsExtension, UserBusy
 from ._queries import (
     ACTIONS,
     QUERIES,
@@ -257,6 +258,7 @@ __all__ = [
     "MuteInterval",
     "MuteState",
     "NotExistsChannelId",
+    "NotExistsExtension",
     "NotExistsInstanceId",
     "NotExistsJobId",
     "NotExistsNumber",
@@ -313,6 +315,7 @@ __all__ = [
     "TransfereeType",
     "UnmuteCall",
     "User",
+    "UserBusy",
     "UserProfile",
     "UserState",
     "WireField",
