@@ -117,8 +117,9 @@ def _supervisor_outlives_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _a_supervisor_supervises_from_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The agent table lets a supervisor already TALKING start monitoring another call."""
-    monkeypatch.setitem(AGENT._moves, ("MonitorCall", UserState.TALKING.name), UserState.TALKING)
+    """The agent table lets a user already TALKING start supervising another call."""
+    for action in ("MonitorCall", "CoachCall", "BargeInCall", "InterceptCall"):
+        monkeypatch.setitem(AGENT._moves, (action, UserState.TALKING.name), UserState.TALKING)
 
 
 def _release_leaves_the_mute_open(monkeypatch: pytest.MonkeyPatch) -> None:

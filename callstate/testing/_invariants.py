@@ -14,7 +14,7 @@ a new row of a table is covered as soon as it exists:
   hold intervals (each names the agent who held it);
 * :func:`supervised_without_agent`: a supervised call (a supervisor's leg live in it) has its
   agent: a live, answered agent leg that is not a supervisor's;
-* :func:`supervisors_in_two_calls`: a supervisor supervises one call at most;
+* :func:`supervisors_in_two_calls`: a supervisor is in one call at most: the one it supervises;
 * :func:`regions_out_of_order`: each region of a leg (hold, mute) keeps well-nested intervals:
   in order and apart, inside the leg's answered life, the newest open exactly while the region
   is set, and all closed once the leg is released.
@@ -121,12 +121,14 @@ def supervised_without_agent(view: InstanceView) -> list[Job]:
 
 
 def supervisors_in_two_calls(view: InstanceView) -> dict[str, list[str]]:
-    """The supervisors with a live supervisor's leg in more than one call: their JobIds."""
-    calls: dict[str, list[str]] = {}
+    """The users supervising a call with a live leg in another call too: their calls' JobIds."""
+    supervisors = {leg.user_id for job in view.jobs.values() for leg in _supervising(job)}
+    calls: dict[str, set[str]] = {}
     for job in view.jobs.values():
-        for leg in _supervising(job):
-            calls.setdefault(leg.user_id, []).append(job.job_id)
-    return {uid: jobs for uid, jobs in calls.items() if len(jobs) > 1}
+        for leg in job.channels:
+            if leg.live and leg.user_id in supervisors:
+                calls.setdefault(leg.user_id, set()).add(job.job_id)
+    return {uid: sorted(jobs) for uid, jobs in calls.items() if len(jobs) > 1}
 
 
 def _nested(intervals: list[tuple[int, int | None]], is_set: bool, leg: Channel) -> bool:

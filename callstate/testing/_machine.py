@@ -33,8 +33,8 @@ Invariants (checked on the engine's live state after every step):
 * the invariants of calls with many parties (transfers, consultations, and whatever parties
   the records add), and a refusal changes nothing: ``_machine_parties.py``;
 * a supervised call always has its agent (an answered leg that is not a supervisor's); a
-  supervisor is in at most one supervised call; hold and mute intervals are well nested and
-  closed on release (``_invariants.py``).
+  supervisor is in one call at most (the one it supervises); hold and mute intervals are well
+  nested and closed on release (``_invariants.py``).
 
 The world (``_machine_world.py``) has a supervisor of its own beside the three agents: the agent
 rules leave it alone, so it is mostly READY when an agent talks, and supervision succeeds.
