@@ -405,8 +405,10 @@ STATE_CASES: list[tuple[str, Request, str]] = [
     # values that depend on the world
     ("HoldCall with music the instance does not list", _with("HoldCall", Music="rock"),
      "Parameter.Invalid"),
-    ("MakeCall to an agent's extension", _with("MakeCall", Callee=USERS["talker"][1]),
-     "Parameter.Invalid"),
+    ("MakeCall to a busy agent's extension", _with("MakeCall", Callee=USERS["talker"][1]),
+     "UserBusy"),
+    ("MakeCall to an extension nobody has", _with("MakeCall", Callee="8" * len(USERS["talker"][1])),
+     "NotExists.Extension"),
     ("MakeCall from a number not the instance's", _with("MakeCall", Caller="02000000000"),
      "NotExists.Number"),
     ("SignInGroup to a group the user is not in", _with("SignInGroup", UserId=UID["idle"],

@@ -71,6 +71,7 @@ class Case(NamedTuple):
     way: Way
     agents: tuple[Agent, ...]  # one per agent leg, in leg order
     call: JobState
+    call_type: CallType = CallType.INBOUND
 
 
 class _Workspace:
@@ -106,8 +107,9 @@ class _Workspace:
         raise AssertionError("the cascade distributes no call")
 
 
-def _build(legs: tuple[Leg, ...]) -> tuple[Job, dict[str, User]]:
-    job = Job("job-1", INSTANCE, CallType.INBOUND, "caller", "callee", created_ms=1_000)
+def _build(legs: tuple[Leg, ...],
+           call_type: CallType = CallType.INBOUND) -> tuple[Job, dict[str, User]]:  # fmt: skip
+    job = Job("job-1", INSTANCE, call_type, "caller", "callee", created_ms=1_000)
     users: dict[str, User] = {}
     for i, leg in enumerate(legs):
         user_id = f"agent-{i}" if leg.agent else ""
@@ -146,6 +148,7 @@ monitoring = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.MONITORING)
 coaching = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.COACHING)
 barged = Leg(C.ANSWERED, U.TALKING, supervision=SupervisionMode.BARGED_IN)
 SUPERVISION_ENDS = Agent(U.READY, "Lunch", False, EventType.AgentReady)  # no wrap-up
+INTERNAL = CallType.INTERNAL
 
 CASES = {
     # the agent's own leg ends: the last agent leg gone ends the call
@@ -232,12 +235,31 @@ CASES = {
     "monitored agent transfers the call": Case(
         (customer, talking, monitoring), 1, Way.TRANSFERRED, (WRAP_UP, SUPERVISION_ENDS), A
     ),
+    # an internal call (two agents, no customer): either agent's leg released ends it
+    "internal: the caller cancels": Case(
+        (dialing, ringing), 0, Way.RELEASED, (WRAP_UP, ABANDONED), E, INTERNAL
+    ),
+    "internal: the called agent declines": Case(
+        (dialing, ringing), 1, Way.RELEASED, (WRAP_UP, REJECTED), E, INTERNAL
+    ),
+    "internal: the called agent rings out": Case(
+        (dialing, ringing), 1, Way.RANG_OUT, (WRAP_UP, RANG_OUT), E, INTERNAL
+    ),
+    "internal: the caller hangs up": Case(
+        (talking, talking), 0, Way.RELEASED, (WRAP_UP, WRAP_UP), E, INTERNAL
+    ),
+    "internal: the called agent hangs up": Case(
+        (talking, talking), 1, Way.RELEASED, (WRAP_UP, WRAP_UP), E, INTERNAL
+    ),
+    "the same legs in a conference of agents go on": Case(
+        (talking, talking), 1, Way.RELEASED, (TALKS_ON, WRAP_UP), A, CallType.CONFERENCE
+    ),
 }
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=list(CASES))
 def test_releasing_a_leg_moves_its_agents_and_the_call(case: Case) -> None:
-    job, users = _build(case.legs)
+    job, users = _build(case.legs, case.call_type)
     step = Step(_Workspace(users), NOW)
     release(step, job, job.channels[case.released], case.way, Cause.HANG_UP, "initiator")
 

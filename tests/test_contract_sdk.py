@@ -351,6 +351,30 @@ def _supervising(d: Desk, action: str, named: str) -> Reply:
     return reply
 
 
+COLLEAGUE = "colleague@ccc-test"  # an agent of the group at extension 80011475
+
+
+def _calling_colleague(d: Desk) -> tuple[Agent, Reply]:
+    """The agent, signed in, makes an internal call to a READY colleague's extension."""
+    world = default_world().to_dict()
+    world["instances"][0]["users"].append(
+        {"userId": COLLEAGUE, "extension": "80011475", "skillGroups": [GROUP]}
+    )
+    d.engine.reset(world)
+    colleague = Agent(d.engine, d.clock, COLLEAGUE, "dev-colleague")
+    colleague.sign_in()
+    d.sign_in()
+    return colleague, d.do("MakeCall", Callee="80011475")
+
+
+def _answer_internal_call(d: Desk) -> Reply:
+    colleague, made = _calling_colleague(d)
+    d.step()
+    reply = colleague.do("AnswerCall", JobId=made.body["Data"]["CallContext"]["JobId"])
+    assert reply.status == 200, reply.body
+    return reply
+
+
 SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "SignInGroup": ("SignInGroup", _sign_in),
     "SignOutGroup": ("SignOutGroup", _sign_out),
@@ -362,6 +386,8 @@ SCENARIOS: dict[str, tuple[str, Callable[[Desk], Reply]]] = {
     "PollUserStatus-no-call": ("PollUserStatus", _poll_idle),
     "MakeCall": ("MakeCall", _make_call),
     "AnswerCall": ("AnswerCall", _answer_call),
+    "MakeCall-internal": ("MakeCall", lambda d: _calling_colleague(d)[1]),
+    "AnswerCall-internal": ("AnswerCall", _answer_internal_call),
     "HoldCall": ("HoldCall", _hold_call),
     "RetrieveCall": ("RetrieveCall", _retrieve_call),
     "ReleaseCall": ("ReleaseCall", _release_call),

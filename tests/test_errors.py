@@ -493,12 +493,63 @@ row(
     "InvalidOperation.UserState",
     lambda w: ["TALKING", "READY"],
 )
+
+
+def _outbound_only_b_and_c_signed_in(w: World) -> None:
+    w.sign_in(C, DEV_A)
+    w.ok("ReadyForService", B, DEV_B, OutboundScenario="true")
+
+
+# an internal call: Callee is an agent's extension (or shaped like one: 8 digits here)
 row(
-    "MakeCall-internal",
+    "MakeCall-extension",
     "MakeCall",
-    lambda w: dial(w, Callee="80011474"),
-    "Parameter.Invalid",
-    lambda w: ["Callee", "Internal calls to an extension are not supported"],
+    lambda w: dial(w, Callee="80019999", DeviceId="dev-z"),  # existence before the device
+    "NotExists.Extension",
+    lambda w: [],
+)
+row(
+    "MakeCall-internal-device",
+    "MakeCall",
+    lambda w: dial(w, Callee="80011476", DeviceId="dev-z"),  # the device before the callee
+    "Permission.DeviceId",
+    lambda w: ["dev-z", B],
+)
+row(
+    "MakeCall-internal-caller-busy",
+    "MakeCall",
+    lambda w: dial(w, UserId=A, DeviceId=DEV_A, Callee="80011476"),  # the caller first
+    "InvalidOperation.UserState",
+    lambda w: ["TALKING", "READY"],
+)
+row(
+    "MakeCall-callee-talking",
+    "MakeCall",
+    lambda w: dial(w, Callee="80011474", Caller="0000"),  # an internal call ignores Caller
+    "UserBusy",
+    lambda w: [A],
+)
+row(
+    "MakeCall-callee-offline",
+    "MakeCall",
+    lambda w: dial(w, Callee="80011476"),
+    "UserBusy",
+    lambda w: [C],
+)
+row(
+    "MakeCall-callee-outbound-only",
+    "MakeCall",
+    lambda w: dial(w, UserId=C, DeviceId=DEV_A, Callee="80011475"),
+    "UserBusy",
+    lambda w: [B],
+    setup=_outbound_only_b_and_c_signed_in,
+)
+row(
+    "MakeCall-own-extension",
+    "MakeCall",
+    lambda w: dial(w, Callee="80011475"),
+    "UserBusy",
+    lambda w: [B],
 )
 
 # --- AnswerCall and ReleaseCall -----------------------------------------------------------------

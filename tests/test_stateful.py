@@ -37,6 +37,13 @@ MUST_SUCCEED = {
     "CallArrived",
     "HoldCall",
     "RetrieveCall",
+    # the machine's world has a supervisor of its own, mostly free to supervise
+    "MonitorCall",
+    "CoachCall",
+    "BargeInCall",
+    "InterceptCall",
+    "MuteCall",
+    "UnmuteCall",
 }
 
 

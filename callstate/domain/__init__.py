@@ -121,6 +121,7 @@ from ._events import (
     EventType,
     iso_time,
 )
+from ._internal_errors import NotExistsExtension, UserBusy
 from ._queries import (
     ACTIONS,
     QUERIES,
@@ -271,6 +272,7 @@ __all__ = [
     "MuteInterval",
     "MuteState",
     "NotExistsChannelId",
+    "NotExistsExtension",
     "NotExistsInstanceId",
     "NotExistsJobId",
     "NotExistsNumber",
@@ -331,6 +333,7 @@ __all__ = [
     "TransfereeType",
     "UnmuteCall",
     "User",
+    "UserBusy",
     "UserProfile",
     "UserRow",
     "UserState",

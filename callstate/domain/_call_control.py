@@ -1,5 +1,7 @@
 """The call-control actions (SPEC §4, §8): Make, Answer, Hold, Retrieve and ReleaseCall.
 
+MakeCall to an agent's extension is an internal call (``_internal.py``).
+
 Each runs SPEC §4's checks in order (existence, device, participation, the user's state, the
 channel's state, world values); every state check is the table row that also makes the change.
 ReleaseCall hands the leg to the release cascade, which moves the agents and the call.
@@ -7,13 +9,17 @@ ReleaseCall hands the leg to the release cascade, which moves the agents and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import _commands as cmd
 from ._cascade import Cause, Way, release
 from ._errors import NotExistsNumber, ParameterBlank, ParameterInvalid
 from ._events import EventType
+from ._internal import call_colleague, called_agent, caller_connected
 from ._records import CONSULTANT, CallType, Channel, Job, Party, User
 from ._states import AGENT, CHANNEL, HOLD, UserState
 from ._step import (
+    DEFAULT_DIAL_TIMEOUT_MS,
     Decider,
     Outcome,
     Step,
@@ -28,8 +34,6 @@ from ._workbench_commands import SendDtmfSignaling
 from ._world import InstanceConfig
 
 __all__ = ["DECIDERS"]
-
-DEFAULT_DIAL_TIMEOUT_MS = 30_000
 
 #: ReleaseCall's ``ReleaseReason``, by the releasing agent's state: a dialling agent cancels,
 #: a ringing one declines its offer, a talking one hangs up.
@@ -47,6 +51,9 @@ DECIDERS: dict[type[cmd.Request], Decider] = {}
 def _make_call(step: Step, c: cmd.MakeCall) -> Outcome:
     inst = step.instance(c.instance_id)
     user = step.user(inst, c.user_id)
+    colleague = called_agent(step, inst, c.callee)
+    if colleague is not None:
+        return call_colleague(step, c, inst, user, colleague)
     caller = c.caller or (inst.numbers[0] if inst.numbers else "")
     if not caller:
         raise ParameterBlank("Caller")  # the instance has no number to call from
@@ -54,8 +61,6 @@ def _make_call(step: Step, c: cmd.MakeCall) -> Outcome:
         raise NotExistsNumber(caller, inst.instance_id)
     check_device(user, c.device_id)
     AGENT.move(user, "MakeCall", step.now)
-    if c.callee in inst.extensions:
-        raise ParameterInvalid("Callee", "Internal calls to an extension are not supported")
     now = step.now
     job = Job(
         job_id=step.ws.new_job_id(now),
@@ -99,7 +104,16 @@ def _answer_call(step: Step, c: cmd.AnswerCall) -> Outcome:
     step.agent_event(EventType.AgentTalk, user, leg)
     if leg.call_type == CONSULTANT:
         step.call_event(EventType.StartConsultant, job, leg, user.user_id)
+    _ANSWERED.get(job.call_type, _nobody_else)(step, job)
     return step.outcome(c, user, job)
+
+
+def _nobody_else(step: Step, job: Job) -> None:
+    """An answer that connects nobody but the agent who answered."""
+
+
+#: Whom else an agent's answer connects, by the call's type: an internal call's caller.
+_ANSWERED: dict[CallType, Callable[[Step, Job], None]] = {CallType.INTERNAL: caller_connected}
 
 
 def hold_region_checks(

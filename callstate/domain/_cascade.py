@@ -25,12 +25,13 @@ through :func:`release`, which reads the tables below and nothing else (SPEC §3
    whose role is :attr:`Role.AGENT` (an answered agent leg), its held legs are retrieved, in
    the name of the agent who held them (a held customer blind-transferred, or left by the
    initiator of a consultation the consultee has not answered yet).
-
-5. A supervisor's leg (a mode in :data:`ROLE_OF_MODE`) follows the call's agents: once no
+6. A supervisor's leg (a mode in :data:`ROLE_OF_MODE`) follows the call's agents: once no
    answered agent leg is left live, every supervisor's leg leaves with the call, each by
    rule 3 (straight to READY, no wrap-up), announcing the end of its mode
    (:data:`STOP_EVENTS`). Nobody supervises a call without its agent, and a supervisor's leg
    never keeps a call going: to go on talking to the customer, a supervisor intercepts.
+7. An agent's leg of an internal call is a peer *to the call* (:data:`CALL_ROLES`; its agent
+   moves by its own role): either released ends it; both agents wrap up, as after any call.
 
 A call with more parties (a consultee, a conference member, a supervisor, a second customer)
 adds roles and rows here, not branches in the interpreter.
@@ -64,6 +65,7 @@ __all__ = [
     "AGENT_CASCADE",
     "AGENT_ROWS",
     "CALL_CASCADE",
+    "CALL_ROLES",
     "CALL_ROWS",
     "LEAVES_BY",
     "ROLES",
@@ -118,6 +120,7 @@ class Role(Enum):
     EXTERNAL = "external"  # a number outside the centre: forwarded to, transferred or consulted
     MEMBER = "member"  # a conference member's leg, left by EndConference
     SUPERVISOR = "supervisor"  # a supervisor's leg: monitoring, coaching or barged in
+    PEER = "peer"  # to the call: an agent's leg of an internal call, answered or ringing
 
 
 class Next(Enum):
@@ -165,6 +168,11 @@ STOP_EVENTS: dict[SupervisionMode, EventType] = {
     SupervisionMode.MONITORING: EventType.StopMonitor,
     SupervisionMode.COACHING: EventType.StopCoach,
 }
+
+#: (the call's type, the leg's role) -> the leg's role to the call, where it differs.
+CALL_ROLES: dict[tuple[CallType, Role], Role] = {
+    (CallType.INTERNAL, Role.AGENT): Role.PEER, (CallType.INTERNAL, Role.OFFER): Role.PEER,
+}  # fmt: skip
 
 #: (party, answered) -> role.
 ROLES: dict[tuple[Party, bool], Role] = {
@@ -222,6 +230,7 @@ CALL_ROWS: Sequence[tuple[Any, Any, Role, Next]] = (
     (False,          True,             R.MEMBER,       Next.GO_ON),  # the agents talk on
     (False,          False,            R.MEMBER,       Next.END),
     (ANY,            ANY,              R.SUPERVISOR,   Next.GO_ON),  # the agent goes on alone
+    (ANY,            ANY,              R.PEER,         Next.END),  # either agent ends it
 )  # fmt: skip
 
 
@@ -269,6 +278,7 @@ def release(step: Step, job: Job, leg: Channel, way: Way, cause: Cause, initiato
         if other.live:
             customers = customers or other.party is Party.CUSTOMER
             agents = agents or other.party is Party.USER
+    role = CALL_ROLES.get((job.call_type, role), role)
     _NEXT[CALL_CASCADE[customers, agents, role]](step, job, cause, initiator)
 
 

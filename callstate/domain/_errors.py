@@ -325,13 +325,13 @@ class InvalidOperationNoConference(InvalidOperation):
 
 
 class InvalidOperationNoCustomer(InvalidOperation):
-    """A transfer or consultation in a call with no customer (a conference of agents).
+    """A transfer, consultation or supervision in a call with no customer (agents only).
 
     Params: [call].
     """
 
     code = "InvalidOperation.NoCustomer"
-    template = "The call %s has no customer to hand on."
+    template = "The call %s has no customer."
     origin = "callstate"
 
 

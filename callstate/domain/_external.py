@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import re
 
-from ._call_control import DEFAULT_DIAL_TIMEOUT_MS
 from ._errors import ParameterInvalid
 from ._events import EventType
 from ._records import CONSULTANT, CallType, Channel, Job, Party
 from ._states import CHANNEL, JOB
-from ._step import Step, new_leg
+from ._step import DEFAULT_DIAL_TIMEOUT_MS, Step, new_leg
 from ._world import InstanceConfig
 
 __all__ = ["answered", "check_outside_number", "dial", "forward"]

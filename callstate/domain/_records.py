@@ -60,6 +60,7 @@ class CallType(Enum):
     INBOUND = "INBOUND"
     OUTBOUND = "OUTBOUND"
     CONFERENCE = "CONFERENCE"  # StartConference: a new call of agents
+    INTERNAL = "INTERNAL"  # MakeCall to an agent's extension: a call of two agents
 
 
 class Party(Enum):

@@ -31,6 +31,7 @@ from ._states import AGENT, ChannelState
 from ._world import InstanceConfig
 
 __all__ = [
+    "DEFAULT_DIAL_TIMEOUT_MS",
     "LISTINGS",
     "Decider",
     "Listing",
@@ -46,6 +47,9 @@ __all__ = [
     "new_leg",
     "own_leg",
 ]
+
+#: How long a dialled party may ring (CCC's default ``TimeoutSeconds``: MakeCall's, a transfer's).
+DEFAULT_DIAL_TIMEOUT_MS = 30_000
 
 
 class Workspace(Protocol):

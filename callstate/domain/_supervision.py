@@ -10,6 +10,8 @@ Every action runs the same checks, in the documented order:
 4. participation: the agent's own answered leg in the call (``Permission.JobId``);
 5. user state: the agent is TALKING (the agent table's ``supervised`` row); a supervisor not yet
    in this call starts from READY (its action's row: so it supervises one call at a time);
+   the call has a customer (CCC supervises agent-customer calls: a call of agents only, an
+   internal call or a conference of agents, is ``InvalidOperation.NoCustomer``);
 6. channel state: the supervisor's leg moves by the supervision table (``SUPERVISION``): a new
    leg starts at ``NONE``; coaching and barging in only escalate, and repeating a mode is
    refused (``InvalidOperation.ChannelState`` naming the mode);
@@ -33,6 +35,7 @@ from ._events import EventType
 from ._records import Channel, Job, Party, User
 from ._states import AGENT, CHANNEL, SUPERVISION, SupervisionMode
 from ._step import Decider, Outcome, Step, check_device, new_leg, own_leg
+from ._transfers import _customer as customer
 from ._wire import wire_name
 
 __all__ = ["DECIDERS", "supervising_leg"]
@@ -102,6 +105,7 @@ def _permitted(step: Step, sup: User, agent: User) -> None:
 def _supervise(step: Step, c: Supervising) -> tuple[User, User, Job, Channel, Channel]:
     """The shared checks and moves: the supervisor's leg in its new mode, events but the last."""
     sup, agent, job, agent_leg, leg = _checked(step, c)
+    customer(job)  # an agent-customer call
     fresh = leg is None
     if leg is None:
         leg = new_leg(job, Party.USER, job.caller, sup.extension, sup, job.skill_group_id,

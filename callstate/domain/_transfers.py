@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _commands as cmd
-from ._call_control import DEFAULT_DIAL_TIMEOUT_MS
 from ._cascade import Cause, Way, release, retrieve
 from ._errors import (
     InvalidOperationConsultationExists,
@@ -61,7 +60,7 @@ from ._records import (
 )
 from ._routing import free_agent, join, offer
 from ._states import AGENT, HOLD, JOB, ChannelState
-from ._step import Decider, Outcome, Step, check_device, decides, own_leg
+from ._step import DEFAULT_DIAL_TIMEOUT_MS, Decider, Outcome, Step, check_device, decides, own_leg
 from ._world import InstanceConfig, QueueType, Route
 
 __all__ = ["DECIDERS"]

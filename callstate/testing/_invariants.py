@@ -11,18 +11,42 @@ a new row of a table is covered as soon as it exists:
   agent's, ringing or answered; any party the records add), or the call waits in a queue;
 * :func:`agents_in_two_legs`: an agent has at most one live leg, in the call it is in;
 * :func:`holds_by_agent`: per agent, the holds a call detail record counts, read from its legs'
-  hold intervals (each names the agent who held it).
+  hold intervals (each names the agent who held it);
+* :func:`supervised_without_agent`: a supervised call (a supervisor's leg live in it) has its
+  agent: a live, answered agent leg that is not a supervisor's;
+* :func:`supervisors_in_two_calls`: a supervisor is in one call at most: the one it supervises;
+* :func:`regions_out_of_order`: each region of a leg (hold, mute) keeps well-nested intervals:
+  in order and apart, inside the leg's answered life, the newest open exactly while the region
+  is set, and all closed once the leg is released.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from ..domain import AGENT, CallDetailRecord, Channel, Job, JobState, Party, PermissionJobId
+from ..domain import (
+    AGENT,
+    CallDetailRecord,
+    Channel,
+    ChannelState,
+    Job,
+    JobState,
+    Party,
+    PermissionJobId,
+    SupervisionMode,
+)
 from ..domain._step import own_leg
 from ..engine import InstanceView
 
-__all__ = ["agents_in_two_legs", "customers_alone", "held_without_retriever", "holds_by_agent"]
+__all__ = [
+    "agents_in_two_legs",
+    "customers_alone",
+    "held_without_retriever",
+    "holds_by_agent",
+    "regions_out_of_order",
+    "supervised_without_agent",
+    "supervisors_in_two_calls",
+]
 
 
 def _live_jobs(view: InstanceView) -> list[Job]:
@@ -79,3 +103,55 @@ def agents_in_two_legs(view: InstanceView) -> dict[str, list[str]]:
 def holds_by_agent(cdr: CallDetailRecord) -> Counter[str]:
     """How many holds the record counts per agent (each hold interval names its agent)."""
     return Counter(h.by_user for leg in cdr.channels for h in leg.holds)
+
+
+def _supervising(job: Job) -> list[Channel]:
+    return [c for c in job.channels if c.live and c.supervision is not SupervisionMode.NONE]
+
+
+def supervised_without_agent(view: InstanceView) -> list[Job]:
+    """The live calls with a supervisor's live leg and no live answered agent leg beside it."""
+    return [
+        job
+        for job in _live_jobs(view)
+        if _supervising(job)
+        and not any(c.live and c.party is Party.USER and c.state is ChannelState.ANSWERED
+                    and c.supervision is SupervisionMode.NONE for c in job.channels)
+    ]  # fmt: skip
+
+
+def supervisors_in_two_calls(view: InstanceView) -> dict[str, list[str]]:
+    """The users supervising a call with a live leg in another call too: their calls' JobIds."""
+    supervisors = {leg.user_id for job in view.jobs.values() for leg in _supervising(job)}
+    calls: dict[str, set[str]] = {}
+    for job in view.jobs.values():
+        for leg in job.channels:
+            if leg.live and leg.user_id in supervisors:
+                calls.setdefault(leg.user_id, set()).add(job.job_id)
+    return {uid: sorted(jobs) for uid, jobs in calls.items() if len(jobs) > 1}
+
+
+def _nested(intervals: list[tuple[int, int | None]], is_set: bool, leg: Channel) -> bool:
+    """Whether one region's intervals (oldest first) are well nested in ``leg``'s life."""
+    if (bool(intervals) and intervals[-1][1] is None) != is_set:
+        return False  # the newest open exactly while the region is set
+    released = leg.timestamp if leg.state is ChannelState.RELEASED else None
+    since = leg.answered_ms
+    for start, end in intervals:
+        if start < since or (end is None and released is not None):
+            return False  # overlapping, before the answer, or left open by the release
+        if end is not None and (end < start or (released is not None and end > released)):
+            return False
+        since = start if end is None else end
+    return True
+
+
+def regions_out_of_order(view: InstanceView) -> list[str]:
+    """The legs whose hold or mute intervals are not well nested (see the module's list)."""
+    return [
+        leg.channel_id
+        for job in view.jobs.values()
+        for leg in job.channels
+        if not _nested([(h.start_ms, h.end_ms) for h in leg.holds], leg.held, leg)
+        or not _nested([(m.start_ms, m.end_ms) for m in leg.mutes], leg.muted, leg)
+    ]

@@ -31,9 +31,13 @@ Invariants (checked on the engine's live state after every step):
 * no queued call outlives its deadline (the instance's ``queuingTimeoutMs`` after it was
   queued), and only a queued call has one;
 * the invariants of calls with many parties (transfers, consultations, and whatever parties
-  the records add), and a refusal changes nothing: ``_machine_parties.py``.
-* a supervisor is in at most one supervised call; a supervised call always has its agent (an
-  answered leg that is not a supervisor's).
+  the records add), and a refusal changes nothing: ``_machine_parties.py``;
+* a supervised call always has its agent (an answered leg that is not a supervisor's); a
+  supervisor is in one call at most (the one it supervises); hold and mute intervals are well
+  nested and closed on release (``_invariants.py``).
+
+The world (``_machine_world.py``) has a supervisor of its own beside the three agents: the agent
+rules leave it alone, so it is mostly READY when an agent talks, and supervision succeeds.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from collections import Counter
 from typing import Any, ClassVar
 
 from hypothesis import strategies as st
-from hypothesis.stateful import initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, rule
 
 from ..api import Reply
 from ..domain import (
@@ -52,16 +56,16 @@ from ..domain import (
     EventType,
     JobState,
     Party,
-    SupervisionMode,
     UserState,
     World,
 )
 from ..engine import Engine, Ids, ManualClock
-from ._machine_parties import ManyParties
+from ._machine_supervision import Supervised
 from ._machine_world import (
     AGENTS,
     CALLEES,
     DEVICES,
+    FLOOR,
     GROUPS,
     INSTANCE,
     MACHINE_WORLD,
@@ -84,16 +88,7 @@ _CALLER_SIGNALS = (
 )
 
 
-#: Each supervision action's parameter naming the supervised agent.
-_SUPERVISED = {
-    "MonitorCall": "MonitoredUserId",
-    "CoachCall": "CoachedUserId",
-    "BargeInCall": "BargedUserId",
-    "InterceptCall": "InterceptedUserId",
-}
-
-
-class CallCentreMachine(ManyParties):
+class CallCentreMachine(Supervised):
     """Random agent actions, network signals and clock moves, checked against the invariants."""
 
     #: The world document the engine is built on (override in a subclass for another).
@@ -129,44 +124,6 @@ class CallCentreMachine(ManyParties):
             self.devices.pop(user, None)
         return reply
 
-    # --- aiming ------------------------------------------------------------------------------
-    def device(self, data: st.DataObject, user: str) -> str:
-        """Mostly the user's active device, sometimes another."""
-        right = self.devices.get(user, DEVICES[0])
-        return data.draw(st.sampled_from([right] * 5 + ["dev-x"]))
-
-    def pick(
-        self, data: st.DataObject, user: str, *, queued: bool = False, held: bool | None = None
-    ) -> tuple[str, str]:
-        """A (JobId, ChannelId) to aim at, mostly a leg of the user's current call.
-
-        With ``queued``, of a queued call; with ``held``, a leg held or not as asked. Sometimes
-        of any call, rarely one that does not exist.
-        """
-        view = self.engine.view(INSTANCE)
-        assert view is not None
-        jobs = [j for j in view.jobs.values() if j.state is not JobState.ENDED]
-        preferred = [
-            j
-            for j in jobs
-            if (j.state is JobState.QUEUED if queued else j.job_id == view.users[user].job_id)
-        ]
-        pool = data.draw(st.sampled_from(["preferred"] * 6 + ["any", "junk"]))
-        candidates = (pool == "preferred" and preferred) or list(view.jobs.values())
-        if pool == "junk" or not candidates:
-            return "job-0", "ch:none"
-        job = data.draw(st.sampled_from(candidates))
-        legs = [c for c in job.channels if held is None or c.held is held] or job.channels
-        leg = data.draw(st.sampled_from(legs))
-        return job.job_id, leg.channel_id
-
-    def agent(self, data: st.DataObject, *states: UserState) -> str:
-        """Mostly an agent in one of ``states`` (if any is), sometimes any agent."""
-        view = self.engine.view(INSTANCE)
-        assert view is not None
-        fitting = [u.user_id for u in view.users.values() if u.state in states]
-        return data.draw(st.sampled_from(fitting * 5 + list(AGENTS)))
-
     def groups_of(self, user: str) -> tuple[str, ...]:
         """The skill groups the user is signed in to now."""
         view = self.engine.view(INSTANCE)
@@ -184,6 +141,10 @@ class CallCentreMachine(ManyParties):
             )
             assert reply.ok, reply.body
             self.devices[user] = DEVICES[0]
+        reply = self.send(
+            "SignInGroup", SUPERVISOR, DeviceId=DEVICES[1], SignedSkillGroupIdList=f'["{FLOOR}"]'
+        )
+        assert reply.ok, reply.body
 
     @rule(
         data=st.data(),
@@ -252,22 +213,6 @@ class CallCentreMachine(ManyParties):
         user = self.agent(data, UserState.TALKING)
         job, leg = self.pick(data, user, held=True)
         self.send("RetrieveCall", user, JobId=job, ChannelId=leg, DeviceId=self.device(data, user))
-
-    def _supervisable(self) -> list[str]:
-        view = self.engine.view(INSTANCE)
-        assert view is not None
-        return [u.user_id for u in view.users.values()
-                if u.state is UserState.TALKING and u.user_id != SUPERVISOR]  # fmt: skip
-
-    @precondition(lambda self: self._supervisable())
-    @rule(data=st.data(), action=st.sampled_from(list(_SUPERVISED)))
-    def supervise(self, data: st.DataObject, action: str) -> None:
-        """A supervision action, mostly by the supervisor, on a talking agent's call."""
-        user = data.draw(st.sampled_from([SUPERVISOR] * 4 + list(AGENTS)))
-        agent = data.draw(st.sampled_from(self._supervisable()))
-        job, _ = self.pick(data, agent)
-        params = {_SUPERVISED[action]: agent, "DeviceId": self.device(data, user)}
-        self.send(action, user, **params, **({} if action == "MonitorCall" else {"JobId": job}))
 
     # --- the network ---------------------------------------------------------------------------
     @rule(data=st.data())
@@ -383,18 +328,3 @@ class CallCentreMachine(ManyParties):
                 assert not customers or any(c.live for c in customers), job
             else:
                 assert not any(c.live for c in job.channels), job
-
-    @invariant()
-    def supervision_has_its_agent(self) -> None:
-        """A supervisor is in one supervised call at most; a supervised call has its agent."""
-        view = self.engine.view(INSTANCE)
-        assert view is not None
-        supervising: Counter[str] = Counter()
-        for job in view.jobs.values():
-            live = [c for c in job.channels if c.live and c.party is Party.USER]
-            supervisors = [c for c in live if c.supervision is not SupervisionMode.NONE]
-            supervising.update(c.user_id for c in supervisors)
-            if supervisors:
-                assert any(c.supervision is SupervisionMode.NONE
-                           and c.state is ChannelState.ANSWERED for c in live), job  # fmt: skip
-        assert all(n == 1 for n in supervising.values()), f"a supervisor in 2 calls: {supervising}"

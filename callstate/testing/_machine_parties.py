@@ -139,18 +139,21 @@ class ManyParties(ClientDriven):
         """Whether an agent is TALKING (has a call to hand on)."""
         return any(u.state is UserState.TALKING for u in self.live_view().users.values())
 
+    def ready_agents(self) -> list[str]:
+        """The agents READY (to take a call, or to be handed one); never the supervisor."""
+        users = self.live_view().users
+        return [u for u in AGENTS if users[u].state is UserState.READY]
+
     def someone_is_ready(self) -> bool:
-        """Whether an agent is READY (to take a call, or to be handed one)."""
-        return any(u.state is UserState.READY for u in self.live_view().users.values())
+        """Whether an agent is READY."""
+        return bool(self.ready_agents())
 
     @precondition(someone_is_ready)
     @rule(data=st.data())
     def agent_talks(self, data: st.DataObject) -> None:
         """A READY agent calls a customer who answers at once: a call to transfer, quickly."""
         view = self.live_view()
-        user = data.draw(
-            st.sampled_from([u for u, r in view.users.items() if r.state is UserState.READY])
-        )
+        user = data.draw(st.sampled_from(self.ready_agents()))
         self.send("MakeCall", user, Callee=ANSWERS, DeviceId=view.users[user].device_id)
         self.tick()  # the far end answers
         # and sometimes hands the call on at once, while someone can take it (with routing
@@ -174,11 +177,8 @@ class ManyParties(ClientDriven):
 
     def takers(self, user: str) -> list[str]:
         """Who can be handed ``user``'s call: READY, not outbound only (nor invisible)."""
-        return [
-            u
-            for u, r in self.live_view().users.items()
-            if r.state is UserState.READY and not r.outbound_scenario and u != user
-        ]
+        users = self.live_view().users
+        return [u for u in self.ready_agents() if not users[u].outbound_scenario and u != user]
 
     @precondition(someone_talks)
     @rule(data=st.data(), action=st.sampled_from(["BlindTransfer", "InitiateAttendedTransfer"]))

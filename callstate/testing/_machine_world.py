@@ -8,6 +8,7 @@ __all__ = [
     "AGENTS",
     "CALLEES",
     "DEVICES",
+    "FLOOR",
     "GROUPS",
     "INSTANCE",
     "MACHINE_WORLD",
@@ -20,7 +21,11 @@ GROUPS = ("sales@ccc-test", "support@ccc-test")
 NUMBERS = ("01010000001", "01010000002")
 AGENTS = ("agent1@ccc-test", "agent2@ccc-test", "agent3@ccc-test")
 DEVICES = ("dev-1", "dev-2")
-SUPERVISOR = AGENTS[2]  # also an agent: supervises both groups
+#: The supervisor: supervises both groups, and signs in to a group of its own (the floor's),
+#: which no number routes to and the machine transfers nothing to, so it is mostly READY to
+#: supervise (an agent who also supervised was mostly busy with calls of its own).
+SUPERVISOR = "supervisor@ccc-test"
+FLOOR = "floor@ccc-test"
 # Dialled numbers and what the simulated network makes them do.
 CALLEES = {
     "13100000000": {"outcome": "answer", "afterMs": 0},
@@ -32,7 +37,8 @@ CALLEES = {
     "13100000006": {"outcome": "busy", "afterMs": 500, "earlyMedia": True},
 }
 
-#: The world the machine plays in: three agents, two skill groups, two numbers.
+#: The world the machine plays in: three agents and a supervisor, two skill groups (and the
+#: supervisor's), two numbers.
 MACHINE_WORLD: dict[str, Any] = {
     "instances": [
         {
@@ -42,16 +48,23 @@ MACHINE_WORLD: dict[str, Any] = {
             "ringTimeoutMs": 20_000,
             "retentionMs": 60_000,
             "queuingTimeoutMs": 100_000,
-            "skillGroups": [{"skillGroupId": g} for g in GROUPS],
+            "skillGroups": [{"skillGroupId": g} for g in (*GROUPS, FLOOR)],
             "users": [
+                *(
+                    {
+                        "userId": a,
+                        "extension": f"8000000{i}",
+                        "mobile": f"1390000000{i}",
+                        "skillGroups": list(GROUPS[: 1 + i % 2]),
+                    }
+                    for i, a in enumerate(AGENTS)
+                ),
                 {
-                    "userId": a,
-                    "extension": f"8000000{i}",
-                    "mobile": f"1390000000{i}",
-                    "skillGroups": list(GROUPS[: 1 + i % 2]),
-                    "supervises": list(GROUPS) if a == SUPERVISOR else [],
-                }
-                for i, a in enumerate(AGENTS)
+                    "userId": SUPERVISOR,
+                    "extension": "80000009",
+                    "skillGroups": [FLOOR],
+                    "supervises": list(GROUPS),
+                },
             ],
             "dialling": {"numbers": CALLEES},
         }
