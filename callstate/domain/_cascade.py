@@ -46,7 +46,8 @@ from typing import Any
 
 import attrs
 
-from ._events import CallDetailRecord, Event, EventType
+from ._call_end import Cause, record_the_end
+from ._events import EventType
 from ._records import CallType, Channel, Job, Party
 from ._states import (
     AGENT,
@@ -83,18 +84,6 @@ __all__ = [
 
 RINGING_TIMEOUT = "RingingTimeout"  # CCC's break code after an offer rang out
 REJECT_CALL = "RejectCall"  # CCC's break code after the agent's phone refused an offer
-
-
-class Cause(Enum):
-    """Why a leg was released, as ``ReleaseReason`` writes it (SIP code - text)."""
-
-    HANG_UP = "200 - Okay"
-    CANCEL = "487 - Request Terminated"
-    BUSY = "486 - Busy Here"
-    NO_ANSWER = "480 - Temporarily Unavailable"
-    REJECTED = "603 - Decline"
-    RING_TIMEOUT = "408 - Request Timeout"
-    QUEUING_TIMEOUT = "480 - Queuing Timeout"
 
 
 class Way(Enum):
@@ -355,23 +344,7 @@ def _end(step: Step, job: Job, cause: Cause, initiator: str) -> None:
             _release_leg(step, job, leg, Way.WITH_THE_CALL, cause, initiator)
     queued = job.state is JobState.QUEUED
     JOB.move(job, "end")
-    job.queue_deadline_ms = 0
-    job.ended_ms = step.now
-    job.release_initiator = initiator
-    job.release_reason = cause.value
-    job.disposition = _disposition(job, cause, queued)
-    phase = ABANDON_PHASES.get(job.disposition)
-    if phase is not None:
-        step.events.append(
-            Event(EventType.Abandoned, step.now, job.instance_id, contact_id=job.job_id,
-                  channel_id=job.channels[0].channel_id, call_type=job.call_type.value,
-                  caller=job.caller, callee=job.callee, detail=(("abandonPhase", phase),))
-        )  # fmt: skip
-    step.events.append(
-        Event(EventType.CDRReady, step.now, job.instance_id, contact_id=job.job_id,
-              call_type=job.call_type.value, caller=job.caller, callee=job.callee,
-              cdr=CallDetailRecord.of(job))
-    )  # fmt: skip
+    record_the_end(step, job, cause, initiator, queued)
 
 
 _NEXT: dict[Next, Callable[[Step, Job, Cause, str], None]] = {
@@ -379,27 +352,3 @@ _NEXT: dict[Next, Callable[[Step, Job, Cause, str], None]] = {
     Next.REQUEUE: _requeue,
     Next.END: _end,
 }
-
-
-#: The CDR dispositions of a caller who hung up before an agent answered: ``abandonPhase``.
-ABANDON_PHASES: dict[str, str] = {"AbandonedInQueue": "Queuing", "AbandonedRing": "Ringing"}
-
-
-#: The CDR disposition of a call that ended unanswered, by the cause that ended it.
-_DISPOSITIONS: dict[Cause, str] = {
-    Cause.QUEUING_TIMEOUT: "QueuingTimeout",
-    Cause.BUSY: "Reject",
-    Cause.REJECTED: "Reject",
-    Cause.NO_ANSWER: "NoAnswer",  # a dialled number (the customer, or a forward) did not answer
-}
-
-
-def _disposition(job: Job, cause: Cause, queued: bool) -> str:
-    """CCC's CDR ``dispositionCode`` (reference/ccc-api.md §C.12)."""
-    if job.established_ms:
-        return "Success"
-    if cause in _DISPOSITIONS:
-        return _DISPOSITIONS[cause]
-    if job.call_type is CallType.INBOUND:
-        return "AbandonedInQueue" if queued else "AbandonedRing"
-    return "NoAnswer"

@@ -23,8 +23,6 @@ Templates are CCC's verbatim (``reference/ccc-api.md`` §D), typos included ("Ch
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ._error_base import CallstateError, CCCError, WorldError
 from ._gateway_errors import (
     ControlPlaneUnauthorized,
@@ -42,6 +40,7 @@ from ._gateway_errors import (
     SignatureDoesNotMatch,
     SignatureNonceUsed,
 )
+from ._service_errors import InternalServiceCommon, ServiceError, ServiceUnavailable
 
 __all__ = [
     "CCCError",
@@ -355,41 +354,6 @@ class InvalidOperationNoAgentAvailable(InvalidOperation):
     code = "InvalidOperation.NoAgentAvailable"
     template = "No agent of skill group %s is free to take a consultation now."
     origin = "callstate"
-
-
-# --- 5xx --------------------------------------------------------------------------------------
-class ServiceError(CCCError):
-    """The service could not answer; the request changed nothing."""
-
-    http_status = 500
-    origin = "gateway"
-
-
-class ServiceUnavailable(ServiceError):
-    """The shared store is unreachable or stayed contended; retry later. Params: none."""
-
-    code = "ServiceUnavailable"
-    http_status = 503
-    template = "The request has failed due to a temporary failure of the server."
-
-
-class InternalServiceCommon(ServiceError):
-    """An unexpected fault, logged with its traceback under the reply's RequestId. Params: [detail].
-
-    The detail is always :data:`LOGGED`: what went wrong is for the server's log, never for the
-    client (no exception class or module name reaches a body).
-    """
-
-    code = "InternalService.Common"
-    origin = "CCC"
-    template = "An internal service error occurred. %s"
-    #: The one detail a client is told.
-    LOGGED: ClassVar[str] = "The server logged the details under this RequestId."
-
-    @classmethod
-    def logged(cls) -> InternalServiceCommon:
-        """The error answered for an unexpected fault that has been logged."""
-        return cls(cls.LOGGED)
 
 
 #: The catalogue's sections, in the order the documentation lists them.
