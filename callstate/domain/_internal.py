@@ -23,8 +23,6 @@ call is the release cascade's ``peer`` rows (``_cascade.py``).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from . import _commands as cmd
 from ._events import EventType
 from ._internal_errors import NotExistsExtension, UserBusy
@@ -37,21 +35,15 @@ from ._world import InstanceConfig
 __all__ = ["call_colleague", "called_agent", "caller_connected"]
 
 
-@lru_cache(maxsize=64)
-def _extension_lengths(extensions: frozenset[str]) -> frozenset[int]:
-    """The lengths of an instance's extensions (a frozenset caches its hash: O(1) per call)."""
-    return frozenset(len(e) for e in extensions)
-
-
 def called_agent(step: Step, inst: InstanceConfig, callee: str) -> User | None:
     """The agent ``callee`` is the extension of; ``None`` for a number outside the centre.
 
     ``NotExists.Extension`` for a ``callee`` shaped like an extension that is no agent's.
     """
-    if callee in inst.extensions:
-        user_id = next(p.user_id for p in inst.users.values() if p.extension == callee)
+    user_id = inst.extensions.get(callee)
+    if user_id is not None:
         return step.user(inst, user_id)
-    if callee.isdigit() and len(callee) in _extension_lengths(inst.extensions):
+    if callee.isdigit() and len(callee) in inst.extension_lengths:
         raise NotExistsExtension()
     return None
 

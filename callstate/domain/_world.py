@@ -180,11 +180,16 @@ class InstanceConfig:
     heartbeat_timeout_ms: int | None = None
     #: Seeds the RANDOM strategy's draws.
     routing_seed: int = 0
-    #: Every agent's extension, for O(1) look-ups whatever the number of agents.
-    extensions: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    #: Every agent's extension -> that agent's user id, for O(1) look-ups whatever the number
+    #: of agents.
+    extensions: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False)
+    #: How long the instance's extensions are: a ``Callee`` of digits this long is taken for one.
+    extension_lengths: frozenset[int] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "extensions", frozenset(u.extension for u in self.users.values()))
+        owners = {u.extension: u.user_id for u in self.users.values()}
+        object.__setattr__(self, "extensions", owners)
+        object.__setattr__(self, "extension_lengths", frozenset(map(len, owners)))
 
     def route_for(self, number: str) -> Route | None:
         """Where a call to ``number`` goes (``None``: the instance has no skill group)."""
