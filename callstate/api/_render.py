@@ -1,8 +1,8 @@
 """Outcomes and errors -> documented response bodies (SPEC §5), wrapped in a :class:`Reply`.
 
-Each action's ``Data`` is rendered by a function generated once from its shape (``_shapes``):
-every key of the shape gets its expression from the projection tables below, or its type's
-empty value, so a struct with nothing in it is an object of empty values
+Each action's success body is written straight to JSON text by a function generated once from
+its shape (``_shapes``): every key of the shape gets its expression from the projection tables
+below, or its type's empty value, so a struct with nothing in it is an object of empty values
 (``PollUserStatus`` of an agent with no call). No rule lives here: which legs a reply lists
 and each leg's ``ChannelFlags`` are the domain's (``Outcome.legs``, ``Channel.flags``).
 """
@@ -126,48 +126,45 @@ def _braces(text: str) -> str:
 
 
 def _writer(action: str, shape: Shape | None) -> Callable[[Outcome, int, str], str]:
-    """The function writing an action's whole success body as JSON, generated from its shape."""
-    lines = [
-        "def render(outcome, context_id, request_id):",
-        "    u, job = outcome.user, outcome.job",
-    ]
-    if shape is None:  # the body has no Data (RegisterDevice)
-        lines.append(
-            """    return f'{{"Code":"OK","HttpStatusCode":200,"Message":"","""
-            """"Params":[],"RequestId":{_s(request_id)}}}'"""
-        )
-        return _generated(action, lines)
-    if "UserContext" not in shape:  # agent-state actions answer with the user context itself
-        lines += [f"    user = f'{_object(shape, _USER)}'", "    data = user"]
-    else:
-        call: Shape = shape["CallContext"]
-        user: Shape = shape["UserContext"]
-        # Which legs a reply lists is the domain's (Outcome.legs), not this module's.
-        leg = _object(call["ChannelContexts"][0], _LEG)
-        call_fields = {**_CALL, "ChannelContexts": "=[{legs}]"}
-        data = {"ContextId": "={context_id}", "CallContext": "={call}", "UserContext": "={user}"}
-        no_call, no_user = compact_json(_empty(call)), compact_json(_empty(user))
-        lines += [
-            f"    legs = ','.join([f'{leg}' for i, leg in outcome.legs])",
-            f"    call = f'{_object(call, call_fields)}' if job else {no_call!r}",
-            f"    user = f'{_object(user, _USER)}' if u else {no_user!r}",
-            f"    data = f'{_object(shape, data)}'",
-        ]
+    """The function writing an action's whole success body as JSON, generated from its shape.
+
+    A shape of ``None`` is a body with no ``Data`` (RegisterDevice): the envelope alone.
+    """
+    lines = ["def render(outcome, context_id, request_id):"]
+    if shape is not None:
+        lines += _data_lines(shape)
+    data = "" if shape is None else '"Data":{data},'
     lines.append(
-        """    return f'{{"Code":"OK","Data":{data},"HttpStatusCode":200,"Message":"","""
+        f"""    return f'{{{{"Code":"OK",{data}"HttpStatusCode":200,"Message":"","""
         """"Params":[],"RequestId":{_s(request_id)}}}'"""
     )
-    return _generated(action, lines)
-
-
-def _generated(action: str, lines: list[str]) -> Callable[[Outcome, int, str], str]:
-    """The writer function the source ``lines`` define (registered with linecache)."""
     source = "\n".join(lines) + "\n"
     namespace = {"_s": encode_basestring}
     writer: Callable[[Outcome, int, str], str] = generate(
         source, f"render {action or 'signal'}", "render", namespace
     )
     return writer
+
+
+def _data_lines(shape: Shape) -> list[str]:
+    """The writer's lines binding ``data`` to the JSON text of the shape's ``Data``."""
+    lines = ["    u, job = outcome.user, outcome.job"]
+    if "UserContext" not in shape:  # agent-state actions answer with the user context itself
+        return [*lines, f"    user = f'{_object(shape, _USER)}'", "    data = user"]
+    call: Shape = shape["CallContext"]
+    user: Shape = shape["UserContext"]
+    # Which legs a reply lists is the domain's (Outcome.legs), not this module's.
+    leg = _object(call["ChannelContexts"][0], _LEG)
+    call_fields = {**_CALL, "ChannelContexts": "=[{legs}]"}
+    data = {"ContextId": "={context_id}", "CallContext": "={call}", "UserContext": "={user}"}
+    no_call, no_user = compact_json(_empty(call)), compact_json(_empty(user))
+    return [
+        *lines,
+        f"    legs = ','.join([f'{leg}' for i, leg in outcome.legs])",
+        f"    call = f'{_object(call, call_fields)}' if job else {no_call!r}",
+        f"    user = f'{_object(user, _USER)}' if u else {no_user!r}",
+        f"    data = f'{_object(shape, data)}'",
+    ]
 
 
 # Queries answer rows, not outcomes: their bodies are ``_pages.answer_reply``'s.
