@@ -2,7 +2,8 @@
 
 The routing world with a 60 s ring timeout (so a transfer's 30-300 s can be the shorter) and
 the numbers outside of ``test_external``, played by the simulated network. Every scenario
-starts from ANN talking with a customer, BEN and CAT READY.
+starts from ANN talking with a customer, BEN and CAT READY. ``TimeoutSeconds`` means the same
+for a conference's invitees and for a colleague's extension called: how long each one rings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from alibabacloud_ccc20200701 import models
 from server_support import client
 from test_external import DIALLING, OUTSIDE, SILENT, parties
-from test_routing import ANN, BEN, INSTANCE, SALES, Centre, world
+from test_routing import ANN, BEN, CAT, INSTANCE, SALES, Centre, world
 from test_transfers import BLIND, CONSULTED, legs, talking
 
 import callstate
@@ -118,3 +119,42 @@ def test_the_official_sdk_sends_both_parameters() -> None:
             transferor=OTHER_NUMBER)).body  # fmt: skip
     assert body.code == "OK"
     assert c.job(job).channels[2].ring_timeout_ms == 30_000
+
+
+# --- the same TimeoutSeconds for a conference's invitees and a colleague called ------------------
+def test_a_conferences_timeout_rings_out_its_agents_and_numbers() -> None:
+    c, _ = centre()  # BEN (READY) opens a conference with CAT (1003) and a silent number
+    data = c.agents[BEN].ok("StartConference", ParticipantListJson=f'["1003", "{SILENT}"]',
+                            TimeoutSeconds="40")  # fmt: skip
+    conference = str(data["CallContext"]["JobId"])
+    c.log()
+    c.advance(39_999)  # past the 30 s dial timeout, short of the instance's 60 s
+    assert c.log() == [] and c.state(CAT) == "RINGING"
+    assert parties(c, conference)[2] == (SILENT, "RINGING", False)
+    c.advance(1)
+    assert c.state(CAT) == "BREAK" and parties(c, conference)[2] == (SILENT, "RELEASED", False)
+
+
+def test_a_colleague_called_rings_for_the_calls_timeout() -> None:
+    c, _ = centre()
+    data = c.agents[BEN].ok("MakeCall", Callee="1003", TimeoutSeconds="35")
+    c.log()
+    c.advance(34_999)
+    assert c.state(CAT) == "RINGING"
+    c.advance(1)
+    assert c.log()[:3] == [("RingingTimeout", CAT), ("Released", CAT), ("AgentBreak", CAT)]
+    assert c.job(str(data["CallContext"]["JobId"])).state.value == "ENDED"
+
+
+@pytest.mark.parametrize(
+    ("action", "params"),
+    [("StartConference", {"ParticipantListJson": '["1003"]'}), ("MakeCall", {"Callee": "1003"})],
+)
+def test_a_refused_conference_or_internal_timeout_changes_nothing(
+    action: str, params: dict[str, str]
+) -> None:
+    c, _ = centre()
+    before = c.engine.snapshot()
+    reply = c.agents[BEN].do(action, **params, TimeoutSeconds="29")
+    assert (reply.body["Code"], reply.body["Params"][0]) == ("Parameter.Minimum", "TimeoutSeconds")
+    assert c.engine.snapshot() == before and c.events == []

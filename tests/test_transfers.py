@@ -190,11 +190,16 @@ def test_cancelling_a_ringing_consultation_returns_the_consultee_to_ready() -> N
 
 def test_a_consultee_who_does_not_answer_leaves_the_customer_held_for_the_initiator() -> None:
     c, job = consulting(answered=False)
-    c.advance(20_000)  # BEN's offer rings out
+    c.advance(20_000)  # BEN's offer rings out: no StopConsultant (nobody stopped it)
+    assert c.log() == [("RingingTimeout", BEN), ("Released", BEN, CONSULTED), ("AgentBreak", BEN)]
     assert c.state(BEN) == "BREAK" and legs(c, job)[0] == ("customer", "ANSWERED", True)
     customer = c.job(job).channels[0].channel_id
     c.agents[ANN].ok("RetrieveCall", JobId=job, ChannelId=customer)
     assert legs(c, job)[0] == ("customer", "ANSWERED", False)
+    c.agents[ANN].ok("ReleaseCall", JobId=job)
+    assert c.log() == [("Retrieved", ANN), ("Released", ANN), ("AgentRelease", ANN),
+                       ("Released", ""), ("CDRReady", "")]  # fmt: skip
+    assert agents(c, job) == [(ANN, 22_000, 1, 20_000)]  # the consultee never talked
 
 
 def test_a_customer_who_hangs_up_during_the_consultation_ends_the_call() -> None:

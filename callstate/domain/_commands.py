@@ -295,10 +295,14 @@ class SwitchToConference(Command):
 
 @attrs.frozen
 class StartConference(Command):
-    """Start a new call with the agents and numbers outside that ``ParticipantListJson`` lists."""
+    """Start a new call with the agents and numbers outside that ``ParticipantListJson`` lists.
+
+    ``TimeoutSeconds`` is how long each invitee rings (an agent; a number: its dial timeout).
+    """
 
     participant_list_json: tuple[str, ...]
     user_id: str
+    timeout_seconds: int | None = bounded(30, 300)
 
 
 @attrs.frozen

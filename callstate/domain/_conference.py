@@ -29,9 +29,9 @@ from ._errors import InvalidOperationNoConference, ParameterInvalid
 from ._events import EventType
 from ._external import check_outside_number, dial
 from ._records import CONFERENCE, CallType, Channel, Job, Party, User
-from ._routing import offer
+from ._routing import offer, own_ring_timeout_ms
 from ._states import AGENT, CHANNEL
-from ._step import Decider, Outcome, Step, decides, new_leg, own_leg
+from ._step import DEFAULT_DIAL_TIMEOUT_MS, Decider, Outcome, Step, decides, new_leg, own_leg
 from ._transfers import (
     _agent_offered,
     _consultation,
@@ -74,21 +74,26 @@ def _listed(participants: tuple[str, ...]) -> None:
 Joining = Callable[[Job], Channel]
 
 
-def _invited(step: Step, inst: InstanceConfig, user: User, participant: str) -> Joining:
+def _invited(step: Step, inst: InstanceConfig, user: User, participant: str,
+             timeout_seconds: int | None) -> Joining:  # fmt: skip
     """How ``participant`` joins, once checked: an agent is offered the call, a number dialled.
 
     The agent at that extension must be another agent of the instance, READY for calls; any
-    other entry must be a number outside the centre.
+    other entry must be a number outside the centre. Each rings for ``timeout_seconds`` (an
+    agent, absent: the instance's ring timeout; a number, absent: the 30 s dial timeout).
     """
     if participant == user.extension:
         raise ParameterInvalid(PARTICIPANTS, "An agent cannot invite itself")
     agent = next((p.user_id for p in inst.users.values() if p.extension == participant), None)
+    rings_ms = own_ring_timeout_ms(timeout_seconds)
     if agent is not None:
         invitee = _agent_offered(step, inst, user, agent)
-        return lambda job: offer(step, invitee, job, job.skill_group_id, CONFERENCE)
+        return lambda job: offer(step, invitee, job, job.skill_group_id, CONFERENCE, rings_ms)
     check_outside_number(inst, PARTICIPANTS, participant)
     shown = inst.numbers[0] if inst.numbers else ""
-    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown, CONFERENCE)
+    dials_ms = rings_ms or DEFAULT_DIAL_TIMEOUT_MS
+    return lambda job: dial(step, job, participant, user.user_id, CONFERENCE, shown, CONFERENCE,
+                            dials_ms)  # fmt: skip
 
 
 @decides(DECIDERS, cmd.StartConference)
@@ -97,7 +102,7 @@ def _start(step: Step, c: cmd.StartConference) -> Outcome:
     inst = step.instance(c.instance_id)
     user = step.user(inst, c.user_id)
     AGENT.move(user, c.action, step.now)
-    invited = [_invited(step, inst, user, ext) for ext in c.participant_list_json]
+    invited = [_invited(step, inst, user, p, c.timeout_seconds) for p in c.participant_list_json]
     now = step.now
     group = user.signed_skill_group_ids[0] if user.signed_skill_group_ids else ""
     job = Job(job_id=step.ws.new_job_id(now), instance_id=inst.instance_id,

@@ -27,7 +27,7 @@ from . import _commands as cmd
 from ._events import EventType
 from ._internal_errors import NotExistsExtension, UserBusy
 from ._records import CallType, Job, Party, User
-from ._routing import offer
+from ._routing import offer, own_ring_timeout_ms
 from ._states import AGENT, CHANNEL, ChannelState
 from ._step import DEFAULT_DIAL_TIMEOUT_MS, Outcome, Step, check_device, new_leg
 from ._world import InstanceConfig
@@ -76,7 +76,8 @@ def call_colleague(step: Step, c: cmd.MakeCall, inst: InstanceConfig, user: User
     user.job_id = job.job_id
     step.ws.add_job(job)
     step.agent_event(EventType.AgentDialing, user)
-    offer(step, colleague, job, group).media_type = c.media_type.value
+    rings_ms = own_ring_timeout_ms(c.timeout_seconds)  # the colleague's phone, as a customer's
+    offer(step, colleague, job, group, ring_timeout_ms=rings_ms).media_type = c.media_type.value
     return step.outcome(c, user, job)
 
 

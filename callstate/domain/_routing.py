@@ -162,13 +162,21 @@ def _call_event(step: Step, kind: EventType, job: Job, detail: tuple[tuple[str, 
 
 
 # --- offering --------------------------------------------------------------------------------
-def offer(step: Step, user: User, job: Job, group: str, scenario: str = "") -> Channel:
+def own_ring_timeout_ms(timeout_seconds: int | None) -> int:
+    """A request's ``TimeoutSeconds`` as the leg's own ring timeout (0, absent: the instance's)."""
+    return timeout_seconds * 1000 if timeout_seconds else 0
+
+
+def offer(step: Step, user: User, job: Job, group: str, scenario: str = "",
+          ring_timeout_ms: int = 0) -> Channel:  # fmt: skip
     """Ring ``user`` (moved to RINGING by the caller's row) with the call: a new agent leg.
 
-    The leg's ``scenario`` is ``scenario``, else the one the call's routed offers carry.
+    The leg's ``scenario`` is ``scenario``, else the one the call's routed offers carry; it
+    rings for ``ring_timeout_ms`` (0: the instance's ``ringTimeoutMs``).
     """
     leg = new_leg(job, Party.USER, job.caller, user.extension, user, group, step.now)
     leg.scenario = scenario or job.scenario
+    leg.ring_timeout_ms = ring_timeout_ms
     CHANNEL.move(leg, "ring")
     user.reserved = step.now
     user.job_id = job.job_id

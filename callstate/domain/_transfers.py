@@ -58,7 +58,7 @@ from ._records import (
     Party,
     User,
 )
-from ._routing import free_agent, join, offer
+from ._routing import free_agent, join, offer, own_ring_timeout_ms
 from ._states import AGENT, HOLD, JOB, ChannelState
 from ._step import DEFAULT_DIAL_TIMEOUT_MS, Decider, Outcome, Step, check_device, decides, own_leg
 from ._world import InstanceConfig, QueueType, Route
@@ -108,11 +108,6 @@ def _agent_offered(step: Step, inst: InstanceConfig, user: User, transferee: str
     return target
 
 
-def _ring_timeout_ms(c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer) -> int:
-    """``TimeoutSeconds`` as a leg's ring timeout (0, when absent: the instance's)."""
-    return c.timeout_seconds * 1000 if c.timeout_seconds else 0
-
-
 def _outside(inst: InstanceConfig, c: cmd.BlindTransfer | cmd.InitiateAttendedTransfer,
              ) -> tuple[str, int]:  # fmt: skip
     """How the number ``Transferee`` is dialled: the number it is shown, and for how long.
@@ -123,7 +118,7 @@ def _outside(inst: InstanceConfig, c: cmd.BlindTransfer | cmd.InitiateAttendedTr
     check_outside_number(inst, "Transferee", c.transferee)
     if c.transferor and c.transferor not in inst.numbers:
         raise NotExistsNumber(c.transferor, inst.instance_id)
-    return c.transferor, _ring_timeout_ms(c) or DEFAULT_DIAL_TIMEOUT_MS
+    return c.transferor, own_ring_timeout_ms(c.timeout_seconds) or DEFAULT_DIAL_TIMEOUT_MS
 
 
 def _customer(job: Job) -> Channel:
@@ -150,8 +145,8 @@ def _blind_transfer(step: Step, c: cmd.BlindTransfer) -> Outcome:
 
         def handing() -> None:
             target.job_id = job.job_id
-            leg = offer(step, target, job, job.skill_group_id, BLIND_TRANSFER)
-            leg.ring_timeout_ms = _ring_timeout_ms(c)
+            offer(step, target, job, job.skill_group_id, BLIND_TRANSFER,
+                  own_ring_timeout_ms(c.timeout_seconds))  # fmt: skip
     elif c.transferee_type is T.EXTERNAL_NUMBER:
         shown, timeout_ms = _outside(inst, c)
 
@@ -209,7 +204,7 @@ Consulting = cmd.InitiateAttendedTransfer
 
 
 def _consult_agent(step: Step, inst: InstanceConfig, user: User, c: Consulting) -> Consult:
-    return _ringing(step, _agent_offered(step, inst, user, c.transferee), _ring_timeout_ms(c))
+    return _ringing(step, _agent_offered(step, inst, user, c.transferee), c.timeout_seconds)
 
 
 def _consult_group(step: Step, inst: InstanceConfig, user: User, c: Consulting) -> Consult:
@@ -221,15 +216,15 @@ def _consult_group(step: Step, inst: InstanceConfig, user: User, c: Consulting) 
     if consultee is None:
         raise InvalidOperationNoAgentAvailable(group)
     AGENT.move(consultee, "offered", step.now)
-    return _ringing(step, consultee, _ring_timeout_ms(c))
+    return _ringing(step, consultee, c.timeout_seconds)
 
 
-def _ringing(step: Step, consultee: User, ring_timeout_ms: int) -> Consult:
+def _ringing(step: Step, consultee: User, timeout_seconds: int | None) -> Consult:
     def ring(job: Job) -> Channel:
         consultee.job_id = job.job_id
-        consulting = offer(step, consultee, job, job.skill_group_id, CONSULTED)
+        consulting = offer(step, consultee, job, job.skill_group_id, CONSULTED,
+                           own_ring_timeout_ms(timeout_seconds))  # fmt: skip
         consulting.call_type = CONSULTANT
-        consulting.ring_timeout_ms = ring_timeout_ms
         return consulting
 
     return consultee.user_id, ring
