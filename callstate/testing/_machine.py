@@ -34,10 +34,14 @@ Invariants (checked on the engine's live state after every step):
   the records add), and a refusal changes nothing: ``_machine_parties.py``;
 * a supervised call always has its agent (an answered leg that is not a supervisor's); a
   supervisor is in one call at most (the one it supervises); hold and mute intervals are well
-  nested and closed on release (``_invariants.py``).
+  nested and closed on release (``_invariants.py``);
+* a read (GetUser, ListDevices, GetLoginDetails, the real-time board) changes nothing and
+  agrees with the other reads and the live state (``_machine_workbench.py``).
 
 The world (``_machine_world.py``) has a supervisor of its own beside the three agents: the agent
 rules leave it alone, so it is mostly READY when an agent talks, and supervision succeeds.
+Agents call each other's extensions, and transfer, consult and conference to numbers outside,
+which the world's network plays.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from ..domain import (
     World,
 )
 from ..engine import Engine, Ids, ManualClock
-from ._machine_supervision import Supervised
+from ._machine_workbench import Workbench
 from ._machine_world import (
     AGENTS,
     CALLEES,
@@ -88,7 +92,7 @@ _CALLER_SIGNALS = (
 )
 
 
-class CallCentreMachine(Supervised):
+class CallCentreMachine(Workbench):
     """Random agent actions, network signals and clock moves, checked against the invariants."""
 
     #: The world document the engine is built on (override in a subclass for another).

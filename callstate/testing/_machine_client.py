@@ -84,7 +84,7 @@ class ClientDriven(RuleBasedStateMachine):
                 code = self.engine.handle(action, wire).body["Code"]
             expected = reply.body["Code"]
             assert code == expected, f"{action} {wire}: the client answered {code}, not {expected}"
-        self.check_reply(reply, SHAPES[action])
+        self.check_reply(reply, SHAPES[action], action)
         return reply
 
     def send_signal(self, name: str, **params: str) -> Reply:
@@ -103,12 +103,12 @@ class ClientDriven(RuleBasedStateMachine):
         if self.reference is not None:
             self.reference.tick()
 
-    def check_reply(self, reply: Reply, data_shape: Any) -> None:
-        """A reply is a documented success body, or a catalogued error that is not a 500."""
+    def check_reply(self, reply: Reply, data_shape: Any, action: str = "") -> None:
+        """A reply is a documented success body (``action``'s), or a catalogued error, not a 500."""
         body = reply.body
         assert body["HttpStatusCode"] == reply.status
         if reply.ok:
-            _keys(envelope(data_shape), body, "$")
+            _keys(envelope(data_shape, action), body, "$")
             return
         _keys(envelope(None), body, "$")
         error = _CODES[body["Code"]]

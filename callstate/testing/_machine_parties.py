@@ -8,8 +8,9 @@ every action and signal there is:
   fired as soon as it is in the domain's tables;
 * ``agent_talks``, ``transfer`` and ``consult`` take calls deep quickly: a customer answers at
   once, a talking agent transfers or consults (mostly a READY agent or a skill group, sometimes
-  a wrong target), the consultee answers, the initiator completes, cancels or makes it a
-  conference (sometimes the wrong agent tries). Transfers to a group, like the alphabet's
+  a number outside, sometimes a wrong target), the consultee answers (a number: when the
+  world's network says), the initiator completes, cancels or makes it a conference (sometimes
+  the wrong agent tries; a number may hang up). Transfers to a group, like the alphabet's
   ``CallArrived``, go through the queues and the automatic distribution.
 
 Checked after every request and every step (see ``_invariants.py`` for the first three):
@@ -33,7 +34,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from ..api import Reply
-from ..domain import AGENT_EVENTS, ChannelState, Event, EventType, JobState, Party, UserState
+from ..domain import (
+    AGENT_EVENTS,
+    ChannelState,
+    Event,
+    EventType,
+    JobState,
+    Party,
+    UserState,
+)
 from ..engine import InstanceView
 from ._alphabet import ADVANCE, Letter, letters
 from ._invariants import agents_in_two_legs, customers_alone, held_without_retriever, holds_by_agent
@@ -42,16 +51,20 @@ from ._machine_world import AGENTS, CALLEES, GROUPS, INSTANCE
 
 __all__ = ["ManyParties"]
 
-#: Transfer types beside the right ones: IVR (not built: refused by name), the types of a
-#: number outside (refused here: the targets drawn are agents and groups), and not one at all.
-_WRONG = ("IVR", "EXTERNAL_NUMBER", "EXTERNAL", "x")
+#: Transfer types beside an agent's and a group's: a number outside for each kind (the type the
+#: other action takes is refused), IVR (not built: refused by name), and not a type at all.
+_OTHER_TYPES = ("EXTERNAL_NUMBER", "EXTERNAL", "EXTERNAL_NUMBER", "EXTERNAL", "IVR", "x")
 #: A consultation's next steps, ringing (False) or answered (True): (action, by the consultee).
+#: A number consulted answers, rings out or hangs up through the network (``_BY_THE_NUMBER``).
 _CONSULT_STEPS = {
     False: (("AnswerCall", True), ("AnswerCall", True), ("ReleaseCall", True),
             ("CancelAttendedTransfer", False)),  # mostly answered: the answered steps follow
     True: (("CompleteAttendedTransfer", False), ("CancelAttendedTransfer", False),
            ("SwitchToConference", False), ("ReleaseCall", True)),
 }  # fmt: skip
+#: What a consulted number does instead of the consultee's AnswerCall and ReleaseCall: its
+#: answer (or busy, no answer, reject) falls due as the world says, or it hangs up.
+_BY_THE_NUMBER = {"AnswerCall": None, "ReleaseCall": "FarEndHungUp"}
 #: A number the machine's world answers at once.
 ANSWERS = next(n for n, o in CALLEES.items() if o == {"outcome": "answer", "afterMs": 0})
 
@@ -160,20 +173,27 @@ class ManyParties(ClientDriven):
         # on, a READY agent is soon offered a waiting call: a later transfer rarely finds one)
         then = data.draw(st.sampled_from([None, None, "BlindTransfer", "InitiateAttendedTransfer"]))
         view = self.live_view()
-        takers = self.takers(user)
-        if then and takers and view.users[user].state is UserState.TALKING:
+        if then and view.users[user].state is UserState.TALKING:
             job = view.jobs[view.users[user].job_id]
             if then == "BlindTransfer" and data.draw(st.booleans()):  # a held customer, handed on
                 (customer,) = [c for c in job.channels if c.party is Party.CUSTOMER]
                 self.send("HoldCall", user, JobId=job.job_id, ChannelId=customer.channel_id,
                           DeviceId=view.users[user].device_id)  # fmt: skip
+            kind, transferee = self.taker(data, user, then)
             reply = self.send(then, user, JobId=view.users[user].job_id,
-                              DeviceId=view.users[user].device_id,
-                              Transferee=data.draw(st.sampled_from(takers)),
-                              TransfereeType="AGENT")  # fmt: skip
+                              DeviceId=view.users[user].device_id, Transferee=transferee,
+                              TransfereeType=kind)  # fmt: skip
             if reply.ok and then == "InitiateAttendedTransfer":
                 for _ in range(data.draw(st.sampled_from([0, 1, 2, 2]))):
                     self.consult_step(data)
+
+    def taker(self, data: st.DataObject, user: str, action: str) -> tuple[str, str]:
+        """(TransfereeType, Transferee): mostly a READY agent, else a number outside."""
+        takers = self.takers(user)
+        if takers and data.draw(st.sampled_from([True, True, False])):
+            return "AGENT", data.draw(st.sampled_from(takers))
+        kind = "EXTERNAL_NUMBER" if action == "BlindTransfer" else "EXTERNAL"
+        return kind, data.draw(st.sampled_from([ANSWERS, ANSWERS, *CALLEES]))
 
     def takers(self, user: str) -> list[str]:
         """Who can be handed ``user``'s call: READY, not outbound only (nor invisible)."""
@@ -183,13 +203,14 @@ class ManyParties(ClientDriven):
     @precondition(someone_talks)
     @rule(data=st.data(), action=st.sampled_from(["BlindTransfer", "InitiateAttendedTransfer"]))
     def transfer(self, data: st.DataObject, action: str) -> None:
-        """A transfer by a talking agent: mostly to another READY agent or to a skill group."""
+        """A transfer by a talking agent: mostly to a READY agent or a group, or a number."""
         view = self.live_view()
         talking = [u for u, r in view.users.items() if r.state is UserState.TALKING]
         user = data.draw(st.sampled_from(talking * 4 + list(AGENTS)))
         ready = self.takers(user)
-        kind = data.draw(st.sampled_from(["AGENT"] * 12 + ["SKILL_GROUP"] * 4 + [*_WRONG]))
-        targets = [*ready] * 6 + list(AGENTS) if kind == "AGENT" else [*GROUPS, *GROUPS, "x"]
+        kind = data.draw(st.sampled_from(["AGENT"] * 12 + ["SKILL_GROUP"] * 4 + [*_OTHER_TYPES]))
+        by_kind = {"AGENT": [*ready] * 6 + list(AGENTS), "SKILL_GROUP": [*GROUPS, *GROUPS, "x"]}
+        targets = by_kind.get(kind, [*CALLEES, ANSWERS, ANSWERS, "x"])  # a number outside
         job = view.users[user].job_id or data.draw(st.sampled_from(["job-0", *view.jobs]))
         device = view.users[user].device_id or "dev-x"
         transferee = data.draw(st.sampled_from(targets))
@@ -240,10 +261,26 @@ class ManyParties(ClientDriven):
         job, answered, consultee, others = data.draw(st.sampled_from(found))
         action, by_consultee = data.draw(st.sampled_from(_CONSULT_STEPS[answered]))
         wrong = data.draw(st.sampled_from([False] * 4 + [True]))
-        mine = [consultee] if by_consultee != wrong else others
-        user = data.draw(st.sampled_from(mine or [consultee]))
+        if by_consultee and not consultee:  # a number: the network plays its step
+            self.number_steps(job, _BY_THE_NUMBER[action])
+            return
+        mine = [consultee] if by_consultee != wrong and consultee else others
+        user = data.draw(st.sampled_from(mine or [consultee or AGENTS[0]]))
         device = self.live_view().users[user].device_id or "dev-x"
         self.send(action, user, JobId=job, DeviceId=device)
+
+    def number_steps(self, job_id: str, signal: str | None) -> None:
+        """A consulted number hangs up (``signal``), or what it does next falls due."""
+        leg = self.live_view().jobs[job_id].consultation()
+        assert leg is not None
+        if signal is not None:
+            self.send_signal(signal, JobId=job_id, ChannelId=leg.channel_id)
+            return
+        network = self.engine.network
+        due = network.next_due() if network is not None else None
+        if due is not None:  # its answer (or busy, no answer) at the time the world says
+            self.clock.advance(max(0, due - self.clock()))
+            self.tick()
 
     # --- the invariants --------------------------------------------------------------------------
     @invariant()

@@ -20,7 +20,7 @@ from hypothesis.stateful import invariant, precondition, rule
 from ..domain import SUPERVISION, JobState, UserState
 from ..domain._supervision import supervising_leg
 from ._invariants import regions_out_of_order, supervised_without_agent, supervisors_in_two_calls
-from ._machine_parties import ManyParties
+from ._machine_parties import ANSWERS, ManyParties
 from ._machine_world import AGENTS, DEVICES, FLOOR, SUPERVISOR
 
 __all__ = ["Supervised"]
@@ -152,6 +152,14 @@ class Supervised(ManyParties):
             and data.draw(st.booleans())
         ):
             self.send("UnmuteCall", user, **params)
+
+    @precondition(lambda self: self.live_view().users[SUPERVISOR].state is UserState.READY)
+    @rule()
+    def supervisor_calls(self) -> None:
+        """The supervisor takes a call of its own (answered at once): it supervises none from it."""
+        device = self.live_view().users[SUPERVISOR].device_id
+        self.send("MakeCall", SUPERVISOR, Callee=ANSWERS, DeviceId=device)
+        self.tick()  # the far end answers
 
     def supervisor_away(self) -> bool:
         """Whether the supervisor is neither READY nor supervising (a call of its own, a break)."""

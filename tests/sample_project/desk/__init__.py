@@ -23,7 +23,9 @@ class Desk:
         request = models.MakeCallRequest(**self.who, caller=caller, callee=number)
         context = self.client.make_call(request).body.data.call_context
         self.job = context.job_id
-        self.customer = next(c.channel_id for c in context.channel_contexts if not c.user_id)
+        # a call to a colleague's extension has no customer (every leg is an agent's)
+        legs = context.channel_contexts
+        self.customer = next((c.channel_id for c in legs if not c.user_id), "")
         return str(self.job)
 
     def hold(self) -> str:
