@@ -3,8 +3,8 @@
 A READY agent calls a colleague's extension (an internal call: mostly a READY colleague, who
 mostly answers at once; sometimes a busy one, ``UserBusy``, or an extension nobody has,
 ``NotExists.Extension``). A READY agent opens a conference with READY colleagues' extensions
-and numbers outside. Any user's workbench reads (``GetUser``, ``ListDevices``,
-``GetLoginDetails``, the real-time board); after every read:
+and numbers outside. A user registers a SIP phone. Any user's workbench reads (``GetUser``,
+``ListDevices``, ``GetLoginDetails``, the real-time board); after every read:
 
 * a read changes nothing: not a record, a timer, the network's pending signals, nor the events;
 * the reads agree with each other and with the live state: ``DeviceState`` is ``ONLINE``
@@ -26,6 +26,7 @@ from ..api import Reply
 from ..domain import REALTIME_STATES, UserState
 from ..domain._supervision import supervising_leg
 from ..engine import InstanceView
+from ._alphabet import PHONE
 from ._machine_parties import ANSWERS
 from ._machine_supervision import Supervised
 from ._machine_world import AGENTS, CALLEES
@@ -103,6 +104,12 @@ class Workbench(Supervised):
         users = self.live_view().users
         ringing = UserState.RINGING
         return [u for u in AGENTS if users[u].state is ringing and users[u].job_id == job_id]
+
+    @rule(data=st.data())
+    def register_phone(self, data: st.DataObject) -> None:
+        """A user registers a SIP phone (GetUser then says ONLINE, and ListDevices lists it)."""
+        user = data.draw(st.sampled_from(list(self.live_view().users)))
+        self.send("RegisterDevice", user, DeviceId=PHONE, Password="s3cret")
 
     @rule(data=st.data(), query=st.sampled_from(list(_READS)))
     def read(self, data: st.DataObject, query: str) -> None:
