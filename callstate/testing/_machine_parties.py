@@ -34,15 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from ..api import Reply
-from ..domain import (
-    AGENT_EVENTS,
-    ChannelState,
-    Event,
-    EventType,
-    JobState,
-    Party,
-    UserState,
-)
+from ..domain import AGENT_EVENTS, ChannelState, Event, EventType, JobState, Party, UserState
 from ..engine import InstanceView
 from ._alphabet import ADVANCE, Letter, letters
 from ._invariants import agents_in_two_legs, customers_alone, held_without_retriever, holds_by_agent
