@@ -14,11 +14,11 @@ caller is dialling by then.
 
 Both legs are agent legs (party ``user``). The caller's is answered at once (the workbench
 connects first, as for an outbound call) and the caller is DIALING (``AgentDialing``); the
-called agent is offered the call as an inbound offer is (``Ringing``, ``AgentRinging``; the
-instance's ring timeout applies) and answers with AnswerCall (``Established``, ``AgentTalk``),
-which connects the caller too (``AgentTalk``: :func:`caller_connected`). There is no
-``Dialing`` event: nobody outside the centre is dialled. How either leg's release ends the
-call is the release cascade's ``peer`` rows (``_cascade.py``).
+called agent is offered the call as an inbound offer is (``Ringing``, ``AgentRinging``; it
+rings for MakeCall's ``TimeoutSeconds``, absent: the instance's ring timeout) and answers with
+AnswerCall (``Established``, ``AgentTalk``), which connects the caller too (``AgentTalk``:
+:func:`caller_connected`). There is no ``Dialing`` event: nobody outside the centre is dialled.
+How either leg's release ends the call is the release cascade's ``peer`` rows (``_cascade.py``).
 """
 
 from __future__ import annotations

@@ -274,7 +274,8 @@ class Channel:
     #: set by the row that made it part of a transfer, a consultation or a conference.
     scenario: str = ""
     #: How long an offer on this leg rings before it rings out (0: the instance's
-    #: ``ringTimeoutMs``): a transfer's or a consultation's ``TimeoutSeconds``.
+    #: ``ringTimeoutMs``): the ``TimeoutSeconds`` of the transfer, consultation, conference
+    #: or internal MakeCall that offered it.
     ring_timeout_ms: int = 0
 
     @property

@@ -48,7 +48,8 @@ __all__ = [
     "own_leg",
 ]
 
-#: How long a dialled party may ring (CCC's default ``TimeoutSeconds``: MakeCall's, a transfer's).
+#: How long a dialled party may ring (CCC's default ``TimeoutSeconds``: MakeCall's, a transfer's,
+#: a conference's).
 DEFAULT_DIAL_TIMEOUT_MS = 30_000
 
 
