@@ -42,15 +42,22 @@ _HUNT = settings(
 _SEEDS = (0, 1, 2)
 
 
-def _hunt() -> BaseException | None:
-    """The first failure the machine finds, under each seed of :data:`_SEEDS` in turn."""
+def _hunt(says: str = "") -> BaseException | None:
+    """The first failure that ``says`` so, under each seed of :data:`_SEEDS` in turn.
+
+    (A planted bug often breaks two invariants; under one seed another may see it first. The
+    last failure found, if none says so; ``None`` if the machine found nothing.)
+    """
+    found = None
     for n in _SEEDS:
         machine = seed(n)(type(f"SeededMachine{n}", (CallCentreMachine,), {}))
         try:
             run_state_machine_as_test(machine, settings=_HUNT)
         except (AssertionError, Flaky) as failure:
-            return failure
-    return None
+            if says in str(failure):
+                return failure
+            found = failure
+    return found
 
 
 # (table, trigger) rows whose move is planted as "allowed, but nothing changes".
@@ -135,8 +142,12 @@ def _supervisor_outlives_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _a_supervisor_supervises_from_a_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The agent table lets a user already TALKING start supervising another call."""
-    for action in ("MonitorCall", "CoachCall", "BargeInCall", "InterceptCall"):
+    """The agent table lets a user already TALKING start supervising another call.
+
+    (Not by InterceptCall: an intercepting leg is the call's agent leg at once, so the
+    supervisor is an agent in two legs, which the invariants of many parties catch.)
+    """
+    for action in ("MonitorCall", "CoachCall", "BargeInCall"):
         monkeypatch.setitem(AGENT._moves, (action, UserState.TALKING.name), UserState.TALKING)
 
 
@@ -212,7 +223,7 @@ def test_the_party_invariants_catch_a_planted_bug(
     ):
         pytest.skip("a rule of the domain: on Redis the hunt would replay the same steps")
     plant(monkeypatch)
-    caught = _hunt()
+    caught = _hunt(says)
     assert isinstance(caught, AssertionError), caught
     assert says in str(caught), caught
 

@@ -35,6 +35,9 @@ __all__ = ["Workbench"]
 
 #: An extension of the right length that no agent has.
 NOBODYS_EXTENSION = "80009999"
+#: A request's own ``TimeoutSeconds``: mostly absent (the instance's ring timeout), sometimes
+#: 30 s (the shortest allowed: longer than the world's 20 s), or out of range (refused).
+_TIMEOUTS = st.sampled_from([{}, {}, {}, {"TimeoutSeconds": "30"}, {"TimeoutSeconds": "29"}])
 #: The read-only queries a workbench sends, and the parameters each needs beside ``UserId``.
 _READS: dict[str, dict[str, str]] = {
     "GetUser": {},
@@ -72,7 +75,8 @@ class Workbench(Supervised):
         callee = data.draw(st.sampled_from(ready * 4 + [u for u in AGENTS if u != caller] + [""]))
         extension = self.extension(callee) if callee else NOBODYS_EXTENSION
         device = self.live_view().users[caller].device_id
-        if not self.send("MakeCall", caller, Callee=extension, DeviceId=device).ok:
+        timeout = data.draw(_TIMEOUTS)
+        if not self.send("MakeCall", caller, Callee=extension, DeviceId=device, **timeout).ok:
             return
         colleague = self.live_view().users[callee]
         if colleague.state is UserState.RINGING and data.draw(
@@ -89,8 +93,9 @@ class Workbench(Supervised):
         parties = st.sampled_from([*extensions, *extensions, ANSWERS, *CALLEES])
         chosen = data.draw(st.lists(parties, min_size=1, max_size=3, unique=True))
         device = self.live_view().users[user].device_id
+        timeout = data.draw(_TIMEOUTS)
         reply = self.send("StartConference", user, DeviceId=device,
-                          ParticipantListJson=json.dumps(chosen))  # fmt: skip
+                          ParticipantListJson=json.dumps(chosen), **timeout)  # fmt: skip
         if not reply.ok:
             return
         self.tick()  # the numbers that answer at once do
