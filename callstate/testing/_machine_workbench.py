@@ -3,8 +3,10 @@
 A READY agent calls a colleague's extension (an internal call: mostly a READY colleague, who
 mostly answers at once; sometimes a busy one, ``UserBusy``, or an extension nobody has,
 ``NotExists.Extension``). A READY agent opens a conference with READY colleagues' extensions
-and numbers outside. A user registers a SIP phone. Any user's workbench reads (``GetUser``,
-``ListDevices``, ``GetLoginDetails``, the real-time board); after every read:
+and numbers outside. Either sometimes names its own ``TimeoutSeconds`` (how long the
+colleagues ring; out of range: refused). A user registers a SIP phone. Any user's workbench
+reads (``GetUser``, ``ListDevices``, ``GetLoginDetails``, the real-time board); after every
+read:
 
 * a read changes nothing: not a record, a timer, the network's pending signals, nor the events;
 * the reads agree with each other and with the live state: ``DeviceState`` is ``ONLINE``
