@@ -220,15 +220,24 @@ def _blind_transfer(d: Desk) -> Reply:
     return d.do("BlindTransfer", JobId=call.job, Transferee=GROUP, TransfereeType="SKILL_GROUP")
 
 
-def _consulting(d: Desk) -> tuple[Call, Agent]:
-    """A second agent READY, the first talking and consulting it (ringing)."""
+SECOND_EXTENSION = "80011475"
+
+
+def _second_agent(d: Desk) -> Agent:
+    """A second agent of the group (at :data:`SECOND_EXTENSION`), signed in and READY."""
     world = default_world().to_dict()
     world["instances"][0]["users"].append(
-        {"userId": SECOND, "extension": "80011475", "skillGroups": [GROUP]}
+        {"userId": SECOND, "extension": SECOND_EXTENSION, "skillGroups": [GROUP]}
     )
     d.engine.reset(world)
     second = Agent(d.engine, d.clock, SECOND, "dev-two")
     second.sign_in()
+    return second
+
+
+def _consulting(d: Desk) -> tuple[Call, Agent]:
+    """A second agent READY, the first talking and consulting it (ringing)."""
+    second = _second_agent(d)
     call = d.talking()
     d.agent.ok("InitiateAttendedTransfer", JobId=call.job, Transferee=SECOND)
     d.step()
@@ -267,7 +276,7 @@ def _start_conference(d: Desk) -> Reply:
     d.agent.ok("ReleaseCall", JobId=call.job)
     d.agent.ok("ReadyForService")
     d.step()
-    return d.do("StartConference", ParticipantListJson='["80011475"]')
+    return d.do("StartConference", ParticipantListJson=f'["{SECOND_EXTENSION}"]')
 
 
 def _end_conference(d: Desk) -> Reply:
@@ -351,20 +360,11 @@ def _supervising(d: Desk, action: str, named: str) -> Reply:
     return reply
 
 
-COLLEAGUE = "colleague@ccc-test"  # an agent of the group at extension 80011475
-
-
 def _calling_colleague(d: Desk) -> tuple[Agent, Reply]:
     """The agent, signed in, makes an internal call to a READY colleague's extension."""
-    world = default_world().to_dict()
-    world["instances"][0]["users"].append(
-        {"userId": COLLEAGUE, "extension": "80011475", "skillGroups": [GROUP]}
-    )
-    d.engine.reset(world)
-    colleague = Agent(d.engine, d.clock, COLLEAGUE, "dev-colleague")
-    colleague.sign_in()
+    colleague = _second_agent(d)
     d.sign_in()
-    return colleague, d.do("MakeCall", Callee="80011475")
+    return colleague, d.do("MakeCall", Callee=SECOND_EXTENSION)
 
 
 def _answer_internal_call(d: Desk) -> Reply:
