@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import pytest
 from server_support import AGENT, CUSTOMER, GROUP, INSTANCE, NUMBER, SSE, control, http_call
 
 from callstate import Engine, Ids
+from callstate.engine import EventFeed, MemoryStore, RedisStore, Store
 from callstate.server import ThreadedServer, create_app
 
 ME = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
@@ -130,6 +132,15 @@ def test_streams_beyond_the_cap_are_refused_with_503(server: ThreadedServer) -> 
             stream.close()
 
 
+def _stream_scope() -> dict[str, Any]:
+    """An ASGI request for the instance's live event stream."""
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": "/_callstate/events",
+            "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
+            "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80)}  # fmt: skip
+
+
 def test_a_live_stream_starts_where_the_client_learns_it_is_connected() -> None:
     """Not one event earlier (committed before it), not one later (committed right after)."""
     engine = Engine(ids=Ids(seed=4))
@@ -150,16 +161,78 @@ def test_a_live_stream_starts_where_the_client_learns_it_is_connected() -> None:
         if b"AgentBreak" in body:
             done.set()
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": "/_callstate/events",
-             "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
-             "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
-             "server": ("127.0.0.1", 80)}  # fmt: skip
-
     async def run() -> None:
-        await asyncio.wait_for(app(scope, receive, send), 10)
+        await asyncio.wait_for(app(_stream_scope(), receive, send), 10)
 
     asyncio.run(run())
     kinds = re.findall(r"^event: (\w+)$", body.decode(), re.M)
     assert kinds == ["AgentBreak"]
+    engine.close()
+
+
+class ReadByTheTest:
+    """A store whose feed the test fills, as a shared store's reader does: late, when it reads."""
+
+    def feed(self, feed: EventFeed) -> Callable[[], None]:
+        return lambda: None
+
+
+class MemoryReadByTheTest(ReadByTheTest, MemoryStore):  # type: ignore[misc]  # a reader
+    pass
+
+
+class RedisReadByTheTest(ReadByTheTest, RedisStore):
+    pass
+
+
+def read_by_the_test() -> Store:
+    """The tests' store (``CALLSTATE_STORE``), with its feed filled by the test."""
+    url = os.environ.get("CALLSTATE_STORE")
+    return RedisReadByTheTest.from_url(url) if url else MemoryReadByTheTest()
+
+
+def test_a_live_stream_opened_while_the_feed_catches_up_with_a_reset_carries_events() -> None:
+    """The feed still holds the last generation as the stream starts, and the next right after.
+
+    A stream started from the feed's old generation took the feed's new one for one older than
+    its own (as a resumed backlog may be newer than the feed) and waited for it forever: no
+    event ever reached the client. Its start is now read from the store's generation.
+    """
+    engine = Engine(store=read_by_the_test(), ids=Ids(seed=4))
+    app = create_app(engine)
+    agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
+    sign_in = {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}
+    feed = engine.feed()
+
+    def read_up() -> None:  # the reader: the store's generation and its log, into the feed
+        generation, logged = engine.log(INSTANCE)
+        if feed.generation != generation:
+            feed.reset(generation)
+        feed.publish(logged)
+
+    assert engine.handle("SignInGroup", sign_in).ok
+    read_up()
+    engine.reset()  # the reader has not seen it yet
+    assert engine.handle("SignInGroup", sign_in).ok
+    body = bytearray()
+    done = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":  # the reader catches up, then a request
+            read_up()
+            assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+            read_up()
+        body.extend(message.get("body", b""))
+        if b"AgentBreak" in body:
+            done.set()
+
+    async def run() -> None:
+        await asyncio.wait_for(app(_stream_scope(), receive, send), 5)
+
+    asyncio.run(run())
+    assert re.findall(r"^event: (\w+)$", body.decode(), re.M) == ["AgentBreak"]
     engine.close()

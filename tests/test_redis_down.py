@@ -11,9 +11,21 @@ from pathlib import Path
 
 import pytest
 from conftest import RedisServer, redis_server_or_skip
-from test_redis_concurrency import DEVICE, INSTANCE, check_records, replay, setup_calls
+from test_redis_concurrency import (
+    CALLEE,
+    DEVICE,
+    GROUP,
+    INSTANCE,
+    NUMBER,
+    check_records,
+    replay,
+    setup_calls,
+    world,
+)
 
-from callstate import Engine
+from callstate import Engine, ManualClock
+from callstate.engine import RedisStore
+from callstate.engine._store import DueTimer
 
 pytestmark = pytest.mark.redis_store
 
@@ -96,4 +108,59 @@ def test_redis_down_is_503_within_the_socket_timeout_and_nothing_is_corrupted(
         assert ok <= held <= ok + unknown  # a 503 may or may not have been applied, never twice
         engine.close()
     finally:
+        server.stop()
+
+
+class HangsAfterDueTimers(RedisStore):
+    """A Redis store whose server hangs right after the next read of the due timers.
+
+    That is the window between seeing what is due and applying it, where the network's signal
+    has been taken from the schedule: the hang must not lose it.
+    """
+
+    server: RedisServer | None = None
+
+    def due_timers(self, now: int) -> list[DueTimer]:
+        found = super().due_timers(now)
+        if self.server is not None and self.server.process is not None:
+            self.server.process.send_signal(signal.SIGSTOP)
+            self.server = None
+        return found
+
+
+def test_a_signal_due_while_redis_hangs_is_applied_when_it_is_back(tmp_path: Path) -> None:
+    """The network's answer falls due while Redis hangs: it waits, it is not lost.
+
+    Before, the answer's commit timing out dropped it as if the call had refused it, and the
+    customer's phone never answered: the agent stayed DIALING until the call's timeout.
+    """
+    redis_server_or_skip()
+    server = RedisServer(tmp_path)
+    try:
+        doc = world(1)
+        doc["instances"][0]["dialling"]["numbers"][CALLEE] = {"outcome": "answer", "afterMs": 300}
+        url = server.url("due", socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+        store = HangsAfterDueTimers.from_url(url)
+        clock = ManualClock()
+        engine = Engine(doc, store=store, clock=clock)
+        who = {"InstanceId": INSTANCE, "UserId": USER, "DeviceId": DEVICE}
+        assert engine.handle("SignInGroup", {**who, "SignedSkillGroupIdList": f'["{GROUP}"]'}).ok
+        made = engine.handle("MakeCall", {**who, "Caller": NUMBER, "Callee": CALLEE})
+        job = made.body["Data"]["CallContext"]["JobId"]
+
+        store.server = server
+        clock.set(clock() + 1_000)  # the answer is due
+        engine.tick()  # Redis hangs as the answer is applied
+        assert server.process is not None
+        server.process.send_signal(signal.SIGCONT)
+        engine.tick()
+
+        answered = [e.event_type.value for e in engine.events(INSTANCE) if e.contact_id == job]
+        assert "Established" in answered
+        view = engine.view(INSTANCE)
+        assert view is not None and view.users[USER].state.value == "TALKING"
+        engine.close()
+    finally:
+        if server.process is not None:
+            server.process.send_signal(signal.SIGCONT)
         server.stop()

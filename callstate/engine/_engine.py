@@ -22,6 +22,7 @@ escapes any of the three: a fault that is not a catalogued error is logged and a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -119,6 +120,7 @@ class Engine:
         self._feed_local = True  # the engine feeds its own commits (until the store does)
         self._stop_feed: Callable[[], None] | None = None
         self._feed_started = False
+        self._tick_failing = False  # a tick found the store down (logged once per outage)
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
@@ -161,8 +163,14 @@ class Engine:
         try:
             with self._lock:
                 self._apply_due(self.clock())
+        except ServiceUnavailable:  # the store is down: what is due stays due, for the next tick
+            if not self._tick_failing:
+                log.warning("the store is unavailable: what falls due waits until it is back")
+            self._tick_failing = True
+            return
         except Exception:
             log.exception("applying the simulated network's signals failed")
+        self._tick_failing = False
 
     def _run(self, request: Request, request_id: str) -> Result | Refusal:
         try:
@@ -171,7 +179,9 @@ class Engine:
             with self._lock:
                 self._apply_due(self.clock())
                 outcome, committed, now = self._apply(request, None)
-                self._apply_due(max(now, self.clock()))
+                # The request is committed: a store that fails now leaves what is due for later.
+                with contextlib.suppress(ServiceUnavailable):
+                    self._apply_due(max(now, self.clock()))
             # Rendered outside the lock: committed records are never mutated again.
             reply = outcome_reply(outcome, request_id, committed.seq)
             user, job = outcome.user, outcome.job
@@ -228,6 +238,8 @@ class Engine:
         is applied may declare a timer already due (a ring timeout applied late queues a call
         whose wait is over): look again while anything was applied. A timer refused (its
         record moved on, or another process fired it) is not asked for again in this pass.
+        A store that cannot answer (``ServiceUnavailable``) ends the pass: a timer stays in the
+        store and a signal in the schedule, both due at the next pass.
         """
         applied = True
         while applied:
@@ -241,14 +253,21 @@ class Engine:
     def _apply_network_due(self, now: int) -> bool:
         """Apply the network's signals due by ``now``; answer whether any was applied."""
         applied = False
-        while self.network is not None and (due := self.network.pop_due(now)) is not None:
+        while self.network is not None and (due := self.network.first_due(now)) is not None:
             applied |= self._apply_quietly(due.signal, due.due_ms)
+            self.network.discard(due)  # decided: applied, or refused by the call
         return applied
 
     def _apply_quietly(self, request: Request, at: int) -> bool:
-        """Apply a due request; answer whether it was applied (a refusal is dropped)."""
+        """Apply a due request; answer whether it was applied (a refusal is dropped).
+
+        ``ServiceUnavailable`` is not a refusal: the store could not decide, so it propagates
+        and what was due is asked for again.
+        """
         try:
             self._apply(request, at)
+        except ServiceUnavailable:
+            raise
         except CCCError as err:  # the call moved on before this was due
             log.debug("due %s dropped: %s", request.action, err)
             return False

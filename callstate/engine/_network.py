@@ -123,11 +123,23 @@ class SimulatedNetwork:
     def _at(self, due_ms: int, signal: ChannelSignal) -> None:
         heapq.heappush(self._pending, Scheduled(due_ms, next(self._order), signal))
 
-    def pop_due(self, now: int) -> Scheduled | None:
-        """The earliest signal due at or before ``now``, removed from the schedule."""
+    def first_due(self, now: int) -> Scheduled | None:
+        """The earliest signal due at or before ``now``; it stays scheduled until discarded.
+
+        The engine discards a signal once the call decided it (applied or refused); one the
+        store could not take (down) stays due for the next pass.
+        """
         if self._pending and self._pending[0].due_ms <= now:
-            return heapq.heappop(self._pending)
+            return self._pending[0]
         return None
+
+    def discard(self, scheduled: Scheduled) -> None:
+        """Take ``scheduled`` off the schedule (gone already: nothing happens)."""
+        if self._pending and self._pending[0] is scheduled:
+            heapq.heappop(self._pending)
+        elif scheduled in self._pending:
+            self._pending.remove(scheduled)
+            heapq.heapify(self._pending)
 
     def next_due(self) -> int | None:
         """When the earliest scheduled signal is due (``None``: nothing is scheduled)."""

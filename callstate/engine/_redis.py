@@ -20,7 +20,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Self
 
 import redis
 from redis.cluster import RedisCluster
@@ -103,7 +103,7 @@ class RedisStore:
         self._events = client.register_script(EVENTS)
 
     @classmethod
-    def from_url(cls, url: str) -> RedisStore:
+    def from_url(cls, url: str) -> Self:
         """A store on ``redis[s]://[user:pass@]host:port/db?namespace=NAME&socket_timeout=S``.
 
         ``namespace`` (default ``callstate``) prefixes every key; ``namespace=*`` is a fresh

@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Callable
 
+import attrs
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,6 +50,29 @@ WAKE_INTERVAL = 0.02
 SHARE = 5
 #: ``after`` / ``Last-Event-ID``: ``<seq>`` or ``<generation>-<seq>``, ASCII only, bounded.
 _AFTER = re.compile(r"(?:([0-9A-Za-z]{1,64})-)?([0-9]{1,18})", re.ASCII)
+
+
+@attrs.frozen
+class Cursor:
+    """Where a stream is: a generation and the last ``seq`` sent (a position, for all).
+
+    ``stale`` is a generation older than the cursor's that the feed may still be at: the
+    cursor was read from the store, and the feed had not read the store's last reset yet.
+    While the feed is at ``stale`` the stream waits for it to catch up; any other generation
+    than the cursor's is a reset to come.
+    """
+
+    generation: str
+    seq: int
+    stale: str | None = None
+
+    @classmethod
+    def from_store(cls, generation: str, seq: int, *, feed_before: str) -> Cursor:
+        """A cursor the store answered; ``feed_before``: the feed's generation, read before.
+
+        Only a generation read *before* the store's answer is known to be older than it.
+        """
+        return cls(generation, seq, feed_before if feed_before != generation else None)
 
 
 class Waker:
@@ -227,54 +251,53 @@ class EventStream(Response):
         finally:
             self.registry.discard(self)
 
-    async def _start(self, feed: EventFeed) -> tuple[str, int]:
-        """Where a live stream starts: the instance's last committed event, or the feed's end.
+    async def _start(self, feed: EventFeed) -> Cursor:
+        """Where a live stream starts: the instance's last event committed in the store.
 
         A shared store's feed can lag its log by a read: the events it has not read yet were
         committed before this stream, so they are skipped, as they would be on one process.
+        It may not even have read the store's last reset yet: the feed's seq then means nothing
+        in the store's generation, and the stream starts after the generation's last event.
         """
         if self.instance is None:
-            return feed.head(None)
+            return Cursor(*feed.head(None))
         generation, seq = feed.head(self.instance)
-        if self.engine.blocking_io:
-            current, missed = await run_in_threadpool(self.engine.log, self.instance, seq)
-        else:
-            current, missed = self.engine.log(self.instance, seq)
-        if current == generation and missed:
+        current, missed = await self._log(self.instance, seq)
+        if current != generation:
+            current, missed = await self._log(self.instance, 0)
+            seq = 0
+        if missed:
             seq = missed[-1].seq
-        return generation, seq
+        return Cursor.from_store(current, seq, feed_before=generation)
 
-    async def _pump(
-        self, send: Send, feed: EventFeed, waker: Waker, start: tuple[str, int] | None
-    ) -> None:
+    async def _log(self, instance: str, seq: int) -> tuple[str, list[Event]]:
+        """The store's generation and the instance's logged events after ``seq``."""
+        if self.engine.blocking_io:
+            return await run_in_threadpool(self.engine.log, instance, seq)
+        return self.engine.log(instance, seq)
+
+    async def _pump(self, send: Send, feed: EventFeed, waker: Waker, start: Cursor | None) -> None:
         try:
             if self.instance is None:
                 assert start is not None, "a stream of every instance takes no after"
                 await self._pump_all(send, feed, waker, start)
             else:
+                if start is None:
+                    assert self.after is not None
+                    start = await self._backlog(send, feed, self.instance, *self.after)
                 await self._pump_instance(send, feed, waker, self.instance, start)
         except CCCError as err:  # the store's log could not be read (Redis down): end it
             log.warning("event stream of %s ended: %s", self.instance, err)
 
     async def _pump_instance(
-        self,
-        send: Send,
-        feed: EventFeed,
-        waker: Waker,
-        instance: str,
-        start: tuple[str, int] | None,
+        self, send: Send, feed: EventFeed, waker: Waker, instance: str, start: Cursor
     ) -> None:
-        if start is not None:
-            generation, seq = start
-        else:
-            assert self.after is not None
-            generation, seq = await self._backlog(send, instance, *self.after)
-        stale = feed.generation if feed.generation != generation else None
+        generation, seq, stale = start.generation, start.seq, start.stale
         beats, quiet = waker.beats, True
         while not waker.closing:
             current, events = feed.since(instance, seq)
             if current != generation:
-                if current == stale:  # the feed has not reached the backlog's generation yet
+                if current == stale:  # the feed has not reached the cursor's generation yet
                     events = []
                 else:
                     await _send(send, "event: reset\ndata: {}\n\n")
@@ -287,10 +310,8 @@ class EventStream(Response):
                 seq = events[-1].seq
             beats, quiet = await self._send_or_wait(send, waker, generation, events, beats, quiet)
 
-    async def _pump_all(
-        self, send: Send, feed: EventFeed, waker: Waker, start: tuple[str, int]
-    ) -> None:
-        generation, position = start
+    async def _pump_all(self, send: Send, feed: EventFeed, waker: Waker, start: Cursor) -> None:
+        generation, position = start.generation, start.seq
         beats, quiet = waker.beats, True
         while not waker.closing:
             current, events, position = feed.since_position(position)
@@ -327,24 +348,19 @@ class EventStream(Response):
         return waker.beats, True
 
     async def _backlog(
-        self, send: Send, instance: str, generation: str | None, seq: int
-    ) -> tuple[str, int]:
+        self, send: Send, feed: EventFeed, instance: str, generation: str | None, seq: int
+    ) -> Cursor:
         """Send the logged events after ``(generation, seq)``; answers the cursor after them."""
-        if self.engine.blocking_io:
-            current, events = await run_in_threadpool(self.engine.log, instance, seq)
-        else:
-            current, events = self.engine.log(instance, seq)
+        behind = feed.generation  # read before the store: a feed of another one is older
+        current, events = await self._log(instance, seq)
         if generation is not None and generation != current:
             await _send(send, "event: reset\ndata: {}\n\n")
             seq = 0
-            if self.engine.blocking_io:
-                current, events = await run_in_threadpool(self.engine.log, instance, 0)
-            else:
-                current, events = self.engine.log(instance, 0)
+            current, events = await self._log(instance, 0)
         if events:
             await _send(send, self._text(current, events))
             seq = events[-1].seq
-        return current, seq
+        return Cursor.from_store(current, seq, feed_before=behind)
 
     def _text(self, generation: str, events: list[Event]) -> str:
         render = self.registry.render
