@@ -132,41 +132,49 @@ def test_streams_beyond_the_cap_are_refused_with_503(server: ThreadedServer) -> 
             stream.close()
 
 
-def _stream_scope() -> dict[str, Any]:
-    """An ASGI request for the instance's live event stream."""
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": "/_callstate/events",
-            "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
-            "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80)}  # fmt: skip
+def live_kinds_until_a_break(engine: Engine, on_connected: Callable[[], None]) -> list[str]:
+    """The event types a live stream of the instance sends, up to the first ``AgentBreak``.
 
-
-def test_a_live_stream_starts_where_the_client_learns_it_is_connected() -> None:
-    """Not one event earlier (committed before it), not one later (committed right after)."""
-    engine = Engine(ids=Ids(seed=4))
+    ``on_connected`` runs as the client learns it is connected (the response starts): what it
+    commits is after the stream's start.
+    """
     app = create_app(engine)
-    agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
-    assert engine.handle("SignInGroup", {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}).ok
     body = bytearray()
     done = asyncio.Event()
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": "/_callstate/events",
+             "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
+             "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 80)}  # fmt: skip
 
     async def receive() -> dict[str, Any]:
         await done.wait()
         return {"type": "http.disconnect"}
 
     async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.start":  # the client's next request, at once
-            assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+        if message["type"] == "http.response.start":
+            on_connected()
         body.extend(message.get("body", b""))
         if b"AgentBreak" in body:
             done.set()
 
     async def run() -> None:
-        await asyncio.wait_for(app(_stream_scope(), receive, send), 10)
+        await asyncio.wait_for(app(scope, receive, send), 10)
 
     asyncio.run(run())
-    kinds = re.findall(r"^event: (\w+)$", body.decode(), re.M)
-    assert kinds == ["AgentBreak"]
+    return re.findall(r"^event: (\w+)$", body.decode(), re.M)
+
+
+def test_a_live_stream_starts_where_the_client_learns_it_is_connected() -> None:
+    """Not one event earlier (committed before it), not one later (committed right after)."""
+    engine = Engine(ids=Ids(seed=4))
+    agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
+    assert engine.handle("SignInGroup", {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}).ok
+
+    def next_request() -> None:  # the client's next request, at once
+        assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+
+    assert live_kinds_until_a_break(engine, next_request) == ["AgentBreak"]
     engine.close()
 
 
@@ -199,7 +207,6 @@ def test_a_live_stream_opened_while_the_feed_catches_up_with_a_reset_carries_eve
     event ever reached the client. Its start is now read from the store's generation.
     """
     engine = Engine(store=read_by_the_test(), ids=Ids(seed=4))
-    app = create_app(engine)
     agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
     sign_in = {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}
     feed = engine.feed()
@@ -214,25 +221,11 @@ def test_a_live_stream_opened_while_the_feed_catches_up_with_a_reset_carries_eve
     read_up()
     engine.reset()  # the reader has not seen it yet
     assert engine.handle("SignInGroup", sign_in).ok
-    body = bytearray()
-    done = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
-        await done.wait()
-        return {"type": "http.disconnect"}
+    def catch_up_then_request() -> None:
+        read_up()
+        assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+        read_up()
 
-    async def send(message: MutableMapping[str, Any]) -> None:
-        if message["type"] == "http.response.start":  # the reader catches up, then a request
-            read_up()
-            assert engine.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
-            read_up()
-        body.extend(message.get("body", b""))
-        if b"AgentBreak" in body:
-            done.set()
-
-    async def run() -> None:
-        await asyncio.wait_for(app(_stream_scope(), receive, send), 5)
-
-    asyncio.run(run())
-    assert re.findall(r"^event: (\w+)$", body.decode(), re.M) == ["AgentBreak"]
+    assert live_kinds_until_a_break(engine, catch_up_then_request) == ["AgentBreak"]
     engine.close()
