@@ -9,6 +9,7 @@ import pytest
 from conftest import AGENT, GROUP, INSTANCE, NUMBER, Agent, Call, signal
 
 from callstate import Engine, Event, EventType, Ids, ManualClock
+from callstate.domain import decide
 
 TWO = "user-two@ccc-test"
 WORLD: dict[str, Any] = {
@@ -463,3 +464,27 @@ def test_subscribing_after_a_seq_replays_the_log_then_goes_live_without_gaps() -
     assert other == []
     c.engine.reset()
     assert resets == [True]
+
+
+def test_a_signal_whose_apply_faults_is_dropped_and_the_engine_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fault (a bug, not a refusal) applying a due signal happens once, not at every pass.
+
+    Only a store that could not decide keeps a signal due: a faulting one kept at the head of
+    the schedule would fail every later request of the engine, whoever made it.
+    """
+    c = Centre()
+    c.a.dial("13100000000")  # the callee answers after 2000 ms
+
+    def faulting(tx: Any, request: Any, now: int) -> Any:
+        if request.action == "FarEndAnswered":
+            raise RuntimeError("a planted fault")
+        return decide(tx, request, now)
+
+    monkeypatch.setattr("callstate.engine._engine.decide", faulting)
+    c.clock.advance(2000)
+    c.engine.tick()  # the fault: logged
+    assert c.b.poll()["UserContext"]["UserState"] == "READY"  # another agent's next request
+    assert c.state() == "DIALING"  # the answer was lost, as a faulting signal is
+    assert c.engine.network is not None and c.engine.network.next_due() is None

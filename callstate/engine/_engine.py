@@ -254,7 +254,13 @@ class Engine:
         """Apply the network's signals due by ``now``; answer whether any was applied."""
         applied = False
         while self.network is not None and (due := self.network.first_due(now)) is not None:
-            applied |= self._apply_quietly(due.signal, due.due_ms)
+            try:
+                applied |= self._apply_quietly(due.signal, due.due_ms)
+            except ServiceUnavailable:
+                raise  # the store could not decide: the signal stays due, for the next pass
+            except Exception:
+                self.network.discard(due)  # a fault would recur at every pass: it happens once
+                raise
             self.network.discard(due)  # decided: applied, or refused by the call
         return applied
 
