@@ -187,6 +187,18 @@ def _reads_stamp_the_instance(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Engine, "_read", read)
 
 
+def _a_timer_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deciding a timer raises (a bug, not a refusal): the engine logs it and goes on."""
+    real_decide = engine_module.decide  # type: ignore[attr-defined]  # the engine's own import
+
+    def decide(tx: Any, request: Any, now: int) -> Any:
+        if request.action == "TimerFired":
+            raise RuntimeError("a planted fault")
+        return real_decide(tx, request, now)
+
+    monkeypatch.setattr(engine_module, "decide", decide)
+
+
 # (the broken rule, what the invariant written for it says when it catches it)
 PLANTED_PARTIES = [
     pytest.param(_leave_holds_alone, "held, nobody to retrieve", id="hold-outlives-its-agents"),
@@ -207,6 +219,7 @@ PLANTED_PARTIES = [
     pytest.param(_the_sign_in_device_reads_as_registered, "DeviceState",
                  id="sign-in-device-reads-as-registered"),
     pytest.param(_reads_stamp_the_instance, "a read changed the state", id="read-changes-state"),
+    pytest.param(_a_timer_faults, "the engine logged a fault", id="timer-faults"),
 ]  # fmt: skip
 
 

@@ -466,25 +466,30 @@ def test_subscribing_after_a_seq_replays_the_log_then_goes_live_without_gaps() -
     assert resets == [True]
 
 
-def test_a_signal_whose_apply_faults_is_dropped_and_the_engine_goes_on(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("due", ["FarEndAnswered", "TimerFired"])
+def test_what_faults_as_it_falls_due_does_not_fail_the_engine(
+    monkeypatch: pytest.MonkeyPatch, due: str
 ) -> None:
-    """A fault (a bug, not a refusal) applying a due signal happens once, not at every pass.
+    """A fault (a bug, not a refusal) applying a due signal or timer is logged and skipped.
 
-    Only a store that could not decide keeps a signal due: a faulting one kept at the head of
-    the schedule would fail every later request of the engine, whoever made it.
+    Only a store that could not decide stops the pass. A faulting signal kept due, or a faulting
+    timer (the store keeps it) raised at every pass, failed every later request of the engine,
+    whoever made it: one bad call took the whole centre down.
     """
     c = Centre()
-    c.a.dial("13100000000")  # the callee answers after 2000 ms
+    if due == "FarEndAnswered":
+        c.a.dial("13100000000")  # the callee answers after 2000 ms
+    else:
+        c.offer()  # rings out after 30 s
 
     def faulting(tx: Any, request: Any, now: int) -> Any:
-        if request.action == "FarEndAnswered":
+        if request.action == due:
             raise RuntimeError("a planted fault")
         return decide(tx, request, now)
 
     monkeypatch.setattr("callstate.engine._engine.decide", faulting)
-    c.clock.advance(2000)
+    c.clock.advance(30_000)
     c.engine.tick()  # the fault: logged
     assert c.b.poll()["UserContext"]["UserState"] == "READY"  # another agent's next request
-    assert c.state() == "DIALING"  # the answer was lost, as a faulting signal is
+    assert c.state() == ("DIALING" if due == "FarEndAnswered" else "RINGING")  # it was lost
     assert c.engine.network is not None and c.engine.network.next_due() is None

@@ -120,7 +120,6 @@ class Engine:
         self._feed_local = True  # the engine feeds its own commits (until the store does)
         self._stop_feed: Callable[[], None] | None = None
         self._feed_started = False
-        self._tick_failing = False  # a tick found the store down (logged once per outage)
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
@@ -163,14 +162,10 @@ class Engine:
         try:
             with self._lock:
                 self._apply_due(self.clock())
-        except ServiceUnavailable:  # the store is down: what is due stays due, for the next tick
-            if not self._tick_failing:
-                log.warning("the store is unavailable: what falls due waits until it is back")
-            self._tick_failing = True
-            return
+        except ServiceUnavailable:  # requests say so (503): what is due waits for the store
+            log.debug("tick: the store is unavailable")
         except Exception:
             log.exception("applying the simulated network's signals failed")
-        self._tick_failing = False
 
     def _run(self, request: Request, request_id: str) -> Result | Refusal:
         try:
@@ -238,8 +233,8 @@ class Engine:
         is applied may declare a timer already due (a ring timeout applied late queues a call
         whose wait is over): look again while anything was applied. A timer refused (its
         record moved on, or another process fired it) is not asked for again in this pass.
-        A store that cannot answer (``ServiceUnavailable``) ends the pass: a timer stays in the
-        store and a signal in the schedule, both due at the next pass.
+        A store that cannot answer (``ServiceUnavailable``) ends the pass: timers and signals
+        stay due for the next one.
         """
         applied = True
         while applied:
@@ -254,28 +249,25 @@ class Engine:
         """Apply the network's signals due by ``now``; answer whether any was applied."""
         applied = False
         while self.network is not None and (due := self.network.first_due(now)) is not None:
-            try:
-                applied |= self._apply_quietly(due.signal, due.due_ms)
-            except ServiceUnavailable:
-                raise  # the store could not decide: the signal stays due, for the next pass
-            except Exception:
-                self.network.discard(due)  # a fault would recur at every pass: it happens once
-                raise
-            self.network.discard(due)  # decided: applied, or refused by the call
+            applied |= self._apply_quietly(due.signal, due.due_ms)
+            self.network.discard(due)  # decided: applied, refused by the call, or a fault
         return applied
 
     def _apply_quietly(self, request: Request, at: int) -> bool:
-        """Apply a due request; answer whether it was applied (a refusal is dropped).
+        """Apply a due request; answer whether it was applied.
 
-        ``ServiceUnavailable`` is not a refusal: the store could not decide, so it propagates
-        and what was due is asked for again.
+        A refusal (the call moved on) is dropped; so is a fault, logged, lest it fail whatever
+        request finds it due, at every pass. ``ServiceUnavailable`` propagates: undecided.
         """
         try:
             self._apply(request, at)
         except ServiceUnavailable:
             raise
-        except CCCError as err:  # the call moved on before this was due
+        except CCCError as err:
             log.debug("due %s dropped: %s", request.action, err)
+            return False
+        except Exception:
+            log.exception("applying the due %s failed: skipped", request.action)
             return False
         return True
 

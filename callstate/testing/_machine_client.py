@@ -12,10 +12,15 @@ The network's signals and the clock reach both engines. Then, besides the engine
   state (a client that answers OK without sending is caught here);
 * your client must read each agent's state and current call as the reference reads them
   (PollUserStatus's ``UserState`` and ``ChannelContexts``, a held leg by its ``HOLD`` flag).
+
+Whatever the engine logs at ERROR while the machine runs (a fault applying a due signal or
+timer, which the engine skips rather than fail the next request; a subscriber that raised)
+fails the step that caused it.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from hypothesis.stateful import RuleBasedStateMachine, invariant
@@ -44,6 +49,17 @@ def _keys(shape: Any, value: Any, path: str) -> None:
             _keys(shape[0], item, f"{path}[{i}]")
 
 
+class _Faults(logging.Handler):
+    """Collects what the engine logs at ERROR and above."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 class ClientDriven(RuleBasedStateMachine):
     """Sending actions and signals, directly or through the client under test."""
 
@@ -61,15 +77,26 @@ class ClientDriven(RuleBasedStateMachine):
 
     def connect_client(self) -> None:
         """Make the client and, when there is one, the reference engine it is held to."""
+        self.faults = _Faults()
+        logging.getLogger("callstate").addHandler(self.faults)
         self.client = self.make_client(self.engine)
         self.reference: Engine | None = None
         if self.client is not None:
             self.reference = self.make_engine(World.from_dict(self.world), self.clock)
 
     def close_client(self) -> None:
-        """Close the reference engine."""
+        """Close the reference engine; stop collecting the engine's faults."""
+        logging.getLogger("callstate").removeHandler(self.faults)
         if self.reference is not None:
             self.reference.close()
+
+    def check_no_fault(self) -> None:
+        """Nothing was logged at ERROR since the last check."""
+        logged, self.faults.records = self.faults.records, []
+        assert not logged, "the engine logged a fault: " + "; ".join(
+            f"{r.getMessage()} ({r.exc_info[1]!r})" if r.exc_info else r.getMessage()
+            for r in logged
+        )
 
     def send(self, action: str, user: str, **params: str) -> Reply:
         """Send an action as ``user`` and check the reply is documented (and the client's)."""
@@ -85,6 +112,7 @@ class ClientDriven(RuleBasedStateMachine):
             expected = reply.body["Code"]
             assert code == expected, f"{action} {wire}: the client answered {code}, not {expected}"
         self.check_reply(reply, SHAPES[action], action)
+        self.check_no_fault()
         return reply
 
     def send_signal(self, name: str, **params: str) -> Reply:
@@ -95,13 +123,15 @@ class ClientDriven(RuleBasedStateMachine):
         if self.reference is not None:
             expected = self.reference.signal(name, wire).body["Code"]
             assert reply.body["Code"] == expected, (name, wire, reply.body, expected)
+        self.check_no_fault()
         return reply
 
     def tick(self) -> None:
-        """Apply what fell due, on every engine."""
+        """Apply what fell due, on every engine (a fault it logs fails the step)."""
         self.engine.tick()
         if self.reference is not None:
             self.reference.tick()
+        self.check_no_fault()
 
     def check_reply(self, reply: Reply, data_shape: Any, action: str = "") -> None:
         """A reply is a documented success body (``action``'s), or a catalogued error, not a 500."""
