@@ -7,13 +7,15 @@ import json
 import logging
 import secrets
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from conftest import RedisServer, redis_server_or_skip
 from server_support import AGENT, GROUP, INSTANCE, SSE, ServeProcess, control, http_call
+from test_event_streams import live_kinds_until_a_break
 
-from callstate import Engine
+from callstate import Engine, Ids
 from callstate.server import ThreadedServer
 
 pytestmark = pytest.mark.redis_store
@@ -127,3 +129,51 @@ def test_serve_prints_the_redis_persistence_it_found(redis_server: RedisServer) 
         server.stop()
     assert 'callstate: Redis persistence: appendonly=no save=""' in printed[-1]
     assert "a restart loses every call" in printed[-1]
+
+
+def test_a_live_stream_opened_while_another_process_provisions_a_reset_carries_events(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed is ahead of the instance's log: another process replaced the world's token and
+    is provisioning the instance as the stream starts.
+
+    A start read from the instance's log took the feed's generation for an older one, and the
+    stream waited for it to catch up, forever. The stream now asks the store which one it is.
+    """
+    url = redis_server.url(f"ahead-{secrets.token_hex(4)}")
+    here, there = Engine(store=url, ids=Ids(seed=1)), Engine(store=url, ids=Ids(seed=2))
+    agent = {"InstanceId": INSTANCE, "UserId": AGENT, "DeviceId": "dev-1"}
+    sign_in = {**agent, "SignedSkillGroupIdList": f'["{GROUP}"]'}
+    assert here.handle("SignInGroup", sign_in).ok
+    feed = here.feed()
+    old = feed.generation
+    provisioning = threading.Event()
+    provision = there._store._provision_instance  # type: ignore[attr-defined]
+
+    def held(*args: object) -> None:
+        provisioning.wait(10)
+        provision(*args)
+
+    monkeypatch.setattr(there._store, "_provision_instance", held)
+    resetting = threading.Thread(target=there.reset)
+    resetting.start()
+    try:
+        for _ in range(1000):
+            if feed.generation != old:
+                break
+            time.sleep(0.01)
+        assert feed.generation != old and here.log(INSTANCE)[0] == old  # the feed is ahead
+
+        def provisioned_then_a_break() -> None:
+            provisioning.set()
+            resetting.join()
+            assert here.handle("SignInGroup", sign_in).ok
+            assert here.handle("TakeBreak", {**agent, "Code": "lunch"}).ok
+
+        kinds = live_kinds_until_a_break(here, provisioned_then_a_break)
+    finally:
+        provisioning.set()
+        resetting.join()
+    assert kinds[0] == "reset" and kinds[-1] == "AgentBreak", kinds
+    here.close()
+    there.close()

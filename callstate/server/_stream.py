@@ -49,6 +49,8 @@ WAKE_INTERVAL = 0.02
 #: larger batches less often instead of starving the requests.
 SHARE = 5
 #: ``after`` / ``Last-Event-ID``: ``<seq>`` or ``<generation>-<seq>``, ASCII only, bounded.
+#: A ``seq`` after every event: the log read after it answers the generation alone.
+_NONE_AFTER = 2**62
 _AFTER = re.compile(r"(?:([0-9A-Za-z]{1,64})-)?([0-9]{1,18})", re.ASCII)
 
 
@@ -56,22 +58,20 @@ _AFTER = re.compile(r"(?:([0-9A-Za-z]{1,64})-)?([0-9]{1,18})", re.ASCII)
 class Cursor:
     """Where a stream is: a generation and the last ``seq`` sent (a position, for all).
 
-    ``stale`` is a generation older than the cursor's that the feed may still be at: the
-    cursor was read from the store, and the feed had not read the store's last reset yet.
-    While the feed is at ``stale`` the stream waits for it to catch up; any other generation
-    than the cursor's is a reset to come.
+    ``unsure`` is the feed's generation when the cursor was read from the store, if another:
+    the feed may be behind the store (its reader has not read a reset yet: it catches up) or
+    ahead of the instance's log (another process replaced the world and is provisioning the
+    instance). While the feed is at ``unsure``, the stream asks the store which; any other
+    generation than the cursor's is a reset.
     """
 
     generation: str
     seq: int
-    stale: str | None = None
+    unsure: str | None = None
 
     @classmethod
     def from_store(cls, generation: str, seq: int, *, feed_before: str) -> Cursor:
-        """A cursor the store answered; ``feed_before``: the feed's generation, read before.
-
-        Only a generation read *before* the store's answer is known to be older than it.
-        """
+        """A cursor the store answered; ``feed_before``: the feed's generation, read before."""
         return cls(generation, seq, feed_before if feed_before != generation else None)
 
 
@@ -292,16 +292,16 @@ class EventStream(Response):
     async def _pump_instance(
         self, send: Send, feed: EventFeed, waker: Waker, instance: str, start: Cursor
     ) -> None:
-        generation, seq, stale = start.generation, start.seq, start.stale
+        generation, seq, unsure = start.generation, start.seq, start.unsure
         beats, quiet = waker.beats, True
         while not waker.closing:
             current, events = feed.since(instance, seq)
             if current != generation:
-                if current == stale:  # the feed has not reached the cursor's generation yet
-                    events = []
+                if current == unsure and (await self._log(instance, _NONE_AFTER))[0] != current:
+                    events = []  # the feed is behind the store: wait for it to catch up
                 else:
                     await _send(send, "event: reset\ndata: {}\n\n")
-                    generation, seq, stale, quiet = current, 0, None, False
+                    generation, seq, unsure, quiet = current, 0, None, False
                     continue
             if events is None:
                 log.warning("event stream of %s fell behind the feed: ending it", instance)
