@@ -6,6 +6,7 @@ with a client that drops an action or mis-reads a reply, or it proves nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import pytest
@@ -89,3 +90,36 @@ def test_the_engine_itself_agrees_with_callstate() -> None:
             return EngineClient(engine)
 
     run(Machine, examples=20)
+
+
+def test_another_engines_faults_are_not_the_machines() -> None:
+    """The machine fails on what *its* engines log at ERROR, not on any engine of the process."""
+    other = Engine()
+
+    def raises(event: object) -> None:
+        raise ValueError("a subscriber of another engine")
+
+    other.subscribe(raises)
+    agent = {"InstanceId": "ccc-test", "UserId": "user-test@ccc-test", "DeviceId": "dev-1"}
+
+    class NextToAnother(CallCentreMachine):
+        def tick(self) -> None:
+            other.handle(
+                "SignInGroup", {**agent, "SignedSkillGroupIdList": '["skill-group@ccc-test"]'}
+            )
+            other.handle("SignOutGroup", agent)  # each logs the subscriber's fault
+            super().tick()
+
+    run(NextToAnother, examples=10)
+    other.close()
+
+
+def test_a_machine_whose_client_fails_to_start_leaves_no_handler() -> None:
+    class Unreachable(CallCentreMachine):
+        def make_client(self, engine: Engine) -> CallCentreClient:
+            raise ConnectionError("the client under test did not start")
+
+    before = list(logging.getLogger("callstate").handlers)
+    with pytest.raises(ConnectionError):
+        Unreachable()
+    assert logging.getLogger("callstate").handlers == before

@@ -3,6 +3,7 @@ when Redis is back they succeed again, and nothing was corrupted meanwhile."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 import threading
 import time
@@ -164,3 +165,28 @@ def test_a_signal_due_while_redis_hangs_is_applied_when_it_is_back(tmp_path: Pat
         if server.process is not None:
             server.process.send_signal(signal.SIGCONT)
         server.stop()
+
+
+def test_a_signal_of_a_call_another_process_reset_away_refuses_nobody(
+    redis_server: RedisServer,
+) -> None:
+    """A due signal whose call another process's reset took away is not the next request's
+    business: the store could not decide it at once (the instance was provisioned anew), which
+    must not refuse an unrelated request on a healthy store."""
+    url = redis_server.url(f"gone-{secrets.token_hex(4)}")
+    doc = world(1)
+    doc["instances"][0]["dialling"]["numbers"][CALLEE] = {"outcome": "answer", "afterMs": 300}
+    clock = ManualClock()
+    here, there = Engine(doc, store=url, clock=clock), Engine(doc, store=url, clock=clock)
+    who = {"InstanceId": INSTANCE, "UserId": USER, "DeviceId": DEVICE}
+    sign_in = {**who, "SignedSkillGroupIdList": f'["{GROUP}"]'}
+    assert here.handle("SignInGroup", sign_in).ok
+    assert here.handle("MakeCall", {**who, "Caller": NUMBER, "Callee": CALLEE}).ok
+    assert here.network is not None and here.network.next_due() is not None
+    doc["instances"][0]["ringTimeoutMs"] = 20_000  # the instance is provisioned anew
+    there.reset(doc)
+    clock.set(clock() + 2_000)  # the callee's answer is due, in the old generation
+    reply = here.handle("SignInGroup", sign_in)
+    assert reply.ok, reply.body
+    here.close()
+    there.close()

@@ -39,12 +39,12 @@ from ..domain import (
     Query,
     Request,
     ServiceUnavailable,
-    TimerFired,
     World,
     answer,
     decide,
 )
 from ._clock import Clock, SystemClock
+from ._due import AppliesDue, Faulted
 from ._feed import EventFeed
 from ._ids import Ids
 from ._memory import MemoryStore
@@ -70,7 +70,7 @@ class _Default:
 DEFAULT_NETWORK: Any = _Default()
 
 
-class Engine:
+class Engine(AppliesDue):
     """A contact centre's call-control rules, applied to requests and network signals.
 
     Args:
@@ -120,6 +120,9 @@ class Engine:
         self._feed_local = True  # the engine feeds its own commits (until the store does)
         self._stop_feed: Callable[[], None] | None = None
         self._feed_started = False
+        #: What this engine logs names it (the record's ``callstate_engine``).
+        self._log = logging.LoggerAdapter(log, {"callstate_engine": self})
+        self._faulted = Faulted()  # due timers and signals whose application raised
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:
@@ -153,20 +156,6 @@ class Engine:
         """
         return self._run(request, self.ids.request_id())
 
-    def tick(self) -> None:
-        """Apply what is due by now: the network's signals and the timers (never raises).
-
-        Each request does this first too; an embedder whose engine may sit idle calls it on a
-        timer, so that offers ring out, queued calls time out and agents wrap up on time.
-        """
-        try:
-            with self._lock:
-                self._apply_due(self.clock())
-        except ServiceUnavailable:  # requests say so (503): what is due waits for the store
-            log.debug("tick: the store is unavailable")
-        except Exception:
-            log.exception("applying the simulated network's signals failed")
-
     def _run(self, request: Request, request_id: str) -> Result | Refusal:
         try:
             if isinstance(request, Query):
@@ -184,7 +173,7 @@ class Engine:
         except CCCError as err:
             return Refusal(request, err, error_reply(err, request_id, request.action))
         except Exception:
-            log.exception("request %s (%s) failed", request_id, request.action)
+            self._log.exception("request %s (%s) failed", request_id, request.action)
             fault = InternalServiceCommon.logged()
             return Refusal(request, fault, error_reply(fault, request_id, request.action))
 
@@ -226,51 +215,6 @@ class Engine:
             return outcome, committed, now
         raise ServiceUnavailable()
 
-    def _apply_due(self, now: int) -> None:
-        """Apply the network's due signals and the store's due timers, each at its instant.
-
-        The two sources interleave in due order: a timer due before a signal fires first. What
-        is applied may declare a timer already due (a ring timeout applied late queues a call
-        whose wait is over): look again while anything was applied. A timer refused (its
-        record moved on, or another process fired it) is not asked for again in this pass.
-        A store that cannot answer (``ServiceUnavailable``) ends the pass: timers and signals
-        stay due for the next one.
-        """
-        applied = True
-        while applied:
-            applied = False
-            for iid, record_id, (due, kind, channel) in self._store.due_timers(now):
-                applied |= self._apply_network_due(due)
-                timer = TimerFired(iid, kind.value, record_id, due, channel)
-                applied |= self._apply_quietly(timer, due)
-            applied |= self._apply_network_due(now)
-
-    def _apply_network_due(self, now: int) -> bool:
-        """Apply the network's signals due by ``now``; answer whether any was applied."""
-        applied = False
-        while self.network is not None and (due := self.network.first_due(now)) is not None:
-            applied |= self._apply_quietly(due.signal, due.due_ms)
-            self.network.discard(due)  # decided: applied, refused by the call, or a fault
-        return applied
-
-    def _apply_quietly(self, request: Request, at: int) -> bool:
-        """Apply a due request; answer whether it was applied.
-
-        A refusal (the call moved on) is dropped; so is a fault, logged, lest it fail whatever
-        request finds it due, at every pass. ``ServiceUnavailable`` propagates: undecided.
-        """
-        try:
-            self._apply(request, at)
-        except ServiceUnavailable:
-            raise
-        except CCCError as err:
-            log.debug("due %s dropped: %s", request.action, err)
-            return False
-        except Exception:
-            log.exception("applying the due %s failed: skipped", request.action)
-            return False
-        return True
-
     def _publish(self, events: tuple[Event, ...]) -> None:
         if self._feed_local:
             self._feed.publish(events)
@@ -279,7 +223,7 @@ class Engine:
                 try:
                     subscriber(event)
                 except Exception:
-                    log.exception("event subscriber %r failed", subscriber)
+                    self._log.exception("event subscriber %r failed", subscriber)
 
     # --- events and state ----------------------------------------------------------------------
     def subscribe(
@@ -396,7 +340,7 @@ class Engine:
                 try:
                     listener()
                 except Exception:
-                    log.exception("reset listener %r failed", listener)
+                    self._log.exception("reset listener %r failed", listener)
 
     def close(self) -> None:
         """Stop the store's event reader, if one runs, and release the store's resources."""

@@ -13,8 +13,8 @@ The network's signals and the clock reach both engines. Then, besides the engine
 * your client must read each agent's state and current call as the reference reads them
   (PollUserStatus's ``UserState`` and ``ChannelContexts``, a held leg by its ``HOLD`` flag).
 
-Whatever the engine logs at ERROR while the machine runs (a fault applying a due signal or
-timer, which the engine skips rather than fail the next request; a subscriber that raised)
+Whatever the machine's engines log at ERROR while it runs (a fault applying a due signal or
+timer, which an engine skips rather than fail the next request; a subscriber that raised)
 fails the step that caused it.
 """
 
@@ -50,14 +50,17 @@ def _keys(shape: Any, value: Any, path: str) -> None:
 
 
 class _Faults(logging.Handler):
-    """Collects what the engine logs at ERROR and above."""
+    """Collects what ``engines`` log at ERROR and above (not other engines of the process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *engines: Engine | None) -> None:
         super().__init__(logging.ERROR)
+        self.engines = [engine for engine in engines if engine is not None]
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        logged_by = getattr(record, "callstate_engine", None)
+        if any(logged_by is engine for engine in self.engines):
+            self.records.append(record)
 
 
 class ClientDriven(RuleBasedStateMachine):
@@ -77,12 +80,12 @@ class ClientDriven(RuleBasedStateMachine):
 
     def connect_client(self) -> None:
         """Make the client and, when there is one, the reference engine it is held to."""
-        self.faults = _Faults()
-        logging.getLogger("callstate").addHandler(self.faults)
         self.client = self.make_client(self.engine)
         self.reference: Engine | None = None
         if self.client is not None:
             self.reference = self.make_engine(World.from_dict(self.world), self.clock)
+        self.faults = _Faults(self.engine, self.reference)
+        logging.getLogger("callstate").addHandler(self.faults)
 
     def close_client(self) -> None:
         """Close the reference engine; stop collecting the engine's faults."""
