@@ -132,6 +132,15 @@ def test_streams_beyond_the_cap_are_refused_with_503(server: ThreadedServer) -> 
             stream.close()
 
 
+def stream_scope(instance: str) -> dict[str, Any]:
+    """The ASGI request of an instance's live event stream."""
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": "/_callstate/events",
+            "raw_path": b"/_callstate/events", "query_string": f"instance={instance}".encode(),
+            "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80)}  # fmt: skip
+
+
 def live_kinds_until_a_break(engine: Engine, on_connected: Callable[[], None]) -> list[str]:
     """The event types a live stream of the instance sends, up to the first ``AgentBreak``.
 
@@ -141,11 +150,6 @@ def live_kinds_until_a_break(engine: Engine, on_connected: Callable[[], None]) -
     app = create_app(engine)
     body = bytearray()
     done = asyncio.Event()
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": "/_callstate/events",
-             "raw_path": b"/_callstate/events", "query_string": f"instance={INSTANCE}".encode(),
-             "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
-             "server": ("127.0.0.1", 80)}  # fmt: skip
 
     async def receive() -> dict[str, Any]:
         await done.wait()
@@ -159,7 +163,7 @@ def live_kinds_until_a_break(engine: Engine, on_connected: Callable[[], None]) -
             done.set()
 
     async def run() -> None:
-        await asyncio.wait_for(app(scope, receive, send), 10)
+        await asyncio.wait_for(app(stream_scope(INSTANCE), receive, send), 10)
 
     asyncio.run(run())
     return re.findall(r"^event: (\w+)$", body.decode(), re.M)

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 from conftest import RedisServer, redis_server_or_skip
 from test_redis_concurrency import (
     CALLEE,
@@ -190,3 +191,33 @@ def test_a_signal_of_a_call_another_process_reset_away_refuses_nobody(
     assert reply.ok, reply.body
     here.close()
     there.close()
+
+
+def test_a_ring_timeout_due_while_redis_is_out_of_memory_rings_out_once_it_has_memory(
+    tmp_path: Path,
+) -> None:
+    """Redis at its ``maxmemory`` refuses writes: a store error that is not an outage, so the
+    engine logs it as a fault. The timer stays due and is tried again: once Redis has memory,
+    the offer rings out. Remembered as faulted for good, the agent rang until a restart."""
+    redis_server_or_skip()
+    server = RedisServer(tmp_path)
+    try:
+        url = server.url("oom", socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+        clock = ManualClock()
+        engine = Engine(world(1), store=url, clock=clock)
+        who = {"InstanceId": INSTANCE, "UserId": USER, "DeviceId": DEVICE}
+        assert engine.handle("SignInGroup", {**who, "SignedSkillGroupIdList": f'["{GROUP}"]'}).ok
+        offer = {"InstanceId": INSTANCE, "Caller": "13812345678", "Callee": NUMBER}
+        assert engine.signal("CallOffered", {**offer, "UserId": USER, "SkillGroupId": GROUP}).ok
+        admin = redis.Redis(port=server.port)
+        clock.set(clock() + 31_000)  # the ring timeout is due
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)
+        engine.tick()  # refused: out of memory
+        admin.config_set("maxmemory", 0)
+        engine.tick()
+        view = engine.view(INSTANCE)
+        assert view is not None and view.users[USER].state.value == "BREAK"
+        engine.close()
+    finally:
+        server.stop()

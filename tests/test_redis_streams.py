@@ -3,20 +3,23 @@ lost its data is a new generation (the reset marker, an error in the log), never
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import threading
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import RedisServer, redis_server_or_skip
 from server_support import AGENT, GROUP, INSTANCE, SSE, ServeProcess, control, http_call
-from test_event_streams import live_kinds_until_a_break
+from test_event_streams import live_kinds_until_a_break, stream_scope
 
 from callstate import Engine, Ids
-from callstate.server import ThreadedServer
+from callstate.server import ThreadedServer, create_app
 
 pytestmark = pytest.mark.redis_store
 
@@ -175,5 +178,43 @@ def test_a_live_stream_opened_while_another_process_provisions_a_reset_carries_e
         provisioning.set()
         resetting.join()
     assert kinds[0] == "reset" and kinds[-1] == "AgentBreak", kinds
+    here.close()
+    there.close()
+
+
+def test_the_stream_of_an_instance_another_process_removed_ends(
+    redis_server: RedisServer,
+) -> None:
+    """Another process reset to a world without the instance; this one has not read it yet and
+    accepts a stream of it. The store has no generation for it: the stream ends, rather than
+    wait for one, reading the store at every wake."""
+    url = redis_server.url(f"gone-{secrets.token_hex(4)}")
+    one = Engine(network=None).world.to_dict()
+    two = json.loads(json.dumps(one).replace(INSTANCE, "ccc-two"))
+    here = Engine({"instances": one["instances"] + two["instances"]}, store=url, ids=Ids(seed=1))
+    there = Engine(store=url, ids=Ids(seed=2))
+    feed = here.feed()
+    old = feed.generation
+    there.reset(two)
+    for _ in range(1000):
+        if feed.generation != old:
+            break
+        time.sleep(0.01)
+    assert feed.generation != old and INSTANCE in here.world.instances  # not read yet
+    app = create_app(here)
+    sent = bytearray()
+
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(30)
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.extend(message.get("body", b""))
+
+    async def run() -> None:
+        await asyncio.wait_for(app(stream_scope(INSTANCE), receive, send), 5)
+
+    asyncio.run(run())  # it ended
+    assert b"event:" not in sent
     here.close()
     there.close()

@@ -8,9 +8,10 @@ once, here:
 * ``ServiceUnavailable``: the store could not decide. If another process replaced the world
   meanwhile, the call is gone, as a reset in this process clears the network: dropped.
   Otherwise (Redis down or busy) the pass ends and all stays due for the next one;
-* a fault (a bug, not a refusal): logged once at ERROR and skipped from then on. A timer stays
-  in the store until it is applied, so one whose rule raises would otherwise raise at every
-  pass, in whatever request found it due, and fill the log twenty times a second.
+* a fault (a bug, or a store error that is not an outage): logged at ERROR, once, and not
+  raised into whatever request found it due. A timer stays in the store and is tried again at
+  every pass (a passing fault then heals); logging it each time would fill the log twenty
+  times a second. A signal leaves the schedule (kept, it would be the first due for ever).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ log = logging.getLogger("callstate")
 
 
 class Faulted:
-    """The last ``size`` due requests whose application raised (the oldest forgotten first)."""
+    """The last ``size`` due requests whose fault was logged (the oldest forgotten first)."""
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
@@ -109,11 +110,9 @@ class AppliesDue:
         A refusal (the call moved on) is dropped, and so is what the store could not decide
         because another process replaced the world meanwhile (its call is gone, as a reset here
         clears the network); any other ``ServiceUnavailable`` propagates: undecided. A fault is
-        logged once and skipped from then on (a timer stays in the store until applied), lest
-        it fail whatever request finds it due, at every pass.
+        logged (once) and not raised, lest it fail whatever request finds it due, at every
+        pass: a timer stays due and is tried again at the next one.
         """
-        if request in self._faulted:
-            return False
         generation = self._store.generation()
         try:
             self._apply(request, at)
@@ -126,7 +125,10 @@ class AppliesDue:
             log.debug("due %s dropped: %s", request.action, err)
             return False
         except Exception:
-            self._log.exception("applying the due %s failed: skipped from now on", request.action)
-            self._faulted.add(request)
+            if request in self._faulted:
+                log.debug("applying the due %s failed again", request.action, exc_info=True)
+            else:
+                self._log.exception("applying the due %s failed (logged once)", request.action)
+                self._faulted.add(request)
             return False
         return True

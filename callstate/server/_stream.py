@@ -61,8 +61,9 @@ class Cursor:
     ``unsure`` is the feed's generation when the cursor was read from the store, if another:
     the feed may be behind the store (its reader has not read a reset yet: it catches up) or
     ahead of the instance's log (another process replaced the world and is provisioning the
-    instance). While the feed is at ``unsure``, the stream asks the store which; any other
-    generation than the cursor's is a reset.
+    instance, or removed it: the store has no generation for it, and the stream ends). While
+    the feed is at ``unsure``, the stream asks the store which; any other generation than the
+    cursor's is a reset.
     """
 
     generation: str
@@ -297,7 +298,11 @@ class EventStream(Response):
         while not waker.closing:
             current, events = feed.since(instance, seq)
             if current != generation:
-                if current == unsure and (await self._log(instance, _NONE_AFTER))[0] != current:
+                stored = (await self._log(instance, _NONE_AFTER))[0] if current == unsure else ""
+                if current == unsure and not stored:
+                    log.info("event stream of %s ended: another process removed it", instance)
+                    return  # reconnecting is 404 once this process has read the new world
+                if current == unsure and stored != current:
                     events = []  # the feed is behind the store: wait for it to catch up
                 else:
                     await _send(send, "event: reset\ndata: {}\n\n")
