@@ -122,7 +122,7 @@ class Engine(AppliesDue):
         self._feed_started = False
         #: What this engine logs names it (the record's ``callstate_engine``).
         self._log = logging.LoggerAdapter(log, {"callstate_engine": self})
-        self._faulted = Faulted()  # due timers and signals whose application raised
+        self._faulted = Faulted()  # what fell due and faulted, logged once
 
     # --- requests ----------------------------------------------------------------------------
     def handle(self, action: str, params: Mapping[str, Any]) -> Reply:

@@ -219,11 +219,13 @@ class EventStream(Response):
         while not waker.closing:
             current, events = feed.since(instance, seq)
             if current != generation:
-                stored = (await self._log(instance, _NONE_AFTER))[0] if current == unsure else ""
-                if current == unsure and not stored:
+                # The store settles an unsure generation: "" (the instance is gone), the
+                # cursor's (the feed is behind), or the feed's (a reset, as any other).
+                stored = (await self._log(instance, _NONE_AFTER))[0] if current == unsure else None
+                if stored == "":
                     log.info("event stream of %s ended: another process removed it", instance)
                     return  # reconnecting is 404 once this process has read the new world
-                if current == unsure and stored != current:
+                if stored is not None and stored != current:
                     events = []  # the feed is behind the store: wait for it to catch up
                 else:
                     await _send(send, "event: reset\ndata: {}\n\n")
